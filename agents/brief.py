@@ -1,0 +1,135 @@
+"""The campaign brief: what a marketer asks for, validated before anything runs.
+
+Unknown keys are errors. File paths (logo, font, product images) are resolved against
+the brief's own folder and must exist.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+Platform = Literal[
+    "tiktok", "instagram_reels", "instagram_feed", "youtube_shorts", "x", "linkedin", "facebook"
+]
+PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
+Aspect = Literal["9:16", "1:1", "4:5", "16:9"]
+HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class BriefError(ValueError):
+    """The brief is invalid. ``problems`` holds one human-readable line per problem."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
+    if value is None:
+        return None
+    base = Path((info.context or {}).get("base_dir", "."))
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if not path.is_file():
+        raise ValueError(f"file does not exist: {path}")
+    return str(path.resolve())
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1, max_length=80)
+    voice: str = Field(default="friendly, clear and confident", max_length=300)
+    colors: list[HexColor] = Field(default_factory=lambda: ["#111111", "#FFFFFF", "#FF5A1F"], min_length=1)
+    logo: str | None = None
+    font: str | None = None
+
+    _check_files = field_validator("logo", "font")(_resolve_existing)
+
+
+class Product(_Strict):
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(min_length=1, max_length=2000)
+    facts: list[str] = Field(default_factory=list, description="The only claims copy may make.")
+    price: str | None = Field(default=None, max_length=40)
+    url: str | None = Field(default=None, max_length=500)
+    images: list[str] = Field(default_factory=list)
+
+    @field_validator("images")
+    @classmethod
+    def _check_images(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        return [_resolve_existing(item, info) for item in value]  # type: ignore[misc]
+
+
+class Brief(_Strict):
+    """One campaign request."""
+
+    brand: Brand
+    product: Product
+    audience: str = Field(default="general audience", max_length=500)
+    platforms: list[Platform] = Field(default_factory=lambda: ["tiktok"], min_length=1)
+    duration_s: float = Field(default=15, ge=5, le=180)
+    aspect: Aspect = "9:16"
+    variants: int = Field(default=1, ge=1, le=5)
+    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    trend: str | None = Field(default=None, max_length=2000, description="Trend context, untrusted text.")
+
+    @field_validator("platforms")
+    @classmethod
+    def _unique_platforms(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+def _problem_line(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        message = "is required"
+    elif error["type"] == "literal_error" and "platforms" in key:
+        message = f"unknown platform {error['input']!r}; choose from {', '.join(PLATFORMS)}"
+    message = re.sub(r"^Value error, ", "", message)
+    return f"{key}: {message}"
+
+
+def parse_brief(data: object, *, source: str = "brief", base_dir: Path | None = None) -> Brief:
+    """Validate brief data (already parsed from YAML/JSON).
+
+    Raises:
+        BriefError: listing every problem, one line each.
+    """
+    if not isinstance(data, dict):
+        raise BriefError(source, ["the brief must be a mapping of keys to values"])
+    try:
+        return Brief.model_validate(data, context={"base_dir": str(base_dir or Path.cwd())})
+    except ValidationError as exc:
+        raise BriefError(source, [_problem_line(error) for error in exc.errors()]) from None
+
+
+def load_brief(path: Path | str) -> Brief:
+    """Read and validate a brief YAML file; paths inside it are relative to its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise BriefError(str(path), ["brief file does not exist"])
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise BriefError(str(path), [f"not valid YAML: {exc}"]) from None
+    return parse_brief(data, source=str(path), base_dir=path.parent)
