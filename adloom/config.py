@@ -11,7 +11,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agents.config import CopywriterSettings
 from tools.config import ASRSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
 
 DEFAULT_CONFIG_FILE = "adloom.toml"
@@ -27,14 +28,6 @@ _config_file: ContextVar[Path | None] = ContextVar("adloom_config_file", default
 
 class ConfigError(ValueError):
     """The configuration is invalid; the message names each bad key."""
-
-
-class CopywriterSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    candidates: int = Field(default=2, ge=1, le=8, description="Best-of-N candidates per platform.")
-    words_per_second: float = Field(default=2.5, gt=0.5, le=5.0, description="Voiceover speaking rate.")
-    max_attempts: int = Field(default=3, ge=1, le=10, description="Regenerations of a rejected candidate.")
 
 
 def default_data_dir() -> Path:

@@ -1,0 +1,68 @@
+"""How agents ask the LLM tool for typed answers, and what that cost."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from tools.config import LLMSettings
+from tools.llm.backend import ChatBackend
+from tools.llm.structured import StructuredOutputError, generate_structured
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass
+class LLMUsage:
+    calls: int = 0
+    attempts: int = 0
+    failures: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.completion_tokens / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class AgentLLM:
+    """A loaded chat backend plus the retry policy from config."""
+
+    backend: ChatBackend
+    settings: LLMSettings
+    usage: LLMUsage = field(default_factory=LLMUsage)
+
+    def structured(
+        self,
+        messages: list[dict],
+        output_model: type[Model],
+        *,
+        seed: int,
+        max_tokens: int,
+        check: Callable[[Model], list[str]] | None = None,
+        temperature: float | None = None,
+    ) -> Model | None:
+        """A validated answer, or ``None`` when every bounded retry failed (the caller falls back)."""
+        self.usage.calls += 1
+        try:
+            result = generate_structured(
+                self.backend, messages, output_model,
+                max_retries=self.settings.max_retries,
+                temperature=self.settings.temperature if temperature is None else temperature,
+                max_tokens=max_tokens, seed=seed, check=check,
+            )
+        except StructuredOutputError as exc:
+            self.usage.failures += 1
+            self.usage.attempts += self.settings.max_retries + 1
+            log.warning("LLM gave no valid %s: %s", output_model.__name__, exc)
+            return None
+        self.usage.attempts += result.attempts
+        self.usage.completion_tokens += result.completion_tokens
+        self.usage.seconds += result.seconds
+        return result.value

@@ -1,0 +1,237 @@
+"""SQLAlchemy models: brands, products, campaigns, runs and their events, assets, trends, schedules.
+
+The same schema runs on SQLite (one machine) and Postgres (many machines), so every
+column uses a portable type: JSON for structured values, strings with CHECK constraints
+for small enumerations, and :class:`UTCDateTime` for timestamps. The schema itself is
+created by the Alembic migrations in ``storage/migrations``, never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal, get_args
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
+RunEventKind = Literal["started", "finished", "failed"]
+RUN_EVENT_KINDS: tuple[str, ...] = get_args(RunEventKind)
+
+
+def utc_now() -> datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored and returned as timezone-aware UTC.
+
+    SQLite keeps no zone, so values read back from it are naive; they were written as
+    UTC, so UTC is attached on the way out. Naive values are refused on the way in,
+    because their zone would be a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# Deterministic constraint names, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    voice: Mapped[str] = mapped_column(Text, default="")
+    colors: Mapped[list[str]] = mapped_column(default=list)
+    logo: Mapped[str | None] = mapped_column(Text)
+    font: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    products: Mapped[list[Product]] = relationship(back_populates="brand", order_by="Product.id")
+
+    def __repr__(self) -> str:
+        return f"Brand(id={self.id!r}, name={self.name!r})"
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("brand_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    facts: Mapped[list[str]] = mapped_column(default=list)
+    price: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
+    images: Mapped[list[str]] = mapped_column(default=list)
+
+    brand: Mapped[Brand] = relationship(back_populates="products")
+
+    def __repr__(self) -> str:
+        return f"Product(id={self.id!r}, brand_id={self.brand_id!r}, name={self.name!r})"
+
+
+class Campaign(Base):
+    """One brief as submitted: the brand and product it is for, and the full brief."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    brief: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    brand: Mapped[Brand] = relationship()
+    product: Mapped[Product] = relationship()
+    runs: Mapped[list[Run]] = relationship(back_populates="campaign")
+
+
+class Run(Base):
+    """One execution of a graph; ``id`` is also the checkpointer's thread id."""
+
+    __tablename__ = "runs"
+    __table_args__ = (CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    brief_path: Mapped[str | None] = mapped_column(Text)
+    out_dir: Mapped[str | None] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign | None] = relationship(back_populates="runs")
+    events: Mapped[list[RunEvent]] = relationship(
+        back_populates="run", order_by="RunEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    assets: Mapped[list[Asset]] = relationship(back_populates="run", order_by="Asset.id")
+
+    def __repr__(self) -> str:
+        return f"Run(id={self.id!r}, status={self.status!r})"
+
+
+class RunEvent(Base):
+    """A node starting, finishing or failing inside a run (proves what a resume re-executed)."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (
+        CheckConstraint(_one_of("event", RUN_EVENT_KINDS), name="event"),
+        Index("ix_run_events_run_id_node", "run_id", "node"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    node: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    detail: Mapped[dict[str, Any] | None]
+
+    run: Mapped[Run] = relationship(back_populates="events")
+
+
+class Asset(Base):
+    """A stored file (see :class:`storage.assets.AssetRef`) and the run that produced it."""
+
+    __tablename__ = "assets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    tool: Mapped[str] = mapped_column(String(100))
+    backend: Mapped[str] = mapped_column(String(100), default="")
+    # "metadata" is reserved on declarative classes, so the attribute has another name.
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    run: Mapped[Run | None] = relationship(back_populates="assets")
+
+
+class Trend(Base):
+    """One trending topic as fetched from a source, with a hash of the raw payload."""
+
+    __tablename__ = "trends"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="SET NULL"), index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(Text)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Schedule(Base):
+    """A cron expression that starts trend-driven runs for a brand."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    cron: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_tick_at: Mapped[datetime | None]

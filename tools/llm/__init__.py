@@ -1,0 +1,43 @@
+"""The LLM tool: one chat interface over the embedded, OpenAI-compatible and transformers backends.
+
+Agents call :func:`load_backend` with ``ctx.settings.llm`` and ``ctx.models``, then
+:func:`generate_structured` for typed output. Heavy libraries load only with the backend
+that config picks.
+"""
+
+from tools.llm.backend import (
+    ChatBackend,
+    Completion,
+    LLMError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    load_backend,
+    override_backend,
+    resident_key,
+)
+from tools.llm.prompts import PromptError, load_prompt
+from tools.llm.structured import (
+    STRUCTURED_TEMPERATURE,
+    StructuredOutputError,
+    StructuredResult,
+    generate_structured,
+    parse_json_object,
+)
+
+__all__ = [
+    "STRUCTURED_TEMPERATURE",
+    "ChatBackend",
+    "Completion",
+    "LLMError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "PromptError",
+    "StructuredOutputError",
+    "StructuredResult",
+    "generate_structured",
+    "load_backend",
+    "load_prompt",
+    "override_backend",
+    "parse_json_object",
+    "resident_key",
+]

@@ -1,0 +1,162 @@
+"""The one interface every LLM backend provides, and how config picks one.
+
+A backend turns a chat (a list of ``{"role", "content"}`` dicts) into a
+:class:`Completion`. When given a JSON schema it does its best to make the reply match
+it: the embedded model constrains decoding with a grammar, an OpenAI-compatible
+endpoint uses the provider's ``response_format``, a local transformers model is told
+the schema in its prompt. Callers that need a typed object go through
+:func:`tools.llm.structured.generate_structured`, which validates and re-asks.
+
+Backend modules import their heavy libraries (llama.cpp, LangChain, torch) only when
+:func:`load_backend` picks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from tools.config import LLMSettings
+from tools.context import ResidentModels
+
+CHAT_ROLES = ("system", "user", "assistant")
+
+
+class LLMError(RuntimeError):
+    """An LLM backend failed to produce a completion; the message says what to change."""
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The configured model file or folder does not exist or is incomplete."""
+
+
+class ModelIntegrityError(ValueError):
+    """A packaged model file's sha256 differs from the recorded one."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One reply of a chat model.
+
+    Attributes:
+        text: the assistant's reply.
+        prompt_tokens: tokens the model read (0 when the provider does not say).
+        completion_tokens: tokens the model generated (0 when the provider does not say).
+        seconds: wall-clock time of the call.
+    """
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """What every LLM backend provides."""
+
+    name: str
+    """The backend's config name: ``embedded``, ``openai`` or ``transformers``."""
+    model_id: str
+    """Identifies the model for cache keys and manifests (file stem, model name or folder)."""
+
+    def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        max_tokens: int = 256,
+        temperature: float = 0.7,
+        seed: int | None = None,
+    ) -> Completion:
+        """Answer the chat.
+
+        Args:
+            messages: ``{"role": "system"|"user"|"assistant", "content": str}`` dicts.
+            json_schema: when given, the reply should be one JSON object matching it.
+            max_tokens: upper bound on generated tokens.
+            temperature: 0 means greedy decoding.
+            seed: fixes sampling where the backend supports it.
+        """
+        ...
+
+
+def check_messages(messages: list[dict[str, str]]) -> None:
+    """Raise a ValueError naming the first malformed message, before any compute."""
+    if not messages:
+        raise ValueError("messages: at least one chat message is needed")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise ValueError(f"messages[{index}]: expected a dict with 'role' and 'content'")
+        role = message.get("role")
+        if role not in CHAT_ROLES:
+            raise ValueError(f"messages[{index}].role: {role!r} is not one of {', '.join(CHAT_ROLES)}")
+        if not isinstance(message.get("content"), str):
+            raise ValueError(f"messages[{index}].content: expected a string")
+
+
+def with_schema_instruction(messages: list[dict[str, str]], instruction: str) -> list[dict[str, str]]:
+    """A copy of ``messages`` with ``instruction`` added to the system message.
+
+    Used by backends that cannot constrain decoding, so the model at least sees the
+    schema. The instruction joins an existing leading system message (several chat
+    templates accept only one system message, and only first).
+    """
+    if messages and messages[0]["role"] == "system":
+        first = {"role": "system", "content": f"{messages[0]['content']}\n\n{instruction}"}
+        return [first, *messages[1:]]
+    return [{"role": "system", "content": instruction}, *messages]
+
+
+def resident_key(settings: LLMSettings) -> tuple[str, ...]:
+    """The :class:`ResidentModels` key under which ``settings``' backend stays loaded."""
+    if settings.backend == "embedded":
+        return (
+            "llm", "embedded", settings.model or "packaged",
+            f"threads={settings.threads}", f"context={settings.context_size}",
+        )
+    if settings.backend == "openai":
+        return ("llm", "openai", settings.model, settings.base_url or "")
+    return ("llm", settings.backend, settings.model)
+
+
+def load_backend(settings: LLMSettings, models: ResidentModels) -> ChatBackend:
+    """The backend ``settings.backend`` names, loaded once and kept warm in ``models``.
+
+    Raises:
+        ModelNotFoundError: the configured model file/folder is missing (message says
+            which setting to change).
+        ModelIntegrityError: the packaged GGUF does not match its recorded sha256.
+        ValueError: a setting the backend needs is missing.
+    """
+    return models.get(resident_key(settings), lambda: _build_backend(settings))
+
+
+def override_backend(models: ResidentModels, settings: LLMSettings, backend: ChatBackend) -> None:
+    """Make :func:`load_backend` return ``backend`` for ``settings`` (tests, embedding apps).
+
+    Raises:
+        RuntimeError: another backend is already resident under the same key.
+    """
+    resident = models.get(resident_key(settings), lambda: backend)
+    if resident is not backend:
+        raise RuntimeError(
+            f"an LLM backend is already loaded for {resident_key(settings)}; "
+            "override it before the first load_backend call"
+        )
+
+
+def _build_backend(settings: LLMSettings) -> ChatBackend:
+    if settings.backend == "embedded":
+        from tools.llm.embedded import EmbeddedBackend
+
+        return EmbeddedBackend.from_settings(settings)
+    if settings.backend == "openai":
+        from tools.llm.openai_compatible import OpenAICompatibleBackend
+
+        return OpenAICompatibleBackend.from_settings(settings)
+    if settings.backend == "transformers":
+        from tools.llm.transformers_local import TransformersBackend
+
+        return TransformersBackend.from_settings(settings)
+    raise ValueError(f"[llm] backend: unknown backend {settings.backend!r}")
