@@ -44,7 +44,8 @@ eval-copy: setup
 	$(BIN)/adloom eval copy
 
 bench: setup
-	$(BIN)/python benchmarks/llm_copy.py
+	$(BIN)/python benchmarks/llm_throughput.py
+	$(BIN)/python benchmarks/campaign_copy.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -179,6 +179,45 @@ def brands_list(config: ConfigOption = None) -> None:
     out.print(table)
 
 
+def _shared_data_dir() -> Path:
+    return Path(os.environ.get("ADLOOM_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
+
+
+@eval_app.command("copy")
+def eval_copy(
+    csv: Annotated[Optional[Path], typer.Option(help="Slogan CSV (default: the shared data's copy/slogan_test-curated.csv).")] = None,
+    limit: Annotated[int, typer.Option(help="First N rows.")] = 100,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default: <data_dir>/evals).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Copywriter vs. a first-sentence baseline on real slogans: BLEU-4 and ROUGE-L."""
+    from rich.progress import Progress
+
+    from agents.copywriter import write_slogan
+    from agents.llm_access import AgentLLM
+    from evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path, write_report
+    from tools.context import ResidentModels
+    from tools.llm.backend import load_backend
+
+    _quiet_libraries()
+    settings = _settings(config)
+    csv_path = csv or slogan_csv_path(_shared_data_dir())
+    if not csv_path.is_file():
+        _fail_input([f"slogan CSV not found: {csv_path} (pass --csv or set ADLOOM_SHARED_DATA)"])
+    rows = load_slogan_rows(csv_path, limit=limit)
+    llm = AgentLLM(load_backend(settings.llm, ResidentModels()), settings.llm)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("copywriter", total=len(rows))
+        report = evaluate_copy(
+            rows, lambda description: write_slogan(description, llm),
+            progress=lambda done, total: bar.update(task, completed=done),
+            system_name=f"copywriter ({llm.backend.name})", source=str(csv_path),
+        )
+    out.print(format_report_table(report), highlight=False)
+    path = write_report(report, out_dir or settings.data_dir / "evals")
+    out.print(f"report: {path}", highlight=False)
+
+
 def main() -> None:
     app()
 

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -66,15 +67,13 @@ class Brand(_Strict):
 class Product(_Strict):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(min_length=1, max_length=2000)
-    facts: list[str] = Field(default_factory=list, description="The only claims copy may make.")
+    facts: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="The only claims copy may make."
+    )
     price: str | None = Field(default=None, max_length=40)
     url: str | None = Field(default=None, max_length=500)
-    images: list[str] = Field(default_factory=list)
-
-    @field_validator("images")
-    @classmethod
-    def _check_images(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        return [_resolve_existing(item, info) for item in value]  # type: ignore[misc]
+    # Validated per item, so every missing image is reported, each with its index.
+    images: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(default_factory=list)
 
 
 class Brief(_Strict):

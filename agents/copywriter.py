@@ -294,3 +294,30 @@ def write_variant_copy(
         if redo("script") else previous.script
     )
     return VariantCopy(variant_id=variant.id, platforms=platforms, script=script)
+
+
+class SloganDraft(BaseModel):
+    slogan: str = Field(min_length=2, max_length=70)
+
+
+def _unrelated(slogan: str, description: str) -> list[str]:
+    words = {w for w in re.findall(r"[a-z]{4,}", description.lower())}
+    if words and not words & set(re.findall(r"[a-z]{4,}", slogan.lower())):
+        return ["the slogan must name something from the description"]
+    return []
+
+
+def write_slogan(description: str, llm: AgentLLM, *, seed: int = 0) -> str:
+    """A short slogan from a company description (the copy eval's task).
+
+    Falls back to the description's first clause when the model gives no valid answer.
+    """
+    facts = {"product": {"description": description}}
+    draft = llm.structured(
+        [{"role": "user", "content": load_prompt("write_slogan", description=description[:600])}],
+        SloganDraft, seed=seed, max_tokens=40,
+        check=lambda d: unsupported_claims(d.slogan, facts) + _unrelated(d.slogan, description),
+    )
+    if draft is not None:
+        return draft.slogan.strip()
+    return _shorten(re.split(r"[.,;:]", description, maxsplit=1)[0].strip(), 70)

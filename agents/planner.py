@@ -105,7 +105,9 @@ def allocate_durations(weights: list[int], total_s: float) -> list[float]:
     spare = total_s - count * MIN_SCENE_SECONDS
     weight_sum = sum(weights)
     seconds = [MIN_SCENE_SECONDS + math.floor(spare * w / weight_sum * 10) / 10 for w in weights]
-    remainder = round(total_s - sum(seconds), 1)
+    # Floor to whole tenths: rounding up here would over-allocate, and the last scene,
+    # which absorbs the difference, could then drop below the minimum.
+    remainder = math.floor((total_s - sum(seconds)) * 10 + 1e-6) / 10
     order = sorted(range(count), key=lambda i: -weights[i])
     step = 0
     while remainder >= 0.1 - 1e-9:

@@ -1,0 +1,250 @@
+"""Burned-in caption styles as ASS subtitle files for ffmpeg's ``ass`` filter (libass).
+
+Two styles:
+
+* ``classic`` — bottom-centred captions, white text with a dark outline and soft shadow,
+  inside the platform's safe area (vertical video keeps clear of the bottom UI bar);
+* ``highlight`` — word-by-word "TikTok" captions: the caption's words are shown together
+  and the word being spoken is drawn in the brand's accent colour. Each word state is one
+  event (from the word's start to the next word's start), so exactly one word is lit at a
+  time, unlike ``\\k`` karaoke, which leaves sung words coloured.
+
+The ASS canvas (``PlayResX/Y``) is the video size, so sizes and margins are pixels. Line
+breaks come from the caption layout (``WrapStyle: 2`` turns libass's own wrapping off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from storage.files import write_bytes_atomic
+from tools.ffmpeg import run_ffmpeg
+from tools.subtitles.segment import Caption
+
+CaptionStyle = Literal["classic", "highlight"]
+DEFAULT_FONT_NAME = "DejaVu Sans"
+_SIDE_MARGIN = 0.08  # of the width, each side
+
+
+@dataclass(frozen=True)
+class CaptionColors:
+    """Caption colours as ``#RRGGBB`` (``highlight`` is the brand accent)."""
+
+    text: str = "#FFFFFF"
+    outline: str = "#000000"
+    highlight: str = "#FFD400"
+    shadow: str = "#000000"
+
+
+def ass_color(hex_color: str, alpha: int = 0) -> str:
+    """``#RRGGBB`` as ASS ``&HAABBGGRR`` (alpha 0 = opaque, 255 = transparent).
+
+    Raises:
+        ValueError: not a ``#RRGGBB`` colour.
+    """
+    value = hex_color.lstrip("#")
+    if len(value) != 6 or any(char not in "0123456789abcdefABCDEF" for char in value):
+        raise ValueError(f"colour {hex_color!r} is not '#RRGGBB'")
+    red, green, blue = value[0:2], value[2:4], value[4:6]
+    return f"&H{alpha:02X}{blue}{green}{red}".upper()
+
+
+def font_family(font_path: Path) -> tuple[str, bool]:
+    """The family name inside a TrueType/OpenType file (what libass matches in ``fontsdir``)
+    and whether the face is bold."""
+    from PIL import ImageFont
+
+    family, face = ImageFont.truetype(str(font_path), 12).getname()
+    if not family:
+        raise ValueError(f"{font_path}: the font has no family name")
+    return family, "bold" in (face or "").lower()
+
+
+def _timestamp(seconds: float) -> str:
+    centis = max(0, round(seconds * 100))
+    hours, rest = divmod(centis, 360_000)
+    minutes, rest = divmod(rest, 6000)
+    secs, centis = divmod(rest, 100)
+    return f"{hours}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def _escape(text: str) -> str:
+    # Braces open override blocks and a backslash starts a tag; script text needs neither.
+    return text.replace("\\", "\u2216").replace("{", "(").replace("}", ")")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    font_size: int
+    outline: float
+    shadow: float
+    margin_h: int
+    margin_v: int
+
+
+def _font_size(video_size: tuple[int, int], widest_line: float | None, max_chars_per_line: int) -> int:
+    """Pixels: as large as fits the widest line between the side margins, capped by the height."""
+    width, height = video_size
+    usable = width * (1 - 2 * _SIDE_MARGIN)
+    # Without font metrics, assume an average advance a little over half the font size.
+    fitting = usable / widest_line if widest_line else usable / (max_chars_per_line * 0.56)
+    cap = height * (0.05 if height > width else 0.065)
+    return max(8, int(min(cap, fitting)))
+
+
+def _widest_line_per_pixel(captions: Sequence[Caption], font_path: Path, bold: bool) -> float:
+    """Width of the widest caption line at a font size of 1 px, measured with the real font."""
+    from PIL import ImageFont
+
+    reference = 100
+    font = ImageFont.truetype(str(font_path), reference)
+    widest = max((font.getlength(line) for caption in captions for line in caption.lines), default=0.0)
+    return widest / reference * (1.06 if bold else 1.0)  # libass emboldens a regular face
+
+
+def _layout(style: CaptionStyle, video_size: tuple[int, int], font_size: int) -> _Layout:
+    width, height = video_size
+    vertical = height > width
+    if style == "classic":
+        margin_v = round(height * (0.20 if vertical else 0.08))  # clear of TikTok/Reels bottom UI
+    else:
+        margin_v = round(height * (0.30 if vertical else 0.15))
+    return _Layout(font_size, max(1.5, font_size * 0.08), max(1.0, font_size * 0.04),
+                   round(width * _SIDE_MARGIN), margin_v)
+
+
+def write_ass(
+    captions: Sequence[Caption],
+    *,
+    style: CaptionStyle,
+    video_size: tuple[int, int],
+    out_path: Path,
+    font_path: Path | None = None,
+    colors: CaptionColors = CaptionColors(),
+    max_chars_per_line: int = 32,
+) -> Path:
+    """Write an ASS file rendering ``captions`` in ``style`` for a video of ``video_size``.
+
+    Args:
+        captions: from :func:`tools.subtitles.segment.segment_captions` (words carry their times).
+        style: ``"classic"`` or ``"highlight"``.
+        video_size: (width, height) in pixels.
+        out_path: the .ass file to write (atomically).
+        font_path: a .ttf/.otf file; its folder must be passed to the ``ass`` filter as
+            ``fontsdir`` (see :func:`burn_captions`). None uses a system font by name.
+        colors: text, outline, accent (highlight) and shadow colours.
+        max_chars_per_line: the line limit the captions were cut for; sizes the font when
+            there is no font file to measure the lines with.
+    """
+    if style not in ("classic", "highlight"):
+        raise ValueError(f"unknown caption style {style!r}; use 'classic' or 'highlight'")
+    width, height = video_size
+    if width <= 0 or height <= 0:
+        raise ValueError(f"video size must be positive, got {video_size}")
+    family, bold_face = font_family(Path(font_path)) if font_path is not None else (DEFAULT_FONT_NAME, False)
+    family = family.replace(",", " ")  # a comma would end the Style field
+    # Highlight captions are bold; a bold font file asks libass for its bold face by name.
+    bold = style == "highlight" or bold_face
+    widest = (_widest_line_per_pixel(captions, Path(font_path), bold and not bold_face)
+              if font_path is not None else None)
+    layout = _layout(style, video_size, _font_size(video_size, widest, max_chars_per_line))
+    fields = [
+        style.capitalize(), family, str(layout.font_size), ass_color(colors.text), ass_color(colors.highlight),
+        ass_color(colors.outline), ass_color(colors.shadow, alpha=0x60), "-1" if bold else "0",
+        "0", "0", "0", "100", "100",
+        "0", "0", "1", f"{layout.outline:.1f}", f"{layout.shadow:.1f}", "2", str(layout.margin_h),
+        str(layout.margin_h), str(layout.margin_v), "1",
+    ]
+    header = [
+        "[Script Info]",
+        "; written by adloom tools.subtitles.ass",
+        "ScriptType: v4.00+",
+        f"PlayResX: {width}",
+        f"PlayResY: {height}",
+        "WrapStyle: 2",
+        "ScaledBorderAndShadow: yes",
+        "YCbCr Matrix: TV.709",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+        "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+        "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+        "Style: " + ",".join(fields),
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ]
+    events = []
+    for caption in captions:
+        if style == "classic":
+            events.append(_event(caption.start, caption.end, "Classic", "\\N".join(map(_escape, caption.lines))))
+        else:
+            events += _highlight_events(caption, colors)
+    write_bytes_atomic(Path(out_path), ("\n".join(header + events) + "\n").encode("utf-8"))
+    return Path(out_path)
+
+
+def _event(start: float, end: float, style_name: str, text: str) -> str:
+    return f"Dialogue: 0,{_timestamp(start)},{_timestamp(end)},{style_name},,0,0,0,,{text}"
+
+
+def _highlight_events(caption: Caption, colors: CaptionColors) -> list[str]:
+    """One event per word: the caption's text with that word in the accent colour."""
+    lit, plain = ass_color(colors.highlight), ass_color(colors.text)
+    words = caption.words
+    # Word i is lit from its own start until the next word starts; the first from the
+    # caption's start, the last until the caption ends.
+    bounds = [caption.start] + [min(max(word.start, caption.start), caption.end) for word in words[1:]] + [caption.end]
+    for index in range(1, len(bounds)):
+        bounds[index] = max(bounds[index], bounds[index - 1])
+    events = []
+    for index in range(len(words)):
+        if _timestamp(bounds[index]) == _timestamp(bounds[index + 1]):
+            continue  # shorter than the file's 10 ms resolution
+        lines, position = [], 0
+        for size in caption.line_sizes:
+            parts = []
+            for offset in range(position, position + size):
+                text = _escape(words[offset].text)
+                parts.append(f"{{\\c{lit}}}{text}{{\\c{plain}}}" if offset == index else text)
+            lines.append(" ".join(parts))
+            position += size
+        events.append(_event(bounds[index], bounds[index + 1], "Highlight", "\\N".join(lines)))
+    return events
+
+
+def _filter_value(value: str) -> str:
+    """Escape a value for an ffmpeg filter option inside a filtergraph (both quoting levels)."""
+    for char in "\\':":
+        value = value.replace(char, "\\" + char)
+    for char in "\\'[],;":
+        value = value.replace(char, "\\" + char)
+    return value
+
+
+def burn_captions(
+    video: Path, ass_file: Path, out_path: Path, *, fonts_dir: Path | None = None, crf: int = 20
+) -> Path:
+    """Render an ASS file onto a video with libass (H.264 out, audio copied).
+
+    Raises:
+        tools.ffmpeg.FFmpegError: ffmpeg or libass rejected the input.
+    """
+    out_path = Path(out_path)
+    graph = f"ass=filename={_filter_value(str(ass_file))}"
+    if fonts_dir is not None:
+        graph += f":fontsdir={_filter_value(str(fonts_dir))}"
+    partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
+    try:
+        run_ffmpeg(
+            ["-i", str(video), "-vf", graph, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
+             "-pix_fmt", "yuv420p", "-c:a", "copy", str(partial)],
+            label="burn captions",
+        )
+        partial.replace(out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out_path
