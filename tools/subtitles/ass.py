@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from storage.files import write_bytes_atomic
-from tools.ffmpeg import run_ffmpeg
+from tools.ffmpeg import escape_filter_value, run_ffmpeg
 from tools.subtitles.segment import Caption
 
 CaptionStyle = Literal["classic", "highlight"]
@@ -216,15 +216,6 @@ def _highlight_events(caption: Caption, colors: CaptionColors) -> list[str]:
     return events
 
 
-def _filter_value(value: str) -> str:
-    """Escape a value for an ffmpeg filter option inside a filtergraph (both quoting levels)."""
-    for char in "\\':":
-        value = value.replace(char, "\\" + char)
-    for char in "\\'[],;":
-        value = value.replace(char, "\\" + char)
-    return value
-
-
 def burn_captions(
     video: Path, ass_file: Path, out_path: Path, *, fonts_dir: Path | None = None, crf: int = 20
 ) -> Path:
@@ -234,9 +225,9 @@ def burn_captions(
         tools.ffmpeg.FFmpegError: ffmpeg or libass rejected the input.
     """
     out_path = Path(out_path)
-    graph = f"ass=filename={_filter_value(str(ass_file))}"
+    graph = f"ass=filename={escape_filter_value(str(ass_file))}"
     if fonts_dir is not None:
-        graph += f":fontsdir={_filter_value(str(fonts_dir))}"
+        graph += f":fontsdir={escape_filter_value(str(fonts_dir))}"
     partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
     try:
         run_ffmpeg(

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.ffmpeg import run_ffmpeg
+from tools.ffmpeg import escape_filter_value, run_ffmpeg
 from tools.tts.errors import LoudnessError
 
 SOCIAL_TARGET_LUFS = -16.0
@@ -41,15 +41,6 @@ class LoudnessMeasurement:
     loudness_range_lu: float
 
 
-def _filter_value(value: str) -> str:
-    """Escape a value for an ffmpeg filter option inside a filtergraph (both quoting levels)."""
-    for char in "\\':":
-        value = value.replace(char, "\\" + char)
-    for char in "\\'[],;":
-        value = value.replace(char, "\\" + char)
-    return value
-
-
 def measure(path: Path | str) -> LoudnessMeasurement:
     """Measure a file's integrated loudness, true peak and loudness range.
 
@@ -64,9 +55,9 @@ def measure(path: Path | str) -> LoudnessMeasurement:
         # the end would add partly-silent 400 ms blocks and pull the value down.
         graph = (
             "ebur128=metadata=1:peak=true,"
-            f"ametadata=mode=print:file={_filter_value(str(values_file))}"
+            f"ametadata=mode=print:file={escape_filter_value(str(values_file))}"
         )
-        run_ffmpeg(["-i", str(path), "-af", graph, "-f", "null", "-"], label="loudness")
+        run_ffmpeg(["-i", str(path), "-vn", "-af", graph, "-f", "null", "-"], label="loudness")
         values: dict[str, float] = {}
         for line in values_file.read_text("utf-8").splitlines():
             if line.startswith("lavfi.r128."):
