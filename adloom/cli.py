@@ -19,7 +19,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from adloom.config import ConfigError, Settings, load_settings
 from agents.brief import BriefError
@@ -32,8 +32,10 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(brands_app, name="brands")
 app.add_typer(eval_app, name="eval")
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
+# so "one line per problem" holds and paths can be copied or parsed.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Optional[Path], typer.Option("--config", help="adloom.toml to read (default ./adloom.toml if present).")
@@ -123,7 +125,11 @@ def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
     settings = _settings(config)
     with open_database(settings.database_url).session() as session:
         rows = records.list_runs(session, limit=limit)
-        table = Table("run id", "status", "created", "product", "outputs")
+        # The full run id (what `adloom resume` needs) and status are never shortened.
+        table = Table(
+            Column("run id", no_wrap=True, min_width=32), Column("status", no_wrap=True, min_width=11),
+            "created", "product", "outputs",
+        )
         for row in rows:
             product = (row.campaign.brief or {}).get("product", {}).get("name", "") if row.campaign else ""
             table.add_row(row.id, row.status, f"{row.created_at:%Y-%m-%d %H:%M}", product, row.out_dir or "")

@@ -1,0 +1,204 @@
+"""The campaign graph: its shape (golden snapshot) and full checkpointed runs.
+
+Runs use the real graph, the real SQLite checkpointer, the real agents, asset store and
+MiniLM; only the LLM's words are scripted (injected with ``override_backend``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from adloom.config import Settings
+from agents.brief import load_brief
+from conftest import REPO_ROOT
+from graphs.campaign import MAX_REVISIONS_PER_NODE, RunContext, build_campaign_graph
+from graphs.checkpoint import open_checkpointer
+from scripted_llm import GARBAGE, ScriptedBackend, copy_reply, models_with_backend, northwind_script
+from storage.assets import AssetStore, sha256_file
+from tools.context import ToolContext
+
+SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "campaign.mmd"
+EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
+
+
+def test_graph_shape_matches_the_snapshot():
+    drawn = build_campaign_graph().compile().get_graph().draw_mermaid()
+    if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(drawn, encoding="utf-8")
+    assert drawn == SNAPSHOT.read_text(encoding="utf-8"), (
+        f"the campaign graph's nodes or edges changed. If that is intended, regenerate {SNAPSHOT} with\n"
+        "  ADLOOM_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_campaign_graph.py -k snapshot\n"
+        "and review the diff.\nNow drawn:\n" + drawn
+    )
+
+
+class CampaignRun:
+    """One graph run in a temporary data folder, with its event log."""
+
+    def __init__(self, tmp_path: Path, brief: dict, backend: ScriptedBackend):
+        self.settings = Settings(
+            data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1},
+        )
+        self.brief = brief
+        self.backend = backend
+        self.out_dir = tmp_path / "out"
+        self.run_id = uuid.uuid4().hex
+        self.events: list[tuple[str, str, dict]] = []
+
+    def context(self, backend: ScriptedBackend) -> RunContext:
+        models = models_with_backend(backend, self.settings.llm)
+        return RunContext(
+            tools=ToolContext(settings=self.settings, assets=AssetStore(self.settings.data_dir), models=models),
+            copywriter=self.settings.copywriter,
+            out_dir=self.out_dir,
+            record_event=lambda node, event, detail: self.events.append((node, event, detail)),
+        )
+
+    def invoke(self, graph_input: dict | None = None, backend: ScriptedBackend | None = None) -> dict:
+        config = {"configurable": {"thread_id": self.run_id}}
+        with open_checkpointer(self.settings.database_url, self.settings.checkpoint_path) as saver:
+            graph = build_campaign_graph().compile(checkpointer=saver)
+            final = graph.invoke(
+                graph_input, config, context=self.context(backend or self.backend), durability="sync",
+            )
+            self.saved = graph.get_state(config)
+        return final
+
+    def start(self) -> dict:
+        return self.invoke({"run_id": self.run_id, "brief": self.brief})
+
+    def finished(self, node: str) -> list[str]:
+        """Labels of the finished executions of ``node``, in order."""
+        return [detail["label"] for name, event, detail in self.events if name == node and event == "finished"]
+
+    def manifest(self) -> dict:
+        return json.loads((self.out_dir / self.run_id / "manifest.json").read_text("utf-8"))
+
+
+@pytest.fixture
+def brief() -> dict:
+    return load_brief(EXAMPLE).model_dump(mode="json")
+
+
+def test_full_run_writes_a_verifiable_manifest(tmp_path, brief):
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
+    final = run.start()
+
+    manifest_path = run.out_dir / run.run_id / "manifest.json"
+    assert final["manifest_path"] == str(manifest_path) and manifest_path.is_file()
+    manifest = run.manifest()
+    assert manifest["run_id"] == run.run_id
+    assert manifest["status"] == "succeeded", [c for c in manifest["checks"] if not c["passed"]]
+    assert manifest["brief"] == brief
+    assert [v["id"] for v in manifest["plan"]["variants"]] == ["v1"]
+    assert manifest["plan"]["variants"][0]["source"] == "llm"
+    copy_path = Path(manifest["outputs"]["copy"])
+    assert copy_path.is_file() and copy_path.parent == run.out_dir / run.run_id
+    copy = json.loads(copy_path.read_text("utf-8"))
+    assert sorted(copy["v1"]["platforms"]) == sorted(brief["platforms"])
+    assert copy["v1"]["platforms"]["tiktok"]["headline"] == "Smooth cold brew for busy mornings"
+    assert Path(manifest["outputs"]["copy_markdown"]).read_text("utf-8").startswith("# Northwind Cold Brew")
+    for key in ("video", "srt", "vtt", "voiceover", "images"):
+        assert key in manifest["outputs"]
+
+    assert manifest["assets"], "the manifest lists no assets"
+    for asset in manifest["assets"]:
+        assert set(asset) >= {"path", "sha256", "kind", "tool", "backend"}
+        assert sha256_file(Path(asset["path"])) == asset["sha256"], asset
+    for name, digest in manifest["run_files"].items():
+        assert sha256_file(run.out_dir / run.run_id / name) == digest
+    assert {"planner", "copywriter:v1", "critic"} <= set(manifest["timings"])
+    assert all(seconds >= 0 for seconds in manifest["timings"].values())
+
+    assert run.finished("copywriter") == ["copywriter:v1"]
+    assert [n for n, e, _ in run.events if e == "finished"] == ["planner", "copywriter", "critic", "manifest"]
+    # The checkpointer holds the finished run: nothing is left to execute.
+    assert run.saved.next == () and run.saved.values["manifest_path"] == str(manifest_path)
+
+
+def test_critic_sends_a_variant_back_once_and_the_fix_is_used(tmp_path, brief):
+    script = northwind_script()
+    script["CopyDraft_tiktok"] = [GARBAGE, copy_reply(
+        "Cold brew, steeped for 18 hours", "Naturally sweet cold brew with no added sugar.", ["#ColdBrew"], "Grab a can",
+    )]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(script))
+    run.start()
+
+    assert run.finished("copywriter") == ["copywriter:v1", "copywriter:v1"]
+    assert len(run.finished("critic")) == 2
+    manifest = run.manifest()
+    assert manifest["status"] == "succeeded"
+    assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Cold brew, steeped for 18 hours"
+    # The revision asked again only for TikTok, with the critic's reason in the prompt.
+    tiktok_calls = run.backend.calls_for("CopyDraft_tiktok")
+    assert len(tiktok_calls) == 2
+    assert "A reviewer rejected" in tiktok_calls[1].prompt and "plain brief copy used" in tiktok_calls[1].prompt
+    assert len(run.backend.calls_for("CopyDraft_instagram_reels")) == 1
+    assert len(run.backend.calls_for("ScriptDraft")) == 1
+
+
+def test_critic_sends_a_variant_back_only_once(tmp_path, brief):
+    script = northwind_script()
+    script["CopyDraft_tiktok"] = [GARBAGE]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(script))
+    final = run.start()
+
+    assert MAX_REVISIONS_PER_NODE == 1
+    assert run.finished("copywriter") == ["copywriter:v1", "copywriter:v1"]
+    assert len(run.finished("critic")) == 2
+    assert final["revisions"] == {"v1:copywriter": 1}
+    manifest = run.manifest()
+    assert manifest["status"] == "needs_review"
+    failed = [check["name"] for check in manifest["checks"] if not check["passed"]]
+    assert failed == ["copy.tiktok.generated"]
+    assert manifest["copy"]["v1"]["platforms"]["tiktok"]["source"] == "fallback"
+
+
+def test_two_variants_fan_out_and_both_get_copy(tmp_path, brief):
+    brief["variants"] = 2
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
+    final = run.start()
+
+    assert sorted(final["copy"]) == ["v1", "v2"]
+    assert sorted(run.finished("copywriter")) == ["copywriter:v1", "copywriter:v2"]
+    assert len(run.finished("critic")) == 1  # the critic waits for both branches
+    manifest = run.manifest()
+    assert manifest["status"] == "succeeded"
+    assert [v["id"] for v in manifest["plan"]["variants"]] == ["v1", "v2"]
+    for variant_id in ("v1", "v2"):
+        platforms = manifest["copy"][variant_id]["platforms"]
+        assert sorted(platforms) == sorted(brief["platforms"])
+        assert {"copy.tiktok", "script"} <= {c["name"] for c in manifest["checks"] if c["variant_id"] == variant_id}
+    assert {"copywriter:v1", "copywriter:v2"} <= set(manifest["timings"])
+    assert len(run.backend.calls_for("PlanDraft")) == 2
+
+
+def test_failed_run_resumes_from_its_checkpoint_without_replanning(tmp_path, brief):
+    def broken(call):
+        raise RuntimeError("the model server went away")
+
+    failing = northwind_script()
+    failing["CopyDraft"] = [broken]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(failing))
+    with pytest.raises(RuntimeError, match="went away"):
+        run.start()
+    assert run.finished("planner") == ["planner"] and run.finished("copywriter") == []
+    assert any(node == "copywriter" and event == "failed" for node, event, _ in run.events)
+    assert not (run.out_dir / run.run_id / "manifest.json").exists()
+
+    healthy = ScriptedBackend(northwind_script())
+    final = run.invoke(None, backend=healthy)  # resume: no input, same thread id
+
+    assert run.finished("planner") == ["planner"]  # not executed again
+    assert healthy.calls_for("PlanDraft") == []
+    assert run.finished("copywriter") == ["copywriter:v1"]
+    assert Path(final["manifest_path"]).is_file()
+    assert Counter(n for n, e, _ in run.events if e == "finished") == {
+        "planner": 1, "copywriter": 1, "critic": 1, "manifest": 1,
+    }
