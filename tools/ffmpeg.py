@@ -33,6 +33,19 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def escape_filter_value(value: str) -> str:
+    """Escape text (a file path) for a filter option inside a filter graph.
+
+    Two levels: the option parser treats ``\\ ' :`` specially, the graph parser
+    ``\\ ' [ ] , ;``; each level gets its own backslashes.
+    """
+    for char in "\\':":
+        value = value.replace(char, "\\" + char)
+    for char in "\\'[],;":
+        value = value.replace(char, "\\" + char)
+    return value
+
+
 _OUT_TIME = re.compile(r"^out_time_us=(\d+)$")
 
 
