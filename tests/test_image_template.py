@@ -1,0 +1,372 @@
+"""The image tool's embedded backend: brand template renderer, legibility read-back, tool agent.
+
+Everything here is real: Pillow renders, RapidOCR (packaged PP-OCRv4 models) reads back,
+and the asset store is a real folder. Product photos are frames of real footage from the
+shared test data; logos and fonts come from ``shared/data/brand``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+from pydantic import ValidationError
+
+from tools.image import (
+    ASPECT_SIZES,
+    ImageInputError,
+    TemplateRequest,
+    TextFitError,
+    match_score,
+    render_template,
+    safe_area,
+)
+from tools.image.inputs import load_image, resolve_font
+from tools.image.layouts import LAYOUTS
+from tools.image.legibility import OCR_MODEL_KEY, normalised_words
+from tools.image.palette import (
+    BackgroundSample,
+    BrandPalette,
+    contrast_ratio,
+    luminance_array,
+    parse_hex,
+    pick_text_color,
+)
+from tools.image.text_fit import fit_text
+
+BRAND_COLORS = ["#2B1B17", "#F5E6CC", "#D9822B"]
+ASPECTS = list(ASPECT_SIZES)
+LAYOUT_NAMES = list(LAYOUTS)
+DEJAVU_BOLD = str(resolve_font(None))
+
+TEXTS: dict[str, dict[str, str]] = {
+    "hero": {"headline": "Cold brew, done right.", "subline": "Steeped for 18 hours from single-origin beans.",
+             "cta": "Shop now", "price": "$3.49"},
+    "split": {"headline": "Smooth. Bold. Yours.", "subline": "No added sugar, low acidity.", "cta": "Try it today",
+              "brand_name": "Northwind Coffee"},
+    "headline": {"headline": "18 hours of patience in every can.", "subline": "Northwind Cold Brew", "cta": "Learn more"},
+    "quote": {"headline": "The smoothest cold brew I have ever had.", "attribution": "Maya, Seattle",
+              "brand_name": "Northwind Coffee"},
+    "offer": {"headline": "Summer deal on cold brew", "price": "$3.49", "subline": "This week only.",
+              "cta": "Grab yours"},
+    "end_card": {"headline": "Good coffee, on the go.", "subline": "northwind.example", "cta": "Order now"},
+}
+
+
+@pytest.fixture(scope="module")
+def brand_dir(shared_data: Path) -> Path:
+    return shared_data / "brand"
+
+
+@pytest.fixture(scope="module")
+def product_photo(shared_data: Path, tmp_path_factory) -> Path:
+    """A real photograph: one frame of PySceneDetect's test footage (leaf on a rock)."""
+    source = shared_data / "video" / "pyscenedetect" / "testvideo.mp4"
+    with av.open(str(source)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index == 100:
+                image = frame.to_image()
+                break
+    # The lower strip carries the footage's copyright watermark; a product shot would not.
+    path = tmp_path_factory.mktemp("photos") / "leaf.jpg"
+    image.crop((0, 0, image.width, int(image.height * 0.75))).save(path, quality=92)
+    return path
+
+
+def _request(layout: str, aspect: str = "1:1", **overrides) -> TemplateRequest:
+    fields = {"layout": layout, "aspect": aspect, "colors": BRAND_COLORS, **TEXTS[layout]}
+    fields.update(overrides)
+    return TemplateRequest(**fields)
+
+
+def _inside(box, area) -> bool:
+    return area.x0 <= box.x0 and area.y0 <= box.y0 and box.x1 <= area.x1 and box.y1 <= area.y1
+
+
+def _pixel_contrast(image: Image.Image, placed) -> float:
+    """Contrast of a drawn text against the real pixels around its glyphs.
+
+    Glyph cores are the pixels exactly in the text colour (which must really be there);
+    the background is everything in the text box farther than 3 px from a core pixel,
+    so anti-aliased edges are not mistaken for background. Returns the 1st-percentile
+    contrast, i.e. against nearly the worst background pixel.
+    """
+    crop = np.asarray(image.crop(placed.box.tuple()).convert("RGB"))
+    text_rgb = np.array(placed.color, dtype=np.uint8)
+    core = np.all(crop == text_rgb, axis=-1)
+    assert core.sum() > 0.03 * core.size, f"{placed.field}: text colour not found in its box"
+    halo = np.asarray(Image.fromarray(core.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(7))) > 0
+    background = crop[~halo]
+    assert background.size > 0
+    text_lum = float(luminance_array(text_rgb))
+    bg_lum = luminance_array(background)
+    ratios = (np.maximum(bg_lum, text_lum) + 0.05) / (np.minimum(bg_lum, text_lum) + 0.05)
+    return float(np.percentile(ratios, 1))
+
+
+# -- every layout at every size -------------------------------------------------------
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_every_layout_renders_at_exact_size_inside_safe_area(layout, aspect, brand_dir, product_photo):
+    logo = brand_dir / "logos" / "pyscenedetect_logo.png"
+    extra = {} if "brand_name" in TEXTS[layout] else {"logo": str(logo)}
+    rendered = render_template(_request(layout, aspect, product_images=[str(product_photo)], **extra))
+    width, height = ASPECT_SIZES[aspect]
+    decoded = Image.open(io.BytesIO(rendered.png))
+    assert decoded.format == "PNG"
+    assert decoded.size == (width, height) == (rendered.width, rendered.height)
+    safe = safe_area(aspect, width, height)
+    drawn = {placed.field for placed in rendered.texts}
+    assert drawn == set(TEXTS[layout]), "every given text is drawn, nothing else"
+    for placed in rendered.texts:
+        assert _inside(placed.box, safe), f"{placed.field} at {placed.box} leaves safe area {safe}"
+        assert placed.contrast >= 4.5
+    assert rendered.contrast_ratio >= 4.5
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_contrast_measured_from_pixels_under_each_text(layout, brand_dir, product_photo):
+    rendered = render_template(
+        _request(layout, "4:5", product_images=[str(product_photo)], logo=str(brand_dir / "logos" / "moviepy_logo.png"))
+        if "brand_name" not in TEXTS[layout]
+        else _request(layout, "4:5", product_images=[str(product_photo)])
+    )
+    for placed in rendered.texts:
+        measured = _pixel_contrast(rendered.image, placed)
+        assert measured >= 4.5, f"{layout}/{placed.field}: {measured:.2f}:1 measured on the pixels"
+
+
+def test_safe_zone_of_9_16_keeps_platform_ui_areas_clear():
+    safe = safe_area("9:16", 1080, 1920)
+    assert safe.y0 >= 0.12 * 1920 and safe.y1 <= 0.80 * 1920
+    assert safe_area("16:9", 1920, 1080).x1 < 1920
+
+
+# -- legibility: OCR read-back -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layout", "aspect"), [("hero", "9:16"), ("quote", "1:1"), ("end_card", "16:9")]
+)
+def test_ocr_reads_back_the_headline(layout, aspect, tool_context, brand_dir, product_photo):
+    from tools.image_tool import render_image
+
+    request = _request(layout, aspect, product_images=[str(product_photo)])
+    result = render_image(request, tool_context)
+    assert result.legible and result.ocr_match >= 0.8
+    read = set(normalised_words(result.ocr_text))
+    assert set(normalised_words(request.headline)) <= read
+    assert result.image.metadata["ocr_text"] == result.ocr_text
+    assert result.image.metadata["contrast_ratio"] >= 4.5
+    assert tool_context.models.keys() == [OCR_MODEL_KEY]
+
+
+def test_unreadable_words_are_reported_after_one_retry(tool_context):
+    from tools.image_tool import render_image
+
+    # PP-OCR's English/Chinese models cannot read Armenian, so the match stays near zero.
+    result = render_image(_request("headline", headline="Բարեւ աշխարհ բոլորին", subline=None, cta=None),
+                          tool_context)
+    assert result.legible is False
+    assert result.ocr_match < 0.8
+    assert result.image.metadata["attempts"] == 2
+    assert Path(result.image.path).is_file()
+
+
+def test_match_score_is_normalised_and_order_insensitive():
+    assert match_score("Cold brew, done right.", "done RIGHT cold-brew") == 1.0
+    assert match_score("$3.49 only", "3.49 ONLY!") == 1.0
+    assert match_score("Shop now", "Shopnow") == 1.0  # OCR dropped the space
+    assert match_score("one two three four", "one two") == 0.5
+    assert match_score("now now", "now") == 0.5  # repeated words need repeated reads
+    assert match_score("", "anything") == 1.0
+
+
+# -- compositing, fonts ---------------------------------------------------------------
+
+
+def test_product_photo_and_logo_are_composited(brand_dir, product_photo):
+    logo_path = brand_dir / "logos" / "pyscenedetect_logo.png"
+    plain = render_template(_request("hero", "1:1", subline=None, price=None))
+    full = render_template(_request("hero", "1:1", subline=None, price=None, product_images=[str(product_photo)],
+                                    logo=str(logo_path)))
+    ground = np.array(parse_hex(BRAND_COLORS[0]), dtype=np.int16)
+    region = np.asarray(full.image)[150:300, 500:950].astype(np.int16)  # middle of the photo area
+    assert np.abs(region - ground).sum(axis=-1).mean() > 60, "photo area is not the plain background"
+    assert region.std() > 10, "photo area has photographic texture"
+    assert not np.array_equal(np.asarray(plain.image)[150:300, 500:950], region.astype(np.uint8))
+    # The logo's dark slate ink (#2A3542-ish) appears in the top-left corner of the safe area.
+    safe = safe_area("1:1", 1080, 1080)
+    corner = np.asarray(full.image)[safe.y0:safe.y0 + 150, safe.x0:safe.x0 + 480].astype(np.int16)
+    slate = np.array([44, 54, 67], dtype=np.int16)
+    assert (np.abs(corner - slate).sum(axis=-1) < 40).sum() > 500
+
+
+def test_photo_exif_orientation_is_respected(tmp_path):
+    path = tmp_path / "rotated.jpg"
+    image = Image.new("RGB", (200, 100), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    image.save(path, exif=exif)
+    assert load_image("product_images[0]", path).size == (100, 200)
+
+
+def test_brand_font_from_brief_is_used(brand_dir):
+    league = brand_dir / "fonts" / "LeagueGothic-Regular.ttf"
+    default = render_template(_request("headline", "1:1", subline=None, cta=None))
+    branded = render_template(_request("headline", "1:1", subline=None, cta=None, font=str(league)))
+    assert Path(default.font_path).name == "DejaVuSans-Bold.ttf"
+    assert branded.font_path == league
+    # League Gothic is condensed: the same words take fewer lines or a larger size.
+    d, b = default.texts[0], branded.texts[0]
+    assert (len(b.lines), -b.size) < (len(d.lines), -d.size)
+    assert default.png != branded.png
+
+
+def test_system_font_is_found_without_a_brief_font():
+    assert resolve_font(None).name.startswith("DejaVuSans")
+
+
+def test_long_headline_wraps_and_stays_inside_safe_margins():
+    words = ("Our cold brew is steeped slowly for eighteen hours from single-origin Colombian beans "
+             "so every can tastes smooth, naturally sweet and low in acidity")
+    rendered = render_template(_request("headline", "9:16", headline=words[:160], subline=None, cta=None))
+    assert len(rendered.texts[0].lines) >= 4
+    ground = np.array(parse_hex(BRAND_COLORS[0]), dtype=np.int16)
+    pixels = np.asarray(rendered.image).astype(np.int16)
+    ys, xs = np.nonzero(np.abs(pixels - ground).sum(axis=-1) > 0)
+    safe = safe_area("9:16", 1080, 1920)
+    assert safe.x0 <= xs.min() and xs.max() < safe.x1
+    assert safe.y0 <= ys.min() and ys.max() < safe.y1
+
+
+def test_text_never_overflows_and_impossible_text_fails_clearly():
+    fitted = fit_text("Supercalifragilisticexpialidocious", DEJAVU_BOLD, 200, 400, max_size=120, min_size=40)
+    assert fitted.width <= 200 and fitted.height <= 400 and fitted.shrunk_below_minimum
+    with pytest.raises(TextFitError, match="headline"):
+        fit_text("far too many words for a tiny box " * 4, DEJAVU_BOLD, 60, 20, max_size=40, min_size=20,
+                 field="headline")
+
+
+def test_wrapping_does_not_strand_a_short_word():
+    fitted = fit_text("18 hours of patience in every can.", DEJAVU_BOLD, 908, 1000, max_size=173, min_size=60)
+    assert all(len(line) > 3 for line in fitted.lines), fitted.lines
+
+
+# -- palette and contrast -------------------------------------------------------------
+
+
+def test_wcag_contrast_values():
+    assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast_ratio((119, 119, 119), (255, 255, 255)) == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio((43, 27, 23), (245, 230, 204)) > 13
+
+
+def test_palette_fallback_when_no_brand_pair_reaches_4_5():
+    palette = BrandPalette.from_hex(["#FFD400", "#FFFFFF"])
+    choice = pick_text_color(BackgroundSample.flat(parse_hex("#FFD400")), list(palette.colors))
+    assert not choice.from_palette and choice.contrast >= 4.5
+    rendered = render_template(TemplateRequest(layout="headline", aspect="1:1", headline="Sunny days",
+                                               colors=["#FFD400", "#FFFFFF"]))
+    assert rendered.palette_fallback and rendered.contrast_ratio >= 4.5
+    assert any("no brand colour reaches" in note for note in rendered.notes)
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+def test_corrupt_product_photo_names_field_and_file(tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG this is not really an image" * 10)
+    with pytest.raises(ImageInputError) as info:
+        render_template(_request("hero", product_images=[str(bad)]))
+    message = str(info.value)
+    assert message.startswith("product_images[0]: ") and str(bad) in message
+    assert "not a readable image" in message
+    assert info.value.field == "product_images[0]"
+
+
+def test_missing_font_and_logo_name_the_file(tmp_path, brand_dir):
+    with pytest.raises(ImageInputError, match=r"^font: /no/such/Brand\.ttf does not exist$"):
+        render_template(_request("headline", font="/no/such/Brand.ttf"))
+    not_a_font = brand_dir / "logos" / "moviepy_logo.png"
+    with pytest.raises(ImageInputError, match=r"^font: .*moviepy_logo\.png is not a readable font"):
+        render_template(_request("headline", font=str(not_a_font)))
+    with pytest.raises(ImageInputError, match=r"^logo: .*missing\.png does not exist$"):
+        render_template(_request("headline", logo=str(tmp_path / "missing.png")))
+
+
+def test_no_system_font_says_how_to_fix(monkeypatch):
+    from tools.image import inputs
+
+    monkeypatch.setattr(inputs, "SYSTEM_FONT_CANDIDATES", ())
+    monkeypatch.setenv("PATH", "")  # and no fc-match to ask
+    with pytest.raises(ImageInputError, match="fonts-dejavu-core"):
+        resolve_font(None)
+
+
+def test_request_rejects_texts_a_layout_cannot_draw():
+    with pytest.raises(ValidationError, match="cta: layout 'quote' has no place for it"):
+        TemplateRequest(layout="quote", headline="Great", cta="Buy")
+    with pytest.raises(ValidationError, match="price: required by layout 'offer'"):
+        TemplateRequest(layout="offer", headline="Deal")
+    with pytest.raises(ValidationError):
+        TemplateRequest(layout="hero", aspect="3:2", headline="x")
+
+
+# -- the tool agent: determinism, cache, backend ---------------------------------------
+
+
+def test_same_input_gives_same_bytes(product_photo, brand_dir):
+    request = _request("offer", "9:16", product_images=[str(product_photo)],
+                       logo=str(brand_dir / "logos" / "feedparser_logo.png"))
+    first, second = render_template(request), render_template(request)
+    assert hashlib.sha256(first.png).hexdigest() == hashlib.sha256(second.png).hexdigest()
+
+
+def test_repeated_call_is_served_from_the_asset_cache(tool_context, monkeypatch, product_photo, tmp_path):
+    from tools import image_tool
+    from tools.image import template
+
+    request = _request("split", "4:5", product_images=[str(product_photo)])
+    first = image_tool.render_image(request, tool_context)
+    assert not first.from_cache
+
+    def must_not_render(*args, **kwargs):
+        raise AssertionError("the cached render should have been reused")
+
+    monkeypatch.setattr(template, "render_legible", must_not_render)
+    second = image_tool.render_image(request, tool_context)
+    assert second.from_cache and second.image == first.image
+    # The same photo under another name is the same input: still a cache hit.
+    copy = tmp_path / "renamed.jpg"
+    copy.write_bytes(product_photo.read_bytes())
+    third = image_tool.render_image(_request("split", "4:5", product_images=[str(copy)]), tool_context)
+    assert third.from_cache and third.image.sha256 == first.image.sha256
+
+
+def test_tool_is_registered_and_stores_png(tool_context):
+    from tools.registry import load_tools
+
+    spec = load_tools(plugins=False)["image.render"]
+    result = spec.run(spec.example(), tool_context)
+    assert result.image.kind == "image" and result.image.tool == "image.render"
+    assert result.image.backend == "template"
+    assert Image.open(result.image.path).size == (1080, 1080)
+    assert hashlib.sha256(Path(result.image.path).read_bytes()).hexdigest() == result.image.sha256
+    assert {"layout", "contrast_ratio", "ocr_text", "ocr_match", "legible"} <= set(result.image.metadata)
+
+
+def test_other_image_backend_is_refused_naming_the_setting(tool_context):
+    from tools.image_tool import render_image
+
+    tool_context.settings.image.backend = "diffusers"
+    with pytest.raises(ValueError, match=r"\[image\] backend"):
+        render_image(_request("headline"), tool_context)

@@ -1,0 +1,140 @@
+"""Media checks on real files: stream properties, faststart, frames, OCR of captions, NSFW."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tools.context import ResidentModels
+from tools.editor import StillImage, SubtitleTrack, Timeline, render
+from tools.editor.inputs import MediaInputError
+from tools.ffmpeg import run_ffmpeg
+from tools.media_checks import (
+    NSFW_MODEL_KEY,
+    SAFE_BELOW,
+    check_streams,
+    extract_frames,
+    is_faststart,
+    mp4_top_level_boxes,
+    nsfw_score,
+    nsfw_scores,
+    ocr_frame,
+)
+
+
+@pytest.fixture(scope="module")
+def compliant_mp4(tmp_path_factory) -> Path:
+    """A 1 s 160x288 render by the editor, with a burned caption."""
+    folder = tmp_path_factory.mktemp("compliant")
+    picture = folder / "bg.png"
+    Image.new("RGB", (160, 288), (30, 60, 120)).save(picture)
+    subtitles = folder / "caption.ass"
+    subtitles.write_text(
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: 320\nPlayResY: 576\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+        "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+        "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+        "Style: Default,DejaVu Sans,44,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,"
+        "-1,0,0,0,100,100,0,0,1,3,0,5,10,10,10,1\n\n"
+        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,SALE ENDS SUNDAY\n",
+        "utf-8",
+    )
+    timeline = Timeline(
+        width=320, height=576, visuals=[StillImage(path=picture, seconds=1.0)],
+        subtitles=SubtitleTrack(path=subtitles),
+    )
+    return render(timeline, folder / "ok.mp4", preset="ultrafast").path
+
+
+@pytest.fixture(scope="module")
+def counter_video(tmp_path_factory) -> Path:
+    """2 s at 10 fps whose frame n has brightness 10*n (no audio, no faststart, yuv444p)."""
+    path = tmp_path_factory.mktemp("counter") / "counter.mp4"
+    run_ffmpeg([
+        "-f", "lavfi", "-i", "color=c=black:s=64x64:r=10:d=2",
+        "-vf", "geq=lum='10*N':cb=128:cr=128,format=yuv444p",
+        "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(path),
+    ])
+    return path
+
+
+def test_compliant_render_passes(compliant_mp4):
+    report = check_streams(compliant_mp4, (320, 576), 1.0)
+    assert report.ok, report.problems
+    assert report.video_frames == 30 and report.faststart
+    assert report.summary()["problems"] == []
+
+
+def test_wrong_size_and_duration_are_reported(compliant_mp4):
+    report = check_streams(compliant_mp4, (1080, 1920), 1.2, tolerance_frames=1)
+    assert not report.ok
+    assert any("size is 320x576, expected 1080x1920" in p for p in report.problems)
+    assert any("lasts 1.000 s, expected 1.200 s" in p for p in report.problems)
+    # One frame off is within the default tolerance.
+    assert check_streams(compliant_mp4, (320, 576), 1.0 + 1 / 30).ok
+
+
+def test_non_platform_file_lists_every_problem(counter_video):
+    report = check_streams(counter_video, (64, 64), 2.0)
+    problems = " | ".join(report.problems)
+    assert "pixel format is yuv444p" in problems
+    assert "no audio stream" in problems
+    assert "not +faststart" in problems
+    assert not is_faststart(counter_video)
+    assert check_streams(counter_video, (64, 64), 2.0, expect_audio=False, expect_bt709=False).problems != ()
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(MediaInputError, match="nothing.mp4"):
+        check_streams(tmp_path / "nothing.mp4")
+
+
+def test_box_walker_reads_sizes_including_64_bit(tmp_path):
+    path = tmp_path / "boxes.mp4"
+    ftyp = struct.pack(">I4s", 16, b"ftyp") + b"isom\x00\x00\x02\x00"
+    moov = struct.pack(">I4s", 8, b"moov")
+    mdat = struct.pack(">I4sQ", 1, b"mdat", 16 + 4) + b"\x00" * 4
+    path.write_bytes(ftyp + mdat + moov)
+    assert mp4_top_level_boxes(path) == ["ftyp", "mdat", "moov"]
+    assert not is_faststart(path)
+    path.write_bytes(ftyp + moov + mdat)
+    assert is_faststart(path)
+    path.write_bytes(ftyp + struct.pack(">I4s", 4, b"moov"))
+    with pytest.raises(ValueError, match="invalid box size"):
+        mp4_top_level_boxes(path)
+
+
+def test_frames_come_from_the_asked_times_in_the_asked_order(counter_video):
+    frames = extract_frames(counter_video, [1.05, 0.0, 0.55, 9.0])
+    brightness = [float(np.asarray(f.convert("L")).mean()) for f in frames]
+
+    def shown(n: int) -> float:  # frame n's gray level after limited-range YUV -> RGB
+        return max(0.0, (10 * n - 16) * 255 / 219)
+
+    assert brightness == pytest.approx([shown(10), shown(0), shown(5), shown(19)], abs=3)  # past the end: last
+    assert all(f.size == (64, 64) and f.mode == "RGB" for f in frames)
+    with pytest.raises(ValueError, match="negative"):
+        extract_frames(counter_video, [-1])
+
+
+def test_ocr_reads_the_burned_caption(compliant_mp4):
+    models = ResidentModels()
+    (frame,) = extract_frames(compliant_mp4, [0.5])
+    seen = ocr_frame(frame, expected_text="Sale ends Sunday", models=models)
+    assert seen.match is not None and seen.match >= 0.66, seen.text
+    assert ocr_frame(frame, models=models).match is None
+    assert len(models.keys()) == 1  # the engine stayed warm
+
+
+def test_nsfw_score_of_benign_frames_is_low(shared_data, compliant_mp4):
+    models = ResidentModels()
+    street = extract_frames(shared_data / "video/moviepy/chaplin.mp4", [2.0])[0]
+    assert nsfw_score(street, models=models) < SAFE_BELOW
+    scores = nsfw_scores([street, extract_frames(compliant_mp4, [0.2])[0]], models=models)
+    assert len(scores) == 2 and all(0.0 <= s < SAFE_BELOW for s in scores)
+    assert models.keys() == [NSFW_MODEL_KEY]

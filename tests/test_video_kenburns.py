@@ -1,0 +1,162 @@
+"""Ken Burns / parallax video from key images: real ffmpeg encodes, probed and decoded back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from adloom.config import Settings
+from storage.assets import AssetStore
+from tools.config import VideoSettings
+from tools.context import ToolContext
+from tools.editor.inputs import MediaInputError
+from tools.ffmpeg import probe
+from tools.registry import get_tool
+from tools.video import KenBurnsScene, plan_spans, render_kenburns
+from tools.video_tool import AnimateRequest, AnimateScene, VideoBackendError
+
+FPS = 30
+
+
+def _key_image(path: Path, tint: tuple[int, int, int], size=(360, 640)) -> Path:
+    """A textured picture dominated by ``tint``: motion shows as changed pixels, colour tells scenes apart."""
+    width, height = size
+    image = Image.new("RGB", size, tint)
+    draw = ImageDraw.Draw(image)
+    rng = np.random.default_rng(sum(tint))
+    for _ in range(40):
+        x, y, r = int(rng.integers(0, width)), int(rng.integers(0, height)), int(rng.integers(8, 40))
+        shade = tuple(int(c * 0.5) for c in tint)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=shade, outline=(255, 255, 255), width=3)
+    for x in range(0, width, 24):
+        draw.line((x, 0, x, height), fill=(255, 255, 255), width=1)
+    image.save(path)
+    return path
+
+
+@pytest.fixture
+def key_images(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "red": _key_image(tmp_path / "red.png", (220, 40, 40)),
+        "blue": _key_image(tmp_path / "blue.png", (40, 40, 220), size=(640, 360)),
+        "green": _key_image(tmp_path / "green.png", (40, 200, 40), size=(500, 500)),
+    }
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24").astype(np.float32) for frame in container.decode(video=0)]
+
+
+def test_spans_overlap_so_the_total_is_the_sum_of_scenes():
+    spans, overlap, total = plan_spans([1.0, 0.8, 0.7], FPS, 0.4)
+    assert total == 75 and overlap == 12
+    # Transitions are centred on the planned cuts (frames 30 and 54).
+    assert [s.start_frame for s in spans] == [0, 24, 48]
+    assert [s.frames for s in spans] == [36, 36, 27]
+    # Chained xfades: each output length is the next transition's start plus its length.
+    length = spans[0].frames
+    for span in spans[1:]:
+        assert length == span.start_frame + overlap
+        length = span.start_frame + span.frames
+    assert length == total
+
+
+def test_transition_shrinks_to_the_shortest_scene():
+    spans, overlap, total = plan_spans([0.2, 2.0], FPS, 0.4)
+    assert overlap == 6 and total == 66
+    assert spans[1].start_frame == 3 and spans[0].frames == 9
+
+
+def test_render_lasts_the_planned_time_moves_and_blends(tmp_path, key_images):
+    scenes = [
+        KenBurnsScene(key_images["red"], 1.0, "zoom_in"),
+        KenBurnsScene(key_images["blue"], 0.8, "pan_left"),
+        KenBurnsScene(key_images["green"], 0.7, "parallax"),
+    ]
+    result = render_kenburns(scenes, tmp_path / "kb.mp4", width=270, height=480, fps=FPS)
+    info = probe(result.path)
+    assert info.video is not None and info.audio is None
+    assert (info.video.width, info.video.height) == (270, 480)
+    assert info.video.codec == "h264" and info.video.pixel_format == "yuv420p"
+    assert abs(info.duration_s - 2.5) <= 1 / FPS + 1e-6
+    frames = _frames(result.path)
+    assert len(frames) == 75 == result.frames
+
+    # Motion: within each scene, the picture keeps changing.
+    for first, last in [(0, 20), (38, 46), (60, 74)]:
+        assert np.abs(frames[first] - frames[last]).mean() > 3, (first, last)
+
+    # The crossfade at the first cut (frame 30, transition 24..35) mixes red and blue.
+    def red_minus_blue(frame: np.ndarray) -> float:
+        return float(frame[..., 0].mean() - frame[..., 2].mean())
+
+    before, middle, after = red_minus_blue(frames[22]), red_minus_blue(frames[30]), red_minus_blue(frames[38])
+    assert before > 60 and after < -60
+    assert after + 30 < middle < before - 30
+
+
+@pytest.mark.parametrize("transition", ["wipe", "slide", "none"])
+def test_every_transition_keeps_the_total_duration(tmp_path, key_images, transition):
+    scenes = [KenBurnsScene(key_images["red"], 0.5, "zoom_out"), KenBurnsScene(key_images["blue"], 0.5, "pan_up")]
+    result = render_kenburns(
+        scenes, tmp_path / f"{transition}.mp4", width=128, height=224, transition=transition, preset="ultrafast"
+    )
+    assert len(_frames(result.path)) == 30
+
+
+def test_a_missing_or_non_image_key_image_is_named(tmp_path, key_images):
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("not a picture")
+    with pytest.raises(MediaInputError, match=r"scenes\[1\]\.image.*notes\.txt"):
+        render_kenburns(
+            [KenBurnsScene(key_images["red"], 1.0), KenBurnsScene(not_image, 1.0)],
+            tmp_path / "x.mp4", width=128, height=224,
+        )
+    with pytest.raises(MediaInputError, match=r"scenes\[0\]\.image.*missing\.png"):
+        render_kenburns([KenBurnsScene(tmp_path / "missing.png", 1.0)], tmp_path / "x.mp4", width=128, height=224)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_animate_tool_renders_through_the_asset_cache(tool_context, key_images):
+    tool = get_tool("video.animate")
+    request = AnimateRequest(
+        scenes=[
+            AnimateScene(image=key_images["red"], seconds=0.5),
+            AnimateScene(image=key_images["blue"], seconds=0.4),
+        ],
+        width=128, height=224, preset="ultrafast",
+    )
+    first = tool.run(request, tool_context)
+    assert not first.cached and first.backend == "kenburns"
+    assert first.frames == 27 and first.duration_s == pytest.approx(0.9)
+    assert first.video.kind == "video" and Path(first.video.path).is_file()
+    info = probe(first.video.path)
+    assert (info.video.width, info.video.height) == (128, 224)
+
+    again = tool.run(request, tool_context)
+    assert again.cached and again.video == first.video
+
+
+def test_animate_tool_names_the_config_key_for_other_backends(tmp_path, key_images):
+    settings = Settings(data_dir=tmp_path / "data", video=VideoSettings(backend="cogvideox"))
+    ctx = ToolContext(settings=settings, assets=AssetStore(settings.data_dir))
+    request = AnimateRequest(scenes=[AnimateScene(image=key_images["red"], seconds=0.5)], width=64, height=64)
+    with pytest.raises(VideoBackendError, match=r"\[video\] backend.*cogvideox"):
+        get_tool("video.animate").run(request, ctx)
+
+
+@pytest.mark.slow
+def test_full_size_portrait_render(tmp_path, key_images):
+    """One real 1080x1920 render (3 s): the size the platforms get."""
+    scenes = [KenBurnsScene(key_images["red"], 1.5, "zoom_in"), KenBurnsScene(key_images["green"], 1.5, "parallax")]
+    result = render_kenburns(scenes, tmp_path / "full.mp4", width=1080, height=1920)
+    info = probe(result.path)
+    assert (info.video.width, info.video.height) == (1080, 1920)
+    assert abs(info.duration_s - 3.0) <= 1 / FPS + 1e-6
+    with av.open(str(result.path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 90

@@ -1,0 +1,50 @@
+"""Final assembly: a typed :class:`Timeline` rendered to MP4 by one ffmpeg filter graph."""
+
+from tools.editor.encoding import EncodeSettings, X264Preset
+from tools.editor.inputs import MediaInputError
+from tools.editor.render import (
+    OutputView,
+    RenderResult,
+    TimelinePlan,
+    build_render_command,
+    plan_timeline,
+    render,
+    render_aspects,
+    render_views,
+)
+from tools.editor.timeline import (
+    ASPECT_SIZES,
+    Aspect,
+    EndCard,
+    LogoOverlay,
+    MusicTrack,
+    StillImage,
+    SubtitleTrack,
+    Timeline,
+    VideoClip,
+    VoiceTrack,
+)
+
+__all__ = [
+    "ASPECT_SIZES",
+    "Aspect",
+    "EncodeSettings",
+    "EndCard",
+    "LogoOverlay",
+    "MediaInputError",
+    "MusicTrack",
+    "OutputView",
+    "RenderResult",
+    "StillImage",
+    "SubtitleTrack",
+    "Timeline",
+    "TimelinePlan",
+    "VideoClip",
+    "VoiceTrack",
+    "X264Preset",
+    "build_render_command",
+    "plan_timeline",
+    "render",
+    "render_aspects",
+    "render_views",
+]

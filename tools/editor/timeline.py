@@ -1,0 +1,171 @@
+"""The typed description of one finished video: what is shown, heard and overlaid, and when.
+
+A :class:`Timeline` is pure data (Pydantic, JSON-serialisable) so that a graph node can put
+it in its state and a tool can cache on it; :mod:`tools.editor.render` turns it into one
+ffmpeg command. File fields take a path or an :class:`~storage.assets.AssetRef` (its
+``path`` is used).
+
+Duration rule (the timeline wins): the output lasts ``duration_s`` when it is set, else the
+visuals' total plus the end card. Visuals longer than that are cut at the end; shorter
+ones hold their last frame. The voice is padded with silence or cut to the same length
+(a cut is reported as a warning); music is looped, cut and faded out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Aspect = Literal["9:16", "1:1", "16:9", "4:5"]
+
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920),
+    "1:1": (1080, 1080),
+    "16:9": (1920, 1080),
+    "4:5": (1080, 1350),
+}
+"""Output size of each aspect the platforms need (TikTok/Reels/Shorts, feed, YouTube, feed)."""
+
+
+def _path_of(value: Any) -> Any:
+    """Accept an AssetRef (or its dict form) wherever a file path is expected."""
+    if isinstance(value, BaseModel) and hasattr(value, "path"):
+        return value.path
+    if isinstance(value, dict) and "path" in value and "sha256" in value:
+        return value["path"]
+    return value
+
+
+MediaPath = Annotated[Path, BeforeValidator(_path_of)]
+"""A file: a path string, a :class:`~pathlib.Path`, or an AssetRef."""
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VideoClip(_Part):
+    """A stretch of a video file, cover-fitted to the frame (its own sound is not used)."""
+
+    kind: Literal["video"] = "video"
+    path: MediaPath
+    start_s: float = Field(default=0.0, ge=0, description="In point in the file.")
+    end_s: float | None = Field(default=None, description="Out point; None = the end of the file.")
+
+    @model_validator(mode="after")
+    def _in_before_out(self) -> VideoClip:
+        if self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
+        return self
+
+
+class StillImage(_Part):
+    """A picture held for ``seconds``."""
+
+    kind: Literal["image"] = "image"
+    path: MediaPath
+    seconds: float = Field(gt=0, le=600)
+    fit: Literal["cover", "contain"] = "cover"
+
+
+Visual = Annotated[VideoClip | StillImage, Field(discriminator="kind")]
+
+
+class VoiceTrack(_Part):
+    path: MediaPath
+    start_s: float = Field(default=0.0, ge=0, description="Where the voice starts on the timeline.")
+    gain_db: float = Field(default=0.0, ge=-40, le=20)
+
+
+class MusicTrack(_Part):
+    """Background music, looped to the timeline's length and faded out at the end."""
+
+    path: MediaPath
+    gain_db: float = Field(
+        default=-10.0, ge=-60, le=10,
+        description="Level relative to the voice before ducking (with a loudness target: LU under the "
+        "voice). Without a voice the music alone goes to the loudness target.",
+    )
+    offset_s: float = Field(default=0.0, ge=0, description="Where in the music file to start.")
+    duck: bool = Field(default=True, description="Lower the music while the voice speaks.")
+    duck_ratio: float = Field(default=8.0, ge=1, le=20, description="Compression ratio keyed by the voice.")
+    fade_out_s: float = Field(default=1.0, ge=0, le=10)
+
+
+class SubtitleTrack(_Part):
+    """An ASS file burned into the picture; its PlayRes should match the output's aspect."""
+
+    path: MediaPath
+    fonts_dir: MediaPath | None = Field(default=None, description="Folder with the fonts the file names.")
+
+
+Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
+
+
+class LogoOverlay(_Part):
+    """A watermark in one corner, over the visuals (not over the end card)."""
+
+    path: MediaPath
+    corner: Corner = "top-right"
+    opacity: float = Field(default=0.9, gt=0, le=1)
+    width_fraction: float = Field(default=0.12, gt=0, le=0.5, description="Logo width / frame width.")
+    margin_x_fraction: float = Field(default=0.05, ge=0, le=0.3, description="Safe margin from the side.")
+    margin_y_fraction: float = Field(
+        default=0.06, ge=0, le=0.3, description="Safe margin from the top/bottom edge."
+    )
+
+
+class EndCard(_Part):
+    """A closing picture (call to action) appended for ``seconds``."""
+
+    path: MediaPath
+    seconds: float = Field(default=2.0, gt=0, le=30)
+    fit: Literal["cover", "contain"] = "contain"
+    background: str = Field(
+        default="black", pattern=r"^(#|0x)?[0-9A-Za-z]+$",
+        description="ffmpeg colour around a contained card: a name or hex RGB(A).",
+    )
+
+
+class Timeline(_Part):
+    """Everything one output video is made of. See the module docstring for the duration rule."""
+
+    width: int = Field(default=1080, ge=16, le=7680, description="Output width (default: 9:16 at 1080p).")
+    height: int = Field(default=1920, ge=16, le=7680)
+    fps: float = Field(default=30.0, gt=0, le=120)
+    duration_s: float | None = Field(default=None, gt=0, le=3600, description="None = visuals + end card.")
+    visuals: list[Visual] = Field(min_length=1)
+    voice: VoiceTrack | None = None
+    music: MusicTrack | None = None
+    loudness_lufs: float | None = Field(
+        default=-14.0, ge=-40, le=-5, description="Integrated loudness of the mix; None = leave as mixed."
+    )
+    subtitles: SubtitleTrack | None = None
+    logo: LogoOverlay | None = None
+    end_card: EndCard | None = None
+
+    @model_validator(mode="after")
+    def _even_size(self) -> Timeline:
+        if self.width % 2 or self.height % 2:
+            raise ValueError(f"width and height must be even for yuv420p, got {self.width}x{self.height}")
+        if self.duration_s is not None and self.end_card is not None:
+            if self.end_card.seconds >= self.duration_s:
+                raise ValueError(
+                    f"end_card.seconds ({self.end_card.seconds}) leaves no room in duration_s ({self.duration_s})"
+                )
+        return self
+
+    def for_aspect(self, aspect: Aspect, *, subtitles: SubtitleTrack | None = None) -> Timeline:
+        """The same timeline at another aspect's size (everything cover-fits again).
+
+        Args:
+            aspect: one of :data:`ASPECT_SIZES`.
+            subtitles: an ASS file laid out for that aspect; None keeps this timeline's.
+        """
+        width, height = ASPECT_SIZES[aspect]
+        update: dict[str, Any] = {"width": width, "height": height}
+        if subtitles is not None:
+            update["subtitles"] = subtitles
+        return self.model_copy(update=update)

@@ -1,0 +1,35 @@
+"""The image tool's embedded backend: a brand template renderer built on Pillow.
+
+Public entry points: :class:`TemplateRequest`, :func:`render_template`,
+:func:`render_legible`, :class:`ImageInputError` and the OCR helpers in
+:mod:`tools.image.legibility`. The registered tool agent lives in ``tools.image_tool``.
+"""
+
+from tools.image.inputs import ImageInputError
+from tools.image.legibility import OCR_MODEL_KEY, TextReader, load_text_reader, match_score
+from tools.image.template import (
+    ASPECT_SIZES,
+    CheckedRender,
+    RenderedImage,
+    TemplateRequest,
+    render_legible,
+    render_template,
+    safe_area,
+)
+from tools.image.text_fit import TextFitError
+
+__all__ = [
+    "ASPECT_SIZES",
+    "OCR_MODEL_KEY",
+    "CheckedRender",
+    "ImageInputError",
+    "RenderedImage",
+    "TemplateRequest",
+    "TextFitError",
+    "TextReader",
+    "load_text_reader",
+    "match_score",
+    "render_legible",
+    "render_template",
+    "safe_area",
+]

@@ -1,0 +1,249 @@
+"""The brand template renderer: a typed request in, a finished PNG ad out.
+
+:func:`render_template` draws one layout at one aspect from the brand's palette, font,
+logo and product photos. :func:`render_legible` adds the read-back: it OCRs the result,
+scores it against the words that were meant to be there and, when the score is below
+:data:`~tools.image.legibility.LEGIBLE_THRESHOLD`, renders once more with larger minimum
+font sizes and stronger contrast before reporting the outcome (it never raises for an
+illegible result). Output is deterministic: the same request and files give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
+from tools.image.inputs import load_image, resolve_font
+from tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
+from tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
+from tools.image.palette import BrandPalette
+
+TEMPLATE_VERSION = 1
+"""Bump when a change alters rendered pixels, so cached renders are not reused."""
+
+Aspect = Literal["9:16", "4:5", "1:1", "16:9"]
+HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920),
+    "4:5": (1080, 1350),
+    "1:1": (1080, 1080),
+    "16:9": (1920, 1080),
+}
+
+RETRY_OPTIONS = RenderOptions(min_font_scale=1.35, min_contrast=7.0, plate_busy_backgrounds=True)
+"""The second attempt after a failed read-back: bigger minimum type, AAA contrast, plates."""
+
+TEXT_FIELDS: tuple[str, ...] = ("subline", "cta", "price", "attribution", "brand_name")
+
+
+def safe_area(aspect: str, width: int, height: int) -> Box:
+    """Where text, buttons and logos may go.
+
+    9:16 is shown full-screen under the platforms' own UI (TikTok, Reels, Shorts): the
+    top ~12% holds the account bar and the bottom ~20% the caption and buttons, and the
+    right edge the action rail, so those zones stay free. Other aspects keep an even
+    6.5% margin.
+    """
+    if aspect == "9:16":
+        side = math.ceil(0.08 * width)
+        return Box(side, math.ceil(0.12 * height), width - side, math.floor(0.80 * height))
+    margin = round(0.065 * min(width, height))
+    return Box(margin, margin, width - margin, height - margin)
+
+
+class TemplateRequest(BaseModel):
+    """One ad image from the brand template renderer."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    layout: LayoutName = Field(description="hero | split | headline | quote | offer | end_card")
+    aspect: Aspect = Field(default="9:16", description="9:16 (1080x1920), 4:5 (1080x1350), 1:1 (1080x1080), 16:9 (1920x1080)")
+    headline: str = Field(min_length=1, max_length=160, description="Main line; the quote itself for 'quote', the tagline for 'end_card'.")
+    subline: str | None = Field(default=None, max_length=240, description="Supporting line or body copy.")
+    cta: str | None = Field(default=None, max_length=40, description="Button label, e.g. 'Shop now'.")
+    price: str | None = Field(default=None, max_length=24, description="Price as it should read, e.g. '$3.49'. Required by 'offer'.")
+    attribution: str | None = Field(default=None, max_length=80, description="Who said the quote ('quote' only).")
+    brand_name: str | None = Field(default=None, max_length=60, description="Set as a wordmark when there is no logo.")
+    colors: list[HexColor] = Field(
+        default_factory=lambda: ["#111111", "#FFFFFF", "#FF5A1F"], min_length=1, max_length=8,
+        description="Brand palette, main colour first.",
+    )
+    logo: str | None = Field(default=None, description="Logo image file (PNG with transparency is best).")
+    font: str | None = Field(default=None, description="TrueType/OpenType file; default: the system's DejaVu Sans Bold.")
+    product_images: list[str] = Field(default_factory=list, max_length=6, description="Product photos; the first is shown.")
+
+    @field_validator("subline", "cta", "price", "attribution", "brand_name", "logo", "font", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _texts_fit_layout(self) -> "TemplateRequest":
+        spec = LAYOUTS[self.layout]
+        problems = []
+        for name in TEXT_FIELDS:
+            given = getattr(self, name) is not None
+            if given and name not in spec.texts:
+                allowed = ", ".join(sorted(spec.texts)) or "none"
+                problems.append(f"{name}: layout {self.layout!r} has no place for it (it draws: headline, {allowed})")
+            if not given and name in spec.requires:
+                problems.append(f"{name}: required by layout {self.layout!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return ASPECT_SIZES[self.aspect]
+
+
+@dataclass(frozen=True)
+class BrandInputs:
+    """The request's files, checked and decoded once."""
+
+    font_path: Path
+    logo: Image.Image | None
+    photos: tuple[Image.Image, ...]
+
+
+def load_brand_inputs(request: TemplateRequest) -> BrandInputs:
+    """Resolve the font and decode the logo and photos.
+
+    Raises:
+        ImageInputError: naming the field and file of the first unusable input.
+    """
+    font_path = resolve_font(request.font)
+    logo = load_image("logo", request.logo) if request.logo else None
+    photos = tuple(load_image(f"product_images[{i}]", path) for i, path in enumerate(request.product_images))
+    return BrandInputs(font_path, logo, photos)
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """One render: the PNG and what was drawn where."""
+
+    png: bytes
+    image: Image.Image
+    layout: str
+    aspect: str
+    texts: tuple[PlacedText, ...]
+    notes: tuple[str, ...]
+    font_path: Path
+    options: RenderOptions
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+    @property
+    def contrast_ratio(self) -> float:
+        """The lowest contrast of any drawn text against the pixels under it."""
+        return min((t.contrast for t in self.texts), default=21.0)
+
+    @property
+    def palette_fallback(self) -> bool:
+        """Whether some text had to use near-black/near-white instead of a brand colour."""
+        return any(not t.from_palette for t in self.texts)
+
+    @property
+    def intended_text(self) -> str:
+        """Every word drawn as text (the logo's own lettering is not counted)."""
+        return " ".join(t.text for t in self.texts)
+
+
+def render_template(
+    request: TemplateRequest, *, options: RenderOptions = RenderOptions(), inputs: BrandInputs | None = None,
+) -> RenderedImage:
+    """Draw the request's layout and encode it as PNG.
+
+    Args:
+        request: what to draw.
+        options: legibility knobs (the retry passes :data:`RETRY_OPTIONS`).
+        inputs: already-decoded files, to skip decoding them again.
+
+    Raises:
+        ImageInputError: a photo, logo or font cannot be used.
+        TextFitError: a text cannot fit its place even at the smallest size.
+    """
+    inputs = inputs or load_brand_inputs(request)
+    width, height = request.size
+    palette = BrandPalette.from_hex(request.colors)
+    canvas = Canvas(
+        image=Image.new("RGB", (width, height), palette.ground),
+        palette=palette,
+        font_path=inputs.font_path,
+        safe=safe_area(request.aspect, width, height),
+        aspect=request.aspect,
+        options=options,
+    )
+    if len(inputs.photos) > 1:
+        canvas.notes.append(f"product_images: layout {request.layout!r} shows the first of {len(inputs.photos)}")
+    content = LayoutContent(
+        headline=request.headline, subline=request.subline, cta=request.cta, price=request.price,
+        attribution=request.attribution, brand_name=request.brand_name, photos=inputs.photos, logo=inputs.logo,
+    )
+    LAYOUTS[request.layout].paint(canvas, content)
+    buffer = io.BytesIO()
+    # Fixed encoder settings and no metadata chunks keep the bytes identical run to run.
+    canvas.image.save(buffer, format="PNG", compress_level=6)
+    return RenderedImage(
+        png=buffer.getvalue(), image=canvas.image, layout=request.layout, aspect=request.aspect,
+        texts=tuple(canvas.placed), notes=tuple(canvas.notes), font_path=inputs.font_path, options=options,
+    )
+
+
+@dataclass(frozen=True)
+class CheckedRender:
+    """A render plus its OCR read-back."""
+
+    rendered: RenderedImage
+    ocr_text: str
+    ocr_match: float
+    legible: bool
+    attempts: int
+    render_seconds: float
+    ocr_seconds: float
+
+
+def render_legible(
+    request: TemplateRequest, reader: TextReader, *, threshold: float = LEGIBLE_THRESHOLD,
+) -> CheckedRender:
+    """Render, read back with OCR, and re-render once with :data:`RETRY_OPTIONS` if needed.
+
+    Of the two attempts the better-scoring one is returned; ``legible`` says whether it
+    reached ``threshold``.
+    """
+    inputs = load_brand_inputs(request)
+    render_seconds = ocr_seconds = 0.0
+    best: tuple[float, RenderedImage, str] | None = None
+    attempts = 0
+    for options in (RenderOptions(), RETRY_OPTIONS):
+        attempts += 1
+        started = time.perf_counter()
+        rendered = render_template(request, options=options, inputs=inputs)
+        render_seconds += time.perf_counter() - started
+        reading = reader.read(rendered.image)
+        ocr_seconds += reading.seconds
+        score = match_score(rendered.intended_text, reading.text)
+        if best is None or score > best[0]:
+            best = (score, rendered, reading.text)
+        if score >= threshold:
+            break
+    assert best is not None
+    score, rendered, text = best
+    return CheckedRender(rendered, text, score, score >= threshold, attempts, render_seconds, ocr_seconds)

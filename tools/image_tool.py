@@ -1,0 +1,139 @@
+"""Tool agent ``image.render``: one branded ad image, through the asset cache.
+
+The backend comes from ``[image] backend`` in the settings. ``template`` (the embedded
+default) is the Pillow brand template renderer in :mod:`tools.image`; each render is
+read back with OCR and the result says whether its words came out legible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from storage.assets import AssetRef, cache_key, sha256_file
+from tools.context import ToolContext
+from tools.image import template
+from tools.image.inputs import ImageInputError, resolve_font
+from tools.image.legibility import LEGIBLE_THRESHOLD, OCR_MODEL_KEY, load_text_reader
+from tools.image.template import TEMPLATE_VERSION, TemplateRequest
+from tools.registry import tool_agent
+
+TOOL_NAME = "image.render"
+BACKEND = "template"
+
+
+class ImageRenderResult(BaseModel):
+    """The stored PNG and how well it reads."""
+
+    image: AssetRef
+    layout: str
+    aspect: str
+    width: int
+    height: int
+    contrast_ratio: float = Field(description="Lowest WCAG contrast of any text against the pixels under it.")
+    ocr_text: str = Field(description="What OCR read in the final image.")
+    ocr_match: float = Field(ge=0.0, le=1.0, description="Share of the intended words OCR found.")
+    legible: bool = Field(description=f"ocr_match reached {LEGIBLE_THRESHOLD} (after at most one re-render).")
+    from_cache: bool = Field(default=False, description="Returned from the asset cache without rendering.")
+    notes: list[str] = Field(default_factory=list, description="Compromises made, e.g. a palette fallback.")
+
+
+def input_files(request: TemplateRequest) -> list[tuple[str, Path]]:
+    """Every file the render reads, labelled by request field (font first).
+
+    Raises:
+        ImageInputError: a named file does not exist, or no system font is found.
+    """
+    files = [("font", resolve_font(request.font))]
+    named = ([("logo", request.logo)] if request.logo else []) + [
+        (f"product_images[{i}]", path) for i, path in enumerate(request.product_images)
+    ]
+    for field, path in named:
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise ImageInputError(field, path, "does not exist" if not file.exists() else "is not a file")
+        files.append((field, file))
+    return files
+
+
+def render_cache_key(request: TemplateRequest) -> str:
+    """Cache key over the request's words and colours and the *contents* of its files.
+
+    File paths are left out on purpose: the same logo at another path is the same render.
+    """
+    files = input_files(request)
+    params = request.model_dump(mode="json", exclude={"logo", "font", "product_images"})
+    params["template_version"] = TEMPLATE_VERSION
+    params["legible_threshold"] = LEGIBLE_THRESHOLD
+    params["files"] = [field for field, _ in files]
+    return cache_key(TOOL_NAME, BACKEND, "", params, [sha256_file(path) for _, path in files])
+
+
+def _result(ref: AssetRef, *, from_cache: bool) -> ImageRenderResult:
+    meta = ref.metadata
+    return ImageRenderResult(
+        image=ref, layout=meta["layout"], aspect=meta["aspect"], width=meta["width"], height=meta["height"],
+        contrast_ratio=meta["contrast_ratio"], ocr_text=meta["ocr_text"], ocr_match=meta["ocr_match"],
+        legible=meta["legible"], from_cache=from_cache, notes=list(meta.get("notes", [])),
+    )
+
+
+def _example() -> TemplateRequest:
+    return TemplateRequest(
+        layout="headline", aspect="1:1", headline="Cold brew, done right.",
+        subline="Steeped for 18 hours.", cta="Shop now", colors=["#2B1B17", "#F5E6CC", "#D9822B"],
+    )
+
+
+@tool_agent(TOOL_NAME, example=_example)
+def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResult:
+    """Render a branded ad image (layout x aspect) from the brand's palette, font, logo and photos.
+
+    The PNG is stored in the asset store; a repeated request with the same words, colours
+    and file contents returns the cached asset without rendering. Text colours reach
+    4.5:1 contrast against the pixels under them, and OCR reads the result back: an
+    image whose words do not read is re-rendered once with larger type and stronger
+    contrast, then reported with ``legible: false`` rather than raised.
+
+    Raises:
+        ValueError: ``[image] backend`` names a backend other than ``template``.
+        ImageInputError: a photo, logo or font is missing or unreadable (names the field and file).
+        TextFitError: a text cannot fit its layout even at the smallest size.
+    """
+    backend = ctx.settings.image.backend
+    if backend != BACKEND:
+        raise ValueError(
+            f'[image] backend = "{backend}" is not available in this version; '
+            f'set [image] backend = "{BACKEND}" (or ADLOOM_IMAGE__BACKEND={BACKEND})'
+        )
+    key = render_cache_key(request)
+    cached = ctx.assets.lookup(key)
+    if cached is not None:
+        return _result(cached, from_cache=True)
+    ctx.progress(TOOL_NAME, 0.0)
+    reader = ctx.models.get(OCR_MODEL_KEY, load_text_reader)
+    checked = template.render_legible(request, reader)
+    rendered = checked.rendered
+    metadata = {
+        "layout": rendered.layout,
+        "aspect": rendered.aspect,
+        "width": rendered.width,
+        "height": rendered.height,
+        "contrast_ratio": round(rendered.contrast_ratio, 2),
+        "ocr_text": checked.ocr_text,
+        "ocr_match": round(checked.ocr_match, 4),
+        "legible": checked.legible,
+        "attempts": checked.attempts,
+        "palette_fallback": rendered.palette_fallback,
+        "notes": list(rendered.notes),
+        "texts": [placed.as_metadata() for placed in rendered.texts],
+        "font": str(rendered.font_path),
+        "template_version": TEMPLATE_VERSION,
+        "timings_s": {"render": round(checked.render_seconds, 3), "ocr": round(checked.ocr_seconds, 3)},
+    }
+    ref = ctx.assets.put_bytes(rendered.png, ".png", kind="image", tool=TOOL_NAME, backend=BACKEND,
+                               metadata=metadata)
+    ctx.assets.remember(key, ref)
+    ctx.progress(TOOL_NAME, 1.0)
+    return _result(ref, from_cache=False)

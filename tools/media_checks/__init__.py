@@ -1,0 +1,43 @@
+"""Checks of rendered media, returning typed results (the critic records them in the manifest).
+
+- :func:`check_streams` — codecs, pixel format, sample rate, size, duration, faststart, BT.709.
+- :func:`measure_loudness` — EBU R128 integrated loudness, true peak and range (the TTS
+  tool's implementation, :func:`tools.tts.loudness.measure`).
+- :func:`extract_frames` — PIL frames at given times.
+- :func:`ocr_frame` — text in a frame (the image tool's RapidOCR engine and match score).
+- :func:`nsfw_score` / :func:`nsfw_scores` — Open-NSFW probability.
+"""
+
+from tools.media_checks.frames import extract_frames
+from tools.media_checks.nsfw import (
+    NSFW_MODEL_KEY,
+    SAFE_BELOW,
+    UNSAFE_ABOVE,
+    NSFWModelError,
+    load_nsfw_classifier,
+    nsfw_score,
+    nsfw_scores,
+)
+from tools.media_checks.ocr import FrameText, ocr_frame
+from tools.media_checks.streams import StreamReport, check_streams, is_faststart, mp4_top_level_boxes
+from tools.tts.loudness import LoudnessMeasurement
+from tools.tts.loudness import measure as measure_loudness
+
+__all__ = [
+    "NSFW_MODEL_KEY",
+    "SAFE_BELOW",
+    "UNSAFE_ABOVE",
+    "FrameText",
+    "LoudnessMeasurement",
+    "NSFWModelError",
+    "StreamReport",
+    "check_streams",
+    "extract_frames",
+    "is_faststart",
+    "load_nsfw_classifier",
+    "measure_loudness",
+    "mp4_top_level_boxes",
+    "nsfw_score",
+    "nsfw_scores",
+    "ocr_frame",
+]

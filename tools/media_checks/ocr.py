@@ -1,0 +1,41 @@
+"""Reading the text in a video frame (captions, end card) with the image tool's OCR engine.
+
+The engine and the word-match score are :mod:`tools.image.legibility`'s; this module only
+fits them to frames and keeps the engine warm in :class:`~tools.context.ResidentModels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from tools.context import ResidentModels
+from tools.image.legibility import OCR_MODEL_KEY, OcrReading, load_text_reader, match_score
+
+
+@dataclass(frozen=True)
+class FrameText:
+    """What OCR read in one frame and, when text was expected, the share of it found."""
+
+    reading: OcrReading
+    match: float | None
+
+    @property
+    def text(self) -> str:
+        return self.reading.text
+
+
+def ocr_frame(
+    image: Image.Image, *, expected_text: str | None = None, models: ResidentModels | None = None
+) -> FrameText:
+    """OCR one frame; with ``expected_text``, score how much of it was read (0..1).
+
+    Args:
+        models: where the OCR engine stays loaded between calls (a tool's ``ctx.models``);
+            None loads a fresh engine (about 1.5 s).
+    """
+    reader = models.get(OCR_MODEL_KEY, load_text_reader) if models is not None else load_text_reader()
+    reading = reader.read(image)
+    match = match_score(expected_text, reading.text) if expected_text is not None else None
+    return FrameText(reading, match)

@@ -1,0 +1,306 @@
+"""Ken Burns pan/zoom and two-layer parallax from still key images, in one ffmpeg filter graph.
+
+Each scene's image is decoded and cover-fitted once, repeated with ``loop`` for as many
+frames as the scene needs, and moved with the ``perspective`` filter: it resamples a
+sub-pixel source rectangle per frame (bilinear), so slow zooms and pans glide instead of
+stepping a whole pixel at a time as ``zoompan`` does, and at a fifth of the cost of
+``zoompan`` on a 4x upscaled image (measured: 1.9 s against 9.4 s for 150 1080x1920 frames).
+
+Scenes are joined with ``xfade``. A transition overlaps two scenes, so each clip is
+rendered longer by the overlap it shares (centred on the planned cut): the output is
+exactly as long as the sum of the planned scene durations, and every cut sits where the
+plan puts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from tools.context import ProgressCallback, ignore_progress
+from tools.editor.encoding import (
+    MP4_ARGS,
+    TAG_BT709,
+    EncodeSettings,
+    X264Preset,
+    format_number,
+    h264_video_args,
+)
+from tools.editor.inputs import require_image
+from tools.editor.timing import frame_boundaries
+from tools.ffmpeg import run_ffmpeg
+
+Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "parallax"]
+"""Camera moves. Pans name the direction the view travels over the image (``pan_left``:
+the picture slides to the right on screen); ``parallax`` trucks right past a sharp
+foreground card floating over a blurred copy of the image."""
+
+TransitionName = Literal["crossfade", "slide", "wipe", "none"]
+
+_XFADE_NAMES = {"crossfade": "fade", "slide": "slideleft", "wipe": "wipeleft"}
+
+ZOOM = 0.18
+"""Zoom travel of zoom_in/zoom_out (1.0 to 1.18) and the fixed zoom giving pans room to move."""
+
+_PARALLAX_BACKGROUND_ZOOM = 0.10
+_PARALLAX_CARD_SCALE = 0.84  # the foreground card's size relative to the frame
+_PARALLAX_CARD_TRAVEL = 0.10  # of the frame width, against 3% for the background
+
+
+@dataclass(frozen=True)
+class KenBurnsScene:
+    """One still key image shown for ``seconds`` with a camera ``motion``."""
+
+    image: Path
+    seconds: float
+    motion: Motion = "zoom_in"
+
+
+@dataclass(frozen=True)
+class SceneSpan:
+    """Where one scene's rendered clip lies in the output, in frames.
+
+    Attributes:
+        start_frame: first output frame of the clip (a transition's start when one leads in).
+        frames: frames rendered for the scene, including the transition overlaps it shares.
+    """
+
+    start_frame: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class KenBurnsResult:
+    path: Path
+    width: int
+    height: int
+    fps: float
+    frames: int
+    transition_frames: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.fps
+
+
+def plan_spans(
+    durations_s: Sequence[float], fps: float, transition_s: float
+) -> tuple[list[SceneSpan], int, int]:
+    """Lay scene clips out so that the overlapped result lasts exactly ``sum(durations_s)``.
+
+    A transition of ``T`` frames is centred on each planned cut: the clip before it runs
+    ``T/2`` frames past the cut and the clip after it starts ``T/2`` frames early. ``T`` is
+    shortened to the shortest scene when a scene is too short to hold it.
+
+    Returns:
+        (spans, transition_frames, total_frames)
+    """
+    if not durations_s:
+        raise ValueError("at least one scene is needed")
+    cuts = frame_boundaries(durations_s, fps)
+    total = cuts[-1]
+    shortest = min(b - a for a, b in zip(cuts, cuts[1:]))
+    if shortest < 2:
+        raise ValueError(f"every scene must last at least 2 frames at {fps} fps")
+    overlap = min(int(round(transition_s * fps)), shortest) if len(durations_s) > 1 else 0
+    lead = overlap // 2
+    spans = []
+    for index in range(len(durations_s)):
+        start = 0 if index == 0 else cuts[index] - lead
+        end = total if index == len(durations_s) - 1 else cuts[index + 1] - lead + overlap
+        spans.append(SceneSpan(start_frame=start, frames=end - start))
+    return spans, overlap, total
+
+
+def _perspective(x: str, y: str, w: str, h: str) -> str:
+    """``perspective`` sending the source rectangle (x, y, w, h) onto the whole frame."""
+    corners = [(x, y), (f"{x}+{w}", y), (x, f"{y}+{h}"), (f"{x}+{w}", f"{y}+{h}")]
+    coords = ":".join(f"x{i}='{cx}':y{i}='{cy}'" for i, (cx, cy) in enumerate(corners))
+    return f"perspective={coords}:interpolation=linear:sense=source:eval=frame"
+
+
+def _window_expressions(zoom: str, fx: str, fy: str) -> str:
+    """The window zoomed by ``zoom`` and placed at fractions ``fx``/``fy`` of the free room
+    (0 = left/top edge, 1 = right/bottom edge)."""
+    w, h = f"(W/({zoom}))", f"(H/({zoom}))"
+    return _perspective(f"((W-{w})*({fx}))", f"((H-{h})*({fy}))", w, h)
+
+
+def _move(motion: Motion, progress: str) -> str:
+    p = progress
+    zoom_in, zoom_out, pan_zoom = f"1+{ZOOM}*{p}", f"1+{ZOOM}*(1-{p})", f"{1 + ZOOM}"
+    moves = {
+        "zoom_in": (zoom_in, "0.5", "0.5"),
+        "zoom_out": (zoom_out, "0.5", "0.5"),
+        "pan_left": (pan_zoom, f"1-{p}", "0.5"),
+        "pan_right": (pan_zoom, p, "0.5"),
+        "pan_up": (pan_zoom, "0.5", f"1-{p}"),
+        "pan_down": (pan_zoom, "0.5", p),
+    }
+    return _window_expressions(*moves[motion])
+
+
+def _contain(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
+    """Even size of a ``size`` picture scaled to fit inside ``box``."""
+    scale = min(box[0] / size[0], box[1] / size[1])
+    return tuple(max(2, 2 * round(d * scale / 2)) for d in size)  # type: ignore[return-value]
+
+
+def _scene_chain(
+    index: int,
+    motion: Motion,
+    frames: int,
+    width: int,
+    height: int,
+    rate: str,
+    image_size: tuple[int, int],
+) -> str:
+    """Filter chain turning input ``index`` (one decoded picture) into ``frames`` moving frames."""
+    progress = f"(on/{max(frames - 1, 1)})"
+    to_yuv = ":flags=lanczos:out_color_matrix=bt709:out_range=tv"
+    cover = (
+        f"scale={width}:{height}:force_original_aspect_ratio=increase{to_yuv},format=yuv420p"
+        f",crop={width}:{height},setsar=1"
+    )
+    repeat = f"loop=loop={frames - 1}:size=1:start=0,settb=1/{rate},setpts=N"
+    if motion != "parallax":
+        return f"[{index}:v]{cover},{repeat},{_move(motion, progress)}[s{index}]"
+    # Two layers moving at different speeds read as depth: a blurred copy filling the
+    # frame drifts slowly, a sharp card of the whole picture in front of it travels five
+    # times as far and grows a little.
+    #
+    # The background is blurred, so whole-pixel steps cannot be seen: a plain moving
+    # crop (free) replaces a per-frame resampling there.
+    bg_w, bg_h = (2 * round(d * (1 + _PARALLAX_BACKGROUND_ZOOM) / 2) for d in (width, height))
+    sigma = max(4, round(width / 60))
+    background = (
+        f"scale={bg_w}:{bg_h}:force_original_aspect_ratio=increase{to_yuv},format=yuv420p"
+        f",crop={bg_w}:{bg_h},setsar=1,gblur=sigma={sigma},{repeat}"
+        f",crop={width}:{height}:x='({bg_w - width})*(0.35+0.3*n/{max(frames - 1, 1)})'"
+        f":y={(bg_h - height) // 2}"
+    )
+    # The sharp card is resampled per frame (sub-pixel motion), on a layer only as large
+    # as the card plus the room it travels and grows into; outside the card the layer is
+    # transparent, and moving the window past its edge repeats that transparent border.
+    card_w, card_h = _contain(image_size, (round(width * _PARALLAX_CARD_SCALE), round(height * _PARALLAX_CARD_SCALE)))
+    travel_px = width * _PARALLAX_CARD_TRAVEL
+    layer_w = min(width, 2 * round((card_w * 1.06 + travel_px + 8) / 2))
+    layer_h = min(height, 2 * round((card_h * 1.06 + 8) / 2))
+    zoom = f"(1+0.05*{progress})"
+    window_w, window_h = f"(W/{zoom})", f"(H/{zoom})"
+    shift = f"({travel_px:.2f}*({progress}-0.5))"
+    card = _perspective(f"((W-{window_w})/2+{shift})", f"((H-{window_h})/2)", window_w, window_h)
+    return (
+        f"[{index}:v]split=2[bgsrc{index}][cardsrc{index}];"
+        f"[bgsrc{index}]{background}[bg{index}];"
+        f"[cardsrc{index}]scale={card_w}:{card_h}{to_yuv},format=yuva420p"
+        f",pad={layer_w}:{layer_h}:(ow-iw)/2:(oh-ih)/2:color=black@0,setsar=1"
+        f",{repeat},{card}[card{index}];"
+        f"[bg{index}][card{index}]overlay={(width - layer_w) // 2}:{(height - layer_h) // 2}"
+        f":format=yuv420[s{index}]"
+    )
+
+
+def build_kenburns_command(
+    scenes: Sequence[KenBurnsScene],
+    out_path: Path,
+    *,
+    width: int,
+    height: int,
+    fps: float = 30,
+    transition: TransitionName = "crossfade",
+    transition_s: float = 0.4,
+    encode: EncodeSettings = EncodeSettings(),
+) -> tuple[list[str], int, int]:
+    """The ffmpeg arguments rendering ``scenes`` into one silent MP4.
+
+    Returns:
+        (arguments for :func:`tools.ffmpeg.run_ffmpeg`, total frames, transition frames)
+    """
+    if width % 2 or height % 2 or width < 16 or height < 16:
+        raise ValueError(f"output size must be even and at least 16x16, got {width}x{height}")
+    overlap_s = 0.0 if transition == "none" else transition_s
+    spans, overlap, total = plan_spans([scene.seconds for scene in scenes], fps, overlap_s)
+    rate = str(Fraction(fps).limit_denominator(1001))
+    args: list[str] = []
+    sizes = []
+    for index, scene in enumerate(scenes):
+        args += ["-framerate", rate, "-i", str(scene.image)]
+        video = require_image(Path(scene.image), f"scenes[{index}].image").video
+        assert video is not None and video.width and video.height
+        sizes.append((video.width, video.height))
+    chains = [
+        _scene_chain(i, scene.motion, span.frames, width, height, rate, size)
+        for i, (scene, span, size) in enumerate(zip(scenes, spans, sizes))
+    ]
+    if len(scenes) == 1:
+        joined, last = "", "s0"
+    elif overlap == 0:
+        inputs = "".join(f"[s{i}]" for i in range(len(scenes)))
+        joined, last = f";{inputs}concat=n={len(scenes)}:v=1:a=0[joined]", "joined"
+    else:
+        steps, last = [], "s0"
+        for i, span in enumerate(spans[1:], start=1):
+            steps.append(
+                f"[{last}][s{i}]xfade=transition={_XFADE_NAMES[transition]}"
+                f":duration={format_number(overlap / fps)}"
+                f":offset={format_number(span.start_frame / fps)}[x{i}]"
+            )
+            last = f"x{i}"
+        joined = ";" + ";".join(steps)
+    graph = ";".join(chains) + joined + f";[{last}]{TAG_BT709},format=yuv420p[video]"
+    args += [
+        "-filter_complex", graph, "-map", "[video]", "-frames:v", str(total), "-an",
+        *h264_video_args(encode, fps), *MP4_ARGS, str(out_path),
+    ]
+    return args, total, overlap
+
+
+def render_kenburns(
+    scenes: Sequence[KenBurnsScene],
+    out_path: Path,
+    *,
+    width: int,
+    height: int,
+    fps: float = 30,
+    transition: TransitionName = "crossfade",
+    transition_s: float = 0.4,
+    preset: X264Preset = "veryfast",
+    crf: int = 20,
+    progress: ProgressCallback = ignore_progress,
+) -> KenBurnsResult:
+    """Render still key images into one silent H.264 MP4 with camera moves and transitions.
+
+    The output lasts exactly ``sum(scene.seconds)`` (to the nearest frame), whatever the
+    transition length.
+
+    Raises:
+        tools.editor.inputs.MediaInputError: an image is missing or not an image (names it).
+        ValueError: no scenes, a scene shorter than 2 frames, or an odd output size.
+        tools.ffmpeg.FFmpegError: the encode failed.
+    """
+    if not scenes:
+        raise ValueError("at least one scene is needed")
+    for index, scene in enumerate(scenes):
+        if scene.seconds <= 0:
+            raise ValueError(f"scenes[{index}].seconds must be positive, got {scene.seconds}")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    # Encode under a temporary name and rename on success: no half-written file under out_path.
+    staged = out_path.with_name(f".{out_path.name}.partial.mp4")
+    args, total, overlap = build_kenburns_command(
+        scenes, staged, width=width, height=height, fps=fps, transition=transition,
+        transition_s=transition_s, encode=EncodeSettings(preset=preset, crf=crf),
+    )
+    try:
+        run_ffmpeg(args, expected_seconds=total / fps, progress=progress, label="video.kenburns")
+        staged.replace(out_path)
+    finally:
+        staged.unlink(missing_ok=True)
+    return KenBurnsResult(
+        path=Path(out_path), width=width, height=height, fps=fps, frames=total,
+        transition_frames=overlap,
+    )
