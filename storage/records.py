@@ -61,7 +61,7 @@ def _upsert(session: Session, model: type, values: dict[str, Any], conflict_on: 
     elif dialect == "sqlite":
         statement = sqlite.insert(model).values(**values)
     else:
-        raise NotImplementedError(f"upsert is written for sqlite and postgresql, not {dialect}")
+        raise ValueError(f"unsupported database {dialect!r}: adloom stores data in SQLite or PostgreSQL")
     statement = statement.on_conflict_do_update(
         index_elements=conflict_on,
         # Only the keys given are overwritten; the others keep their stored values.
