@@ -46,6 +46,8 @@ eval-copy: setup
 bench: setup
 	$(BIN)/python benchmarks/llm_throughput.py
 	$(BIN)/python benchmarks/campaign_copy.py
+	$(BIN)/python benchmarks/campaign_ad.py
+	$(BIN)/python benchmarks/assembly_vs_ffmpeg.py
 
 clean-venv:
 	rm -rf $(VENV)

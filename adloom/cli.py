@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from adloom.config import ConfigError, Settings, load_settings
+from adloom.model_commands import models_app
 from agents.brief import BriefError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local generative-model ad campaigns.")
@@ -31,6 +32,7 @@ eval_app = typer.Typer(no_args_is_help=True, help="Evaluation reports.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(brands_app, name="brands")
 app.add_typer(eval_app, name="eval")
+app.add_typer(models_app, name="models")
 
 # soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
 # so "one line per problem" holds and paths can be copied or parsed.
@@ -64,6 +66,8 @@ def _report(node: str, event: str, detail: dict) -> None:
         err.print(f"[green]✓[/] {label} ({detail.get('seconds', 0):.1f} s)")
     elif event == "failed":
         err.print(f"[red]✗[/] {label}: {detail.get('error', '')}", highlight=False)
+    else:
+        err.print(f"[yellow]↻[/] {label} {event}: {detail.get('error', '')}", highlight=False)
 
 
 def _quiet_libraries() -> None:
@@ -222,6 +226,16 @@ def eval_copy(
     out.print(format_report_table(report), highlight=False)
     path = write_report(report, out_dir or settings.data_dir / "evals")
     out.print(f"report: {path}", highlight=False)
+
+
+from adloom.assemble_command import EXTRA_FILES, assemble_command  # noqa: E402
+app.command("assemble", context_settings=EXTRA_FILES)(assemble_command)
+
+
+from adloom.footage_commands import register_footage_commands  # noqa: E402
+
+register_footage_commands(app, eval_app)
+
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from agents.config import CopywriterSettings
-from tools.config import ASRSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
+from tools.config import ASRSettings, FootageSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
 
 DEFAULT_CONFIG_FILE = "adloom.toml"
 _config_file: ContextVar[Path | None] = ContextVar("adloom_config_file", default=None)
@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     tts: TTSSettings = Field(default_factory=TTSSettings)
     asr: ASRSettings = Field(default_factory=ASRSettings)
     copywriter: CopywriterSettings = Field(default_factory=CopywriterSettings)
+    footage: FootageSettings = Field(default_factory=FootageSettings)
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> "Settings":

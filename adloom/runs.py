@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from adloom.config import Settings
-from agents.brief import Brief, load_brief
+from agents.brief import Brief, check_brief_files, load_brief
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
 from storage import records
@@ -67,6 +67,7 @@ def start_run(
         RunFailed: a failure after the start; the run is resumable.
     """
     brief = load_brief(brief_path)
+    check_brief_files(brief, str(brief_path))
     database = open_database(settings.database_url)
     run_id = uuid.uuid4().hex
     out_dir = Path(out_dir).resolve()
@@ -154,6 +155,7 @@ def _execute(
 def import_brief(settings: Settings, brief_path: Path) -> Brief:
     """Store a brief's brand and product (``adloom brands import``)."""
     brief = load_brief(brief_path)
+    check_brief_files(brief, str(brief_path))
     database = open_database(settings.database_url)
     data = brief.model_dump(mode="json")
     with database.session() as session:

@@ -76,6 +76,35 @@ class Product(_Strict):
     images: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(default_factory=list)
 
 
+class Voiceover(_Strict):
+    """Which voice reads the script; unset fields fall back to the ``[tts]`` config."""
+
+    backend: Literal["piper", "hibari"] | None = None
+    voice: str | None = Field(default=None, max_length=200, description="A backend's voice name or model file.")
+
+
+class Media(_Strict):
+    """The marketer's own files to use in the ad (``adloom assemble --brief`` cuts the ad from them)."""
+
+    music: str | None = Field(default=None, description="Background music, ducked under the voice.")
+    clips: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(
+        default_factory=list, description="Video clips to cut the ad from, in playing order."
+    )
+    images: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(
+        default_factory=list, description="Pictures shown after the clips."
+    )
+    voice: str | None = Field(default=None, description="A recorded voiceover; sets the ad's length.")
+    subtitles: str | None = Field(default=None, description="SRT or WebVTT captions; none = captions from the voice.")
+    logo: str | None = Field(default=None, description="Watermark; default: the brand's logo.")
+    caption_style: Literal["classic", "highlight"] = "classic"
+    clip_seconds: float | None = Field(default=None, gt=0, le=600, description="Seconds taken from each clip.")
+    fill: Literal["loop", "hold"] = Field(
+        default="loop", description="When the clips are shorter than the ad: loop them or hold the last frame."
+    )
+
+    _check_files = field_validator("music", "voice", "subtitles", "logo")(_resolve_existing)
+
+
 class Brief(_Strict):
     """One campaign request."""
 
@@ -88,6 +117,8 @@ class Brief(_Strict):
     variants: int = Field(default=1, ge=1, le=5)
     language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     trend: str | None = Field(default=None, max_length=2000, description="Trend context, untrusted text.")
+    voiceover: Voiceover = Field(default_factory=Voiceover)
+    media: Media = Field(default_factory=Media)
 
     @field_validator("platforms")
     @classmethod
@@ -132,3 +163,40 @@ def load_brief(path: Path | str) -> Brief:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BriefError(str(path), [f"not valid YAML: {exc}"]) from None
     return parse_brief(data, source=str(path), base_dir=path.parent)
+
+
+def check_brief_files(brief: Brief, source: str = "brief") -> None:
+    """Open every file the brief names as what it must be, before a run starts.
+
+    Existence is checked when the brief is parsed; this decodes: product photos and the
+    logo as images, the font as a font that can set Latin text, the music as audio. A
+    file that changes after the run started still fails in the node that reads it, with
+    the same kind of message, and the run can be resumed once it is fixed.
+
+    Raises:
+        BriefError: one line per unusable file, naming the brief field and the file.
+    """
+    from tools.editor.inputs import MediaInputError, require_audio
+    from tools.image.inputs import ImageInputError, load_font, load_image
+
+    problems: list[str] = []
+    images = [(f"product.images[{i}]", path) for i, path in enumerate(brief.product.images)]
+    if brief.brand.logo:
+        images.append(("brand.logo", brief.brand.logo))
+    for field, path in images:
+        try:
+            load_image(field, path)
+        except ImageInputError as exc:
+            problems.append(str(exc))
+    if brief.brand.font:
+        try:
+            load_font("brand.font", brief.brand.font)
+        except ImageInputError as exc:
+            problems.append(str(exc))
+    if brief.media.music:
+        try:
+            require_audio(Path(brief.media.music), "media.music")
+        except MediaInputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise BriefError(source, problems)

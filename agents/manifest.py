@@ -1,7 +1,10 @@
 """The run's readable folder: ``<out>/<run_id>/`` with ``manifest.json`` and the final files.
 
-Every file written here is also put in the content-addressed store, and listed in the
-manifest with its sha256 and producing tool, so a reader can verify and trace each one.
+Layout: ``plan.json``, ``copy.json`` and ``copy.md`` for the run, and per variant
+``<variant>/ad-9x16.mp4`` (one per aspect), ``captions.srt``, ``captions.vtt``,
+``voiceover.wav`` and ``images/scene-N.png``. Every file is listed in the manifest with
+its sha256 and the tool and backend that produced it, so a reader can verify and trace
+each one; the media files are copies of assets already in the content-addressed store.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 
 from agents.copywriter import VariantCopy
 from storage.assets import AssetRef, AssetStore, sha256_file
-from storage.files import write_bytes_atomic, write_json_atomic
+from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
 
 MANIFEST_VERSION = 1
 
@@ -38,6 +41,41 @@ def _publish(path: Path, data: bytes, store: AssetStore, kind: str) -> AssetRef:
     return store.put_file(path, kind=kind, tool="manifest", metadata={"role": path.name})  # type: ignore[arg-type]
 
 
+def _entry(path: Path, ref: dict, role: str) -> dict:
+    return {
+        "path": str(path), "sha256": ref["sha256"], "kind": ref["kind"], "tool": ref["tool"],
+        "backend": ref.get("backend", ""), "role": role,
+    }
+
+
+def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, list[dict]]:
+    """Copy a variant's finished media into the run folder; returns its outputs and manifest entries."""
+    folder = run_dir / variant_id
+    entries: list[dict] = []
+
+    def place(ref: dict, name: str, role: str) -> str:
+        target = folder / name
+        copy_file_atomic(Path(ref["path"]), target)
+        entries.append(_entry(target, ref, role))
+        return str(target)
+
+    outputs: dict = {"videos": {}, "images": []}
+    for render in media.get("renders", {}).get("videos", []):
+        aspect = render["aspect"].replace(":", "x")
+        outputs["videos"][render["aspect"]] = place(render["video"], f"ad-{aspect}.mp4", f"video {render['aspect']}")
+    captions = media.get("captions", {}).get("by_aspect", {})
+    if captions:
+        primary = captions[next(iter(captions))]
+        outputs["srt"] = place(primary["srt"], "captions.srt", "subtitles srt")
+        outputs["vtt"] = place(primary["vtt"], "captions.vtt", "subtitles vtt")
+    if media.get("voice"):
+        outputs["voiceover"] = place(media["voice"]["voiceover"], "voiceover.wav", "voiceover")
+    for image in media.get("art", {}).get("images", []):
+        name = f"scene-{image['scene_index'] + 1}.png"
+        outputs["images"].append(place(image["result"]["image"], f"images/{name}", f"key image {image['purpose']}"))
+    return outputs, entries
+
+
 def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path, list[AssetRef]]:
     """Write the run folder and its manifest; returns the manifest path and the files' refs."""
     run_id = state["run_id"]
@@ -50,6 +88,12 @@ def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path,
         run_dir / "copy.md", _copy_markdown(run_id, state["brief"], copies).encode("utf-8"), store, "text"
     )
     published = [plan_ref, copy_ref, copy_md_ref]
+    variants: dict[str, dict] = {}
+    media_entries: list[dict] = []
+    for variant_id, media in state.get("media", {}).items():
+        variants[variant_id], entries = _publish_media(run_dir, variant_id, media)
+        media_entries += entries
+    first = next(iter(variants.values()), {"videos": {}, "images": []})
     all_assets = [*state.get("assets", []), *(ref.model_dump(mode="json") for ref in published)]
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -60,26 +104,26 @@ def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path,
         "plan": state["plan"],
         "copy": copies,
         "outputs": {
-            "video": None,
-            "srt": None,
-            "vtt": None,
-            "voiceover": None,
-            "images": [],
+            "video": next(iter(first["videos"].values()), None),
+            "videos": first["videos"],
+            "srt": first.get("srt"),
+            "vtt": first.get("vtt"),
+            "voiceover": first.get("voiceover"),
+            "images": first["images"],
+            "variants": variants,
             "copy": str(run_dir / "copy.json"),
             "copy_markdown": str(run_dir / "copy.md"),
             "plan": str(run_dir / "plan.json"),
         },
         "checks": checks,
         "assets": [
-            {
-                "path": ref["path"], "sha256": ref["sha256"], "kind": ref["kind"],
-                "tool": ref["tool"], "backend": ref.get("backend", ""),
-                "role": ref.get("metadata", {}).get("role", ""),
-            }
-            for ref in all_assets
+            *(_entry(Path(ref["path"]), ref, ref.get("metadata", {}).get("role", "")) for ref in all_assets),
+            *media_entries,
         ],
         "run_files": {
-            path.name: sha256_file(path) for path in (run_dir / "plan.json", run_dir / "copy.json", run_dir / "copy.md")
+            str(path.relative_to(run_dir)): sha256_file(path)
+            for path in sorted(run_dir.rglob("*")) if path.is_file() and path.name != "manifest.json"
+            and not path.name.endswith(".part")
         },
         "timings": state.get("timings", {}),
     }

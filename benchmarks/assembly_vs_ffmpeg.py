@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import render_race  # noqa: E402  (benchmarks/render_race.py, shared with assemble_own_media.py)
 
 WIDTH, HEIGHT, FPS = 1080, 1920, 30
 CLIPS = [  # (file under shared data, in point, seconds)
@@ -127,19 +129,11 @@ def worker(kind: str, data: Path, workdir: Path) -> None:
     print(json.dumps({"seconds": seconds}))
 
 
-def run_worker(kind: str, data: Path, workdir: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB of the worker and everything it ran)."""
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--worker", kind, "--data", str(data), "--workdir", str(workdir)],
-        stdout=subprocess.PIPE, text=True,
+def run_worker(kind: str, data: Path, workdir: Path) -> render_race.WorkerRun:
+    """Seconds and peak RSS in MiB of the worker and everything it ran."""
+    return render_race.run_worker(
+        [sys.executable, __file__, "--worker", kind, "--data", str(data), "--workdir", str(workdir)]
     )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{kind} worker failed with exit code {process.returncode}")
-    return json.loads(output.strip().splitlines()[-1])["seconds"], usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -155,15 +149,9 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="adloom-bench-assembly-"))
     write_captions(workdir / "captions.ass")
-    times: dict[str, list[float]] = {"ours": [], "hand": []}
-    peaks: dict[str, float] = {"ours": 0.0, "hand": 0.0}
-    for run in range(args.runs):
-        for kind in ("ours", "hand"):
-            seconds, peak = run_worker(kind, args.data, workdir)
-            times[kind].append(seconds)
-            peaks[kind] = max(peaks[kind], peak)
-            print(f"run {run + 1} {kind:>4}: {seconds:6.2f} s  peak {peak:6.0f} MiB", flush=True)
-    ours, hand = statistics.median(times["ours"]), statistics.median(times["hand"])
+    result = render_race.race(("ours", "hand"), args.runs, lambda kind: run_worker(kind, args.data, workdir))
+    peaks = result.peaks_mib
+    ours, hand = result.median("ours"), result.median("hand")
     frames = sum(seconds for _, _, seconds in CLIPS) * FPS
     print(f"composition: 15 s {WIDTH}x{HEIGHT} @ {FPS} fps, 4 clips + voice + ducked music + ASS + logo")
     print(f"ours (tools.editor.render): median {ours:.2f} s ({frames / ours:.1f} fps), peak {peaks['ours']:.0f} MiB")

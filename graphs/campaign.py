@@ -1,8 +1,14 @@
-"""The campaign graph: planner → copywriter (one branch per variant) → critic → manifest.
+"""The campaign graph: planner → per variant [copywriter → art director → video → voiceover
+→ subtitles → editor] → critic → manifest.
 
-Per-variant work fans out with ``Send``; each per-variant node hands the variant on to the
-next per-variant node, so the media nodes (art director, video, voiceover, subtitles,
-editor) slot in between ``copywriter`` and ``critic`` as further links of that chain.
+Per-variant work fans out with ``Send``; each link of the variant chain hands the variant,
+with everything it has made so far, on to the next link with another ``Send``, and the
+editor ends the chain at the critic. The critic checks copy and media; a failed check
+sends the variant back once to the earliest node responsible (with feedback for every
+responsible node), and the chain runs again from there. Unchanged work comes back from
+the asset cache, so a pass re-does only what the feedback changed. The critic waits for
+every variant sent back in its round before it reviews again or writes the manifest.
+
 Everything a node needs that is not data (settings, models, the asset store, the event
 log) comes from the run-scoped :class:`RunContext`, not from the checkpointed state.
 """
@@ -19,19 +25,33 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy, Send
 
+from agents.animator import animate_scenes
+from agents.art_director import ArtDirection, direct_art, plain_scenes_from
+from agents.assembly import assemble_ad
 from agents.brief import Brief
+from agents.captioner import Captions, write_captions
 from agents.config import CopywriterSettings
 from agents.copywriter import VariantCopy, write_variant_copy
-from agents.critic import review_copy
+from agents.critic import Check, review_copy
 from agents.llm_access import AgentLLM
 from agents.manifest import write_manifest
-from agents.planner import CampaignPlan, plan_campaign
+from agents.media_review import review_media
+from agents.planner import CampaignPlan, Variant, plan_campaign
+from agents.platforms import video_aspects
+from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
 from tools.context import ToolContext
+from tools.editor_tool import AssembleResult
 from tools.llm.backend import load_backend
+from tools.media_checks import measure_loudness
+from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
+from tools.tts_tool import VoiceoverResult
+from tools.video_tool import AnimateResult
 
 EventSink = Callable[[str, str, dict], None]
 MAX_REVISIONS_PER_NODE = 1
+VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")
+"""The per-variant nodes in the order each hands the variant on."""
 
 
 def _ignore_event(node: str, event: str, detail: dict) -> None:
@@ -89,46 +109,163 @@ def plan_node(state: CampaignState, context: RunContext) -> dict:
 def fan_out_variants(state: CampaignState) -> list[Send]:
     return [
         Send("copywriter", VariantTask(
-            variant_id=v["id"], brief=state["brief"], plan=state["plan"], feedback={}, previous={},
+            variant_id=v["id"], brief=state["brief"], plan=state["plan"], feedback={}, previous={}, round=0,
         ))
         for v in state["plan"]["variants"]
     ]
 
 
-def copywriter_node(task: VariantTask, context: RunContext) -> dict:
-    brief = Brief.model_validate(task["brief"])
-    plan = CampaignPlan.model_validate(task["plan"])
-    variant = next(v for v in plan.variants if v.id == task["variant_id"])
-    previous = VariantCopy.model_validate(task["previous"]["copy"]) if task.get("previous", {}).get("copy") else None
+@dataclass(frozen=True)
+class _Variant:
+    """A per-variant node's view of its task, parsed."""
+
+    brief: Brief
+    variant: Variant
+    previous: dict
+    feedback: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, task: VariantTask, node: str) -> _Variant:
+        plan = CampaignPlan.model_validate(task["plan"])
+        variant = next(v for v in plan.variants if v.id == task["variant_id"])
+        return cls(Brief.model_validate(task["brief"]), variant, task["previous"], task["feedback"].get(node, {}))
+
+    @property
+    def copy(self) -> VariantCopy:
+        return VariantCopy.model_validate(self.previous["copy"])
+
+
+def _chain_link(name: str, make: Callable[[_Variant, RunContext], dict]):
+    """A per-variant node: ``make`` returns this node's outputs by kind; the variant goes on to the next node."""
+    position = VARIANT_CHAIN.index(name)
+    following = VARIANT_CHAIN[position + 1] if position + 1 < len(VARIANT_CHAIN) else None
+
+    def node(task: VariantTask, context: RunContext) -> dict | Command:
+        outputs = make(_Variant.of(task, name), context)
+        variant_id = task["variant_id"]
+        update: dict[str, Any] = {"media": {variant_id: {k: v for k, v in outputs.items() if k != "copy"}}}
+        if "copy" in outputs:
+            update["copy"] = {variant_id: outputs["copy"]}
+        if following is None:
+            update["media"][variant_id]["round"] = task["round"]
+            return update
+        handed_on = VariantTask(**{**task, "previous": {**task["previous"], **outputs}})  # type: ignore[typeddict-item]
+        return Command(goto=Send(following, handed_on), update=update)
+
+    node.__name__ = name
+    return node
+
+
+def write_copy(work: _Variant, context: RunContext) -> dict:
+    previous = work.copy if work.previous.get("copy") else None
     copy = write_variant_copy(
-        brief, variant, context.llm, context.tools.models, context.copywriter, task["feedback"], previous
+        work.brief, work.variant, context.llm, context.tools.models, context.copywriter, work.feedback, previous
     )
-    return {"copy": {variant.id: copy.model_dump(mode="json")}}
+    return {"copy": copy.model_dump(mode="json")}
+
+
+def make_key_images(work: _Variant, context: RunContext) -> dict:
+    earlier = ArtDirection.model_validate(work.previous["art"]) if work.previous.get("art") else None
+    art = direct_art(work.brief, work.variant, work.copy, context.tools, plain_scenes_from(work.feedback, earlier))
+    return {"art": art.model_dump(mode="json")}
+
+
+def animate(work: _Variant, context: RunContext) -> dict:
+    art = ArtDirection.model_validate(work.previous["art"])
+    return {"video": animate_scenes(work.brief, work.variant, art, context.tools).model_dump(mode="json")}
+
+
+def voice(work: _Variant, context: RunContext) -> dict:
+    """Speak the script; a line too long for its scene is rewritten once by the copywriter."""
+    copy = work.copy
+    try:
+        return {"voice": speak(work.brief, work.variant, copy, context.tools).model_dump(mode="json")}
+    except ScriptTooLongError as too_long:
+        context.record_event("voiceover", "revising", {"label": f"voiceover:{work.variant.id}", "error": str(too_long)})
+        copy = write_variant_copy(
+            work.brief, work.variant, context.llm, context.tools.models, context.copywriter,
+            shorter_line_feedback(too_long), copy,
+        )
+    try:
+        spoken = speak(work.brief, work.variant, copy, context.tools)
+    except ScriptTooLongError as still_too_long:
+        raise script_fit_error(still_too_long, copy) from still_too_long
+    return {"voice": spoken.model_dump(mode="json"), "copy": copy.model_dump(mode="json")}
+
+
+def caption(work: _Variant, context: RunContext) -> dict:
+    earlier = Captions.model_validate(work.previous["captions"]) if work.previous.get("captions") else None
+    plain = "legibility" in work.feedback or (earlier is not None and earlier.plain)
+    captions = write_captions(
+        work.brief, work.variant, work.copy, VoiceoverResult.model_validate(work.previous["voice"]),
+        video_aspects(work.brief.aspect, work.brief.platforms), context.tools, plain=plain,
+    )
+    return {"captions": captions.model_dump(mode="json")}
+
+
+def edit(work: _Variant, context: RunContext) -> dict:
+    """Assemble the ad; after a loudness complaint, aim off the target by the error measured."""
+    target = work.previous.get("loudness_target", SOCIAL_TARGET_LUFS)
+    if "loudness" in work.feedback and work.previous.get("renders"):
+        primary = AssembleResult.model_validate(work.previous["renders"]).videos[0]
+        target += SOCIAL_TARGET_LUFS - measure_loudness(primary.video.path).integrated_lufs
+    renders = assemble_ad(
+        work.brief, work.variant, ArtDirection.model_validate(work.previous["art"]),
+        AnimateResult.model_validate(work.previous["video"]), VoiceoverResult.model_validate(work.previous["voice"]),
+        Captions.model_validate(work.previous["captions"]), video_aspects(work.brief.aspect, work.brief.platforms),
+        context.tools, loudness_lufs=round(target, 2),
+    )
+    return {"renders": renders.model_dump(mode="json"), "loudness_target": round(target, 2)}
+
+
+def _review_variant(brief: Brief, plan: CampaignPlan, variant: Variant, copy: dict, media: dict,
+                    context: RunContext) -> list[Check]:
+    checks = review_copy(brief, plan, VariantCopy.model_validate(copy))
+    return checks + review_media(
+        variant, ArtDirection.model_validate(media["art"]), VoiceoverResult.model_validate(media["voice"]),
+        Captions.model_validate(media["captions"]), AssembleResult.model_validate(media["renders"]), context.tools,
+        language=brief.language.split("-")[0],
+    )
+
+
+def revision_feedback(checks: list[Check], revisions: dict[str, int]) -> dict[str, dict[str, list[str]]]:
+    """Failed checks of one variant as feedback per responsible node, for nodes not yet sent back."""
+    feedback: dict[str, dict[str, list[str]]] = {}
+    for check in checks:
+        if not check.passed and revisions.get(f"{check.variant_id}:{check.responsible}", 0) < MAX_REVISIONS_PER_NODE:
+            feedback.setdefault(check.responsible, {}).setdefault(check.target, []).append(check.detail)
+    return feedback
 
 
 def critic_node(state: CampaignState, context: RunContext) -> Command:
+    """Review every variant once all are back; send failures to the earliest responsible node once."""
     brief = Brief.model_validate(state["brief"])
     plan = CampaignPlan.model_validate(state["plan"])
-    checks = []
-    for variant in plan.variants:
-        checks += review_copy(brief, plan, VariantCopy.model_validate(state["copy"][variant.id]))
+    review_round = state.get("review_round", 0)
+    media = state.get("media", {})
+    if any(media.get(v.id, {}).get("round", -1) < review_round for v in plan.variants):
+        return Command(goto=[])  # another variant's pass is still under way; its editor calls again
     revisions = state.get("revisions", {})
+    checks: list[Check] = []
     sends: list[Send] = []
     sent_back: dict[str, int] = {}
     for variant in plan.variants:
-        failed = [c for c in checks if c.variant_id == variant.id and not c.passed]
-        by_node: dict[str, dict[str, list[str]]] = {}
-        for check in failed:
-            by_node.setdefault(check.responsible, {}).setdefault(check.target, []).append(check.detail)
-        for node_name, feedback in by_node.items():
+        variant_checks = _review_variant(brief, plan, variant, state["copy"][variant.id], media[variant.id], context)
+        checks += variant_checks
+        feedback = revision_feedback(variant_checks, revisions)
+        if not feedback:
+            continue
+        for node_name in feedback:
             key = f"{variant.id}:{node_name}"
-            if revisions.get(key, 0) < MAX_REVISIONS_PER_NODE:
-                sent_back[key] = revisions.get(key, 0) + 1
-                sends.append(Send(node_name, VariantTask(
-                    variant_id=variant.id, brief=state["brief"], plan=state["plan"], feedback=feedback,
-                    previous={"copy": state["copy"][variant.id]},
-                )))
-    update = {"checks": [c.model_dump() for c in checks], "revisions": sent_back}
+            sent_back[key] = revisions.get(key, 0) + 1
+        first = min(feedback, key=VARIANT_CHAIN.index)
+        sends.append(Send(first, VariantTask(
+            variant_id=variant.id, brief=state["brief"], plan=state["plan"], feedback=feedback,
+            previous={"copy": state["copy"][variant.id], **media[variant.id]}, round=review_round + 1,
+        )))
+    update: dict[str, Any] = {"checks": [c.model_dump() for c in checks], "revisions": sent_back}
+    if sends:
+        update["review_round"] = review_round + 1
     return Command(goto=sends or "manifest", update=update)
 
 
@@ -137,16 +274,31 @@ def manifest_node(state: CampaignState, context: RunContext) -> dict:
     return {"manifest_path": str(path), "assets": [ref.model_dump(mode="json") for ref in refs]}
 
 
+_CHAIN_BODIES: dict[str, Callable[[_Variant, RunContext], dict]] = {
+    "copywriter": write_copy,
+    "art_director": make_key_images,
+    "video": animate,
+    "voiceover": voice,
+    "subtitles": caption,
+    "editor": edit,
+}
+
+
 def build_campaign_graph() -> StateGraph:
     """The uncompiled campaign graph (compile it with a checkpointer to run it)."""
     llm_retry = RetryPolicy(max_attempts=2)
     graph = StateGraph(CampaignState, context_schema=RunContext)
     graph.add_node("planner", _tracked("planner", plan_node), retry_policy=llm_retry)
-    graph.add_node("copywriter", _tracked("copywriter", copywriter_node), retry_policy=llm_retry)
-    graph.add_node("critic", _tracked("critic", critic_node), destinations=("copywriter", "manifest"))
+    for position, name in enumerate(VARIANT_CHAIN):
+        following = VARIANT_CHAIN[position + 1:position + 2]
+        graph.add_node(
+            name, _tracked(name, _chain_link(name, _CHAIN_BODIES[name])), destinations=following,
+            retry_policy=llm_retry if name == "copywriter" else None,
+        )
+    graph.add_node("critic", _tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest"))
     graph.add_node("manifest", _tracked("manifest", manifest_node))
     graph.add_edge(START, "planner")
     graph.add_conditional_edges("planner", fan_out_variants, ["copywriter"])
-    graph.add_edge("copywriter", "critic")
+    graph.add_edge(VARIANT_CHAIN[-1], "critic")
     graph.add_edge("manifest", END)
     return graph

@@ -14,6 +14,22 @@ def merge_dicts(left: dict | None, right: dict | None) -> dict:
     return {**(left or {}), **(right or {})}
 
 
+def add_timings(left: dict | None, right: dict | None) -> dict:
+    """Reducer: seconds add up, so a node that runs again (a revision) counts all its passes."""
+    merged = dict(left or {})
+    for label, seconds in (right or {}).items():
+        merged[label] = round(merged.get(label, 0.0) + seconds, 3)
+    return merged
+
+
+def merge_variant_outputs(left: dict | None, right: dict | None) -> dict:
+    """Reducer: per variant, later outputs of a kind replace earlier ones; other kinds are kept."""
+    merged = dict(left or {})
+    for variant_id, outputs in (right or {}).items():
+        merged[variant_id] = {**merged.get(variant_id, {}), **outputs}
+    return merged
+
+
 def merge_assets(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
     """Reducer: append asset references, keeping one per (path, tool, role)."""
     merged: dict[tuple, dict] = {}
@@ -27,18 +43,21 @@ class CampaignState(TypedDict, total=False):
     brief: dict
     plan: dict
     copy: Annotated[dict[str, dict], merge_dicts]  # variant id -> VariantCopy
+    media: Annotated[dict[str, dict], merge_variant_outputs]  # variant id -> kind ("art", "video", ...) -> output
     assets: Annotated[list[dict], merge_assets]  # AssetRef dumps
     checks: list[dict]  # the critic's latest checks
     revisions: Annotated[dict[str, int], merge_dicts]  # "<variant>:<node>" -> times sent back
-    timings: Annotated[dict[str, float], merge_dicts]  # node (and variant) -> seconds
+    review_round: int  # how many times the critic has sent variants back
+    timings: Annotated[dict[str, float], add_timings]  # node (and variant) -> seconds, all passes
     manifest_path: str
 
 
 class VariantTask(TypedDict):
-    """What a per-variant node receives through ``Send``."""
+    """What a per-variant node receives through ``Send`` and hands on to the next one."""
 
     variant_id: str
     brief: dict
     plan: dict
-    feedback: dict[str, list[str]]  # target (platform, "script", ...) -> problems to fix
-    previous: dict  # the variant's outputs so far, by kind ("copy", ...), when sent back
+    feedback: dict[str, dict[str, list[str]]]  # node -> target (platform, "script", "scene-1", ...) -> problems
+    previous: dict  # the variant's outputs so far, by kind ("copy", "art", "video", ...)
+    round: int  # the critic's review round this pass belongs to

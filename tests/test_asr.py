@@ -79,11 +79,6 @@ def test_damaged_model_folder_is_rebuilt(tmp_path: Path):
     assert (rebuilt / "vocabulary.txt").stat().st_size == manifest["sizes"]["vocabulary.txt"]
 
 
-def test_openai_whisper_backend_is_refused_clearly(tmp_path: Path):
-    with pytest.raises(ASRBackendError, match=r"\[asr\] backend = 'openai-whisper'"):
-        load_recognizer(ASRSettings(backend="openai-whisper"), tmp_path, ResidentModels())
-
-
 def test_model_setting_must_name_a_ctranslate2_folder(tmp_path: Path):
     with pytest.raises(ASRBackendError, match=r"\[asr\] model"):
         load_recognizer(ASRSettings(model=str(tmp_path)), tmp_path, ResidentModels())

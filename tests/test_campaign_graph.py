@@ -17,11 +17,13 @@ import pytest
 from adloom.config import Settings
 from agents.brief import load_brief
 from conftest import REPO_ROOT
-from graphs.campaign import MAX_REVISIONS_PER_NODE, RunContext, build_campaign_graph
+from graphs.campaign import MAX_REVISIONS_PER_NODE, VARIANT_CHAIN, RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
 from scripted_llm import GARBAGE, ScriptedBackend, copy_reply, models_with_backend, northwind_script
 from storage.assets import AssetStore, sha256_file
 from tools.context import ToolContext
+from tools.media_checks import check_streams
+from tools.subtitles import parse_srt, parse_vtt
 
 SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "campaign.mmd"
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -83,10 +85,14 @@ class CampaignRun:
 
 @pytest.fixture
 def brief() -> dict:
-    return load_brief(EXAMPLE).model_dump(mode="json")
+    """The example brief as an 8-second ad: every node runs, the renders are short."""
+    data = load_brief(EXAMPLE).model_dump(mode="json")
+    data["duration_s"] = 8
+    return data
 
 
-def test_full_run_writes_a_verifiable_manifest(tmp_path, brief):
+def test_full_run_writes_a_verifiable_manifest(tmp_path):
+    brief = load_brief(EXAMPLE).model_dump(mode="json")  # the real 15-second ad
     run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
     final = run.start()
 
@@ -104,8 +110,21 @@ def test_full_run_writes_a_verifiable_manifest(tmp_path, brief):
     assert sorted(copy["v1"]["platforms"]) == sorted(brief["platforms"])
     assert copy["v1"]["platforms"]["tiktok"]["headline"] == "Smooth cold brew for busy mornings"
     assert Path(manifest["outputs"]["copy_markdown"]).read_text("utf-8").startswith("# Northwind Cold Brew")
-    for key in ("video", "srt", "vtt", "voiceover", "images"):
-        assert key in manifest["outputs"]
+    outputs = manifest["outputs"]
+    video = Path(outputs["video"])
+    assert video == run.out_dir / run.run_id / "v1" / "ad-9x16.mp4"
+    report = check_streams(video, (1080, 1920), 15.0)
+    assert report.ok, report.problems
+    assert outputs["videos"] == {"9:16": str(video)}  # all three platforms show 9:16
+    cues = parse_srt(Path(outputs["srt"]).read_text("utf-8")).cues
+    assert " ".join(c.plain_text for c in cues).split()[:2] == ["Smooth", "coffee."]
+    vtt_cues = parse_vtt(Path(outputs["vtt"]).read_text("utf-8")).cues
+    assert [(c.start_ms, c.end_ms, c.lines) for c in vtt_cues] == [(c.start_ms, c.end_ms, c.lines) for c in cues]
+    assert len(outputs["images"]) == len(manifest["plan"]["variants"][0]["scenes"])
+    assert Path(outputs["voiceover"]).stat().st_size > 0
+    media_checks = {c["name"] for c in manifest["checks"]}
+    assert {"video.9:16.streams", "video.9:16.loudness", "voiceover.loudness", "captions.sync",
+            "captions.legibility", "end_card.legibility", "frames.nsfw.scene-0", "images.scene-0"} <= media_checks
 
     assert manifest["assets"], "the manifest lists no assets"
     for asset in manifest["assets"]:
@@ -117,7 +136,7 @@ def test_full_run_writes_a_verifiable_manifest(tmp_path, brief):
     assert all(seconds >= 0 for seconds in manifest["timings"].values())
 
     assert run.finished("copywriter") == ["copywriter:v1"]
-    assert [n for n, e, _ in run.events if e == "finished"] == ["planner", "copywriter", "critic", "manifest"]
+    assert [n for n, e, _ in run.events if e == "finished"] == ["planner", *VARIANT_CHAIN, "critic", "manifest"]
     # The checkpointer holds the finished run: nothing is left to execute.
     assert run.saved.next == () and run.saved.values["manifest_path"] == str(manifest_path)
 
@@ -200,5 +219,5 @@ def test_failed_run_resumes_from_its_checkpoint_without_replanning(tmp_path, bri
     assert run.finished("copywriter") == ["copywriter:v1"]
     assert Path(final["manifest_path"]).is_file()
     assert Counter(n for n, e, _ in run.events if e == "finished") == {
-        "planner": 1, "copywriter": 1, "critic": 1, "manifest": 1,
+        "planner": 1, **{node: 1 for node in VARIANT_CHAIN}, "critic": 1, "manifest": 1,
     }

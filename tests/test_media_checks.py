@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +17,11 @@ from tools.ffmpeg import run_ffmpeg
 from tools.media_checks import (
     NSFW_MODEL_KEY,
     SAFE_BELOW,
+    SYNC_LIMIT_S,
     check_streams,
     extract_frames,
     is_faststart,
+    measure_sync,
     mp4_top_level_boxes,
     nsfw_score,
     nsfw_scores,
@@ -138,3 +141,42 @@ def test_nsfw_score_of_benign_frames_is_low(shared_data, compliant_mp4):
     scores = nsfw_scores([street, extract_frames(compliant_mp4, [0.2])[0]], models=models)
     assert len(scores) == 2 and all(0.0 <= s < SAFE_BELOW for s in scores)
     assert models.keys() == [NSFW_MODEL_KEY]
+
+
+# --- subtitle sync ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    start: float
+    end: float
+
+
+def test_sync_pairs_caption_words_with_heard_words_in_order():
+    captions = [_Word("Smooth", 0.00, 0.30), _Word("cold", 0.30, 0.55), _Word("brew.", 0.55, 0.90)]
+    heard = [_Word("smooth", 0.00, 0.28), _Word("cold", 0.40, 0.60), _Word("brew", 0.62, 0.90)]
+    report = measure_sync(captions, heard)
+    assert report.paired == 3 and report.caption_words == 3
+    # "smooth" is the first word (start untrusted: compared by end); the others by start.
+    assert report.mean_offset_s == pytest.approx((0.02 + 0.10 + 0.07) / 3)
+    assert report.max_offset_s == pytest.approx(0.10)
+
+
+def test_sync_compares_words_after_a_pause_or_stretched_over_one_by_their_end():
+    captions = [_Word("Grab", 0.0, 0.3), _Word("one.", 0.3, 0.6), _Word("Stay", 3.3, 3.6), _Word("awake.", 3.6, 4.0),
+                _Word("Naturally", 7.5, 7.9), _Word("sweet.", 7.9, 8.3)]
+    heard = [_Word("grab", 0.0, 0.3), _Word("one", 0.3, 0.6), _Word("stay", 2.9, 3.6),  # early after a pause
+             _Word("awake", 3.6, 4.0), _Word("naturally", 4.2, 7.9),  # stretched over the silence
+             _Word("sweet", 7.9, 8.3)]
+    report = measure_sync(captions, heard)
+    assert report.paired == 6 and report.mean_offset_s == pytest.approx(0.0)
+
+
+def test_sync_counts_words_recognition_missed_and_catches_a_shifted_track():
+    captions = [_Word(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate("meet the northwind cold brew today".split())]
+    shifted = [_Word(w.text, w.start + 0.4, w.end + 0.4) for w in captions if w.text != "northwind"]
+    report = measure_sync(captions, shifted)
+    assert report.caption_words == 6 and report.paired == 5
+    assert report.mean_offset_s == pytest.approx(0.4) and report.mean_offset_s > SYNC_LIMIT_S
+    assert measure_sync(captions, []).mean_offset_s is None

@@ -81,13 +81,30 @@ def test_declaration(name):
 
 # Slow as a whole: running an example loads the tool's real model (MiniLM alone takes
 # over 10 s on the shared CPUs). The declaration checks above stay fast.
+def _context_for(name: str, tool_context, tmp_path):
+    """Tools whose backend is off by default (GPU models) run their example on tiny random-weight models."""
+    from dataclasses import replace
+
+    from tiny_diffusion import build_cogvideox, build_stable_diffusion
+
+    from tools.config import ImageSettings, VideoSettings
+
+    if name == "image.generate":
+        section = {"image": ImageSettings(backend="diffusers", model=str(build_stable_diffusion(tmp_path / "sd")), steps=2)}
+    elif name == "video.generate":
+        section = {"video": VideoSettings(backend="cogvideox", model=str(build_cogvideox(tmp_path / "cog")), steps=2)}
+    else:
+        return tool_context
+    return replace(tool_context, settings=tool_context.settings.model_copy(update=section))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(TOOLS))
-def test_runs_on_its_example(name, tool_context):
+def test_runs_on_its_example(name, tool_context, tmp_path):
     spec = TOOLS[name]
     if spec.example is None:
         pytest.fail(f"{spec.module}: @tool_agent({name!r}) needs example=... to be run here")
-    result = spec.run(spec.example(), tool_context)
+    result = spec.run(spec.example(), _context_for(name, tool_context, tmp_path))
     assert isinstance(result, spec.output_model)
     # The output travels in the graph state and the manifest: it must be plain JSON.
     json.loads(result.model_dump_json())

@@ -32,24 +32,80 @@ class LLMSettings(_Section):
     timeout_s: float = Field(default=120.0, gt=0)
 
 
-class ImageSettings(_Section):
+Device = Literal["auto", "cuda", "mps", "cpu"]
+Precision = Literal["auto", "bf16", "fp16", "fp32"]
+
+
+class _AcceleratedSection(_Section):
+    """Where and how a local GPU model runs (see :mod:`tools.model_manager`)."""
+
+    device: Device = Field(default="auto", description="auto picks cuda, then mps, then cpu.")
+    dtype: Precision = Field(default="auto", description="auto: bf16 (or fp16) on cuda, fp16 on mps, fp32 on cpu.")
+    steps: int | None = Field(default=None, ge=1, le=200, description="Denoising steps; None = the model family's default.")
+    guidance_scale: float | None = Field(default=None, ge=0.0, le=30.0, description="None = the family's default.")
+    scheduler: str = Field(default="", description="A diffusers scheduler class name; empty keeps the model's own.")
+    offload: Literal["none", "model", "sequential"] = Field(
+        default="none", description="Accelerate CPU offload: 'model' (whole sub-models) or 'sequential' (layers)."
+    )
+    vae_tiling: bool = Field(default=False, description="Decode in tiles to cap VAE memory at large sizes.")
+    compile: bool = Field(default=False, description="torch.compile the denoiser (slow first call, faster after).")
+    memory_budget_gb: float | None = Field(
+        default=None, gt=0, description="Warm models above this total are evicted least recently used first."
+    )
+
+
+class ImageSettings(_AcceleratedSection):
     backend: Literal["template", "diffusers"] = "template"
-    model: str = ""
+    model: str = Field(default="", description="diffusers: a pipeline folder or an HF id present in the local cache.")
+    clip_model: str = Field(default="", description="CLIP folder or cached HF id for ranking; empty = OCR + NSFW checks.")
 
 
-class VideoSettings(_Section):
+class VideoSettings(_AcceleratedSection):
     backend: Literal["kenburns", "cogvideox", "animatediff"] = "kenburns"
-    model: str = ""
+    model: str = Field(default="", description="cogvideox: a CogVideoX folder; animatediff: an SD 1.5 base folder.")
+    image_to_video_model: str = Field(
+        default="", description="cogvideox: a CogVideoX image-to-video folder used when a scene has a first frame."
+    )
+    motion_adapter: str = Field(default="", description="animatediff: the MotionAdapter folder (or cached HF id).")
 
 
 class TTSSettings(_Section):
     backend: Literal["piper", "hibari", "coqui"] = "piper"
-    voice: str = ""
+    voice: str = Field(default="", description="piper/hibari: a voice; coqui: a Coqui model folder (config.json + weights).")
+    speaker_wav: str = Field(default="", description="coqui XTTS: a reference recording of the voice to clone.")
+    speaker: str = Field(default="", description="coqui multi-speaker models: the speaker name.")
+    language: str = Field(default="en", description="coqui multilingual models: the language code.")
+    device: Device = "auto"
 
 
 class ASRSettings(_Section):
     backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
-    model: str = ""
+    model: str = Field(
+        default="",
+        description="faster-whisper: a CTranslate2 folder; openai-whisper: a .pt checkpoint. Empty = packaged Whisper base.",
+    )
+    device: Device = Field(default="auto", description="openai-whisper only.")
+
+
+class FootageSettings(_Section):
+    """Cutting ads from raw footage: scene detection and how clips are described."""
+
+    detector: Literal["content", "adaptive"] = "content"
+    threshold: float | None = Field(
+        default=None, gt=0, description="Detector threshold; None = PySceneDetect's default (content 27, adaptive 3)."
+    )
+    min_clip_s: float = Field(default=1.0, ge=0.1, le=60, description="Clips shorter than this are dropped.")
+    max_clip_s: float = Field(default=6.0, ge=0.5, le=60, description="A longer clip is cut to this length.")
+    describer: Literal["measured", "openai", "transformers"] = Field(
+        default="measured", description="measured: speech + OCR + visual statistics (no VLM); openai: an "
+        "OpenAI-compatible multimodal endpoint (vLLM, Ollama, OpenAI); transformers: a local VLM folder.",
+    )
+    vlm_model: str = Field(default="", description="openai: the model name the endpoint serves; "
+                           "transformers: a local vision-language model folder.")
+    vlm_base_url: str | None = None
+    vlm_api_key: SecretStr | None = None
+    ocr: bool = Field(default=True, description="measured describer: read on-screen text in the middle frame.")
+    words_per_second: float = Field(default=2.2, gt=0.5, le=5, description="Spoken words per second of clip.")
 
 
 class ToolSettings(Protocol):
@@ -60,3 +116,4 @@ class ToolSettings(Protocol):
     video: VideoSettings
     tts: TTSSettings
     asr: ASRSettings
+    footage: FootageSettings

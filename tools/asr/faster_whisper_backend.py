@@ -49,15 +49,15 @@ def load_recognizer(settings: ASRSettings, models_dir: Path, resident: ResidentM
         resident: the process's warm models.
 
     Raises:
-        ASRBackendError: a backend that is not available yet, or a bad ``[asr] model``.
+        ASRBackendError: an unknown backend, or a bad ``[asr] model`` (openai-whisper: see
+            :mod:`tools.asr.openai_whisper_backend`).
     """
     if settings.backend == "openai-whisper":
-        raise ASRBackendError(
-            "[asr] backend = 'openai-whisper' is not available yet; set [asr] backend = "
-            "'faster-whisper' (or ADLOOM_ASR__BACKEND=faster-whisper)"
-        )
+        from tools.asr.openai_whisper_backend import load_openai_whisper
+
+        return load_openai_whisper(settings, models_dir, resident)
     if settings.backend != "faster-whisper":
-        raise ASRBackendError(f"[asr] backend = {settings.backend!r} is unknown; use 'faster-whisper'")
+        raise ASRBackendError(f"[asr] backend = {settings.backend!r} is unknown; use 'faster-whisper' or 'openai-whisper'")
     folder, model_id = _model_folder(settings, models_dir)
 
     def load() -> WhisperRecognizer:
@@ -87,6 +87,10 @@ def transcribe(
         language: ISO code such as ``"en"``; None detects it.
         word_timestamps: also return per-word times.
     """
+    if recognizer.backend == "openai-whisper":
+        from tools.asr.openai_whisper_backend import transcribe_openai_whisper
+
+        return transcribe_openai_whisper(path, recognizer=recognizer, language=language, word_timestamps=word_timestamps)
     segments, info = recognizer.model.transcribe(
         str(path), language=language, word_timestamps=word_timestamps, beam_size=5, vad_filter=False
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -185,26 +186,33 @@ def plan_timeline(timeline: Timeline) -> TimelinePlan:
     samples = int(round(total_frames / fps * AUDIO_SAMPLE_RATE))
     voice_gain = music_gain = 0.0
     target = timeline.loudness_lufs
-    if timeline.voice is not None:
-        info = require_audio(timeline.voice.path, "voice.path")
+    voice_info = require_audio(timeline.voice.path, "voice.path") if timeline.voice is not None else None
+    music_info = require_audio(timeline.music.path, "music.path") if timeline.music is not None else None
+    # Each measurement is one ffmpeg decode of a whole file; running them side by side
+    # takes the longer one's time instead of the sum.
+    to_measure = [part.path for part in (timeline.voice, timeline.music) if part is not None and target is not None]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        measured = dict(zip(to_measure, pool.map(_loudness, to_measure)))
+    if timeline.voice is not None and voice_info is not None:
+        info = voice_info
         voice_gain = timeline.voice.gain_db
         if info.duration_s + timeline.voice.start_s > samples / AUDIO_SAMPLE_RATE + 1 / fps:
             warnings.append(
                 f"voice {timeline.voice.path} ends at {info.duration_s + timeline.voice.start_s:.2f} s, "
                 f"after the {samples / AUDIO_SAMPLE_RATE:.2f} s timeline: cut there"
             )
-        loudness = _loudness(timeline.voice.path) if target is not None else None
+        loudness = measured.get(timeline.voice.path)
         if target is not None and loudness is not None:
             voice_gain += target - loudness
-    if timeline.music is not None:
-        info = require_audio(timeline.music.path, "music.path")
+    if timeline.music is not None and music_info is not None:
+        info = music_info
         if timeline.music.offset_s >= info.duration_s:
             raise MediaInputError(
                 f"music.offset_s: {timeline.music.path} lasts {info.duration_s:.2f} s, "
                 f"offset {timeline.music.offset_s} s is past its end"
             )
         music_gain = timeline.music.gain_db
-        loudness = _loudness(timeline.music.path) if target is not None else None
+        loudness = measured.get(timeline.music.path)
         if target is not None and loudness is not None:
             music_gain += target - loudness
             if timeline.voice is None:
@@ -292,6 +300,10 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
         if isinstance(visual, VideoClip):
             # Read a little more than needed; tpad below holds the last frame if the file ends early.
             read_s = planned.frames / fps + 0.5
+            if visual.end_s is not None and visual.end_s - visual.start_s < planned.frames / fps:
+                # The clip is held past its out point: read no further, so the held frame is
+                # the out point's and not later footage of the file.
+                read_s = visual.end_s - visual.start_s
             source = graph.add_input(
                 visual.path, "-ss", format_number(visual.start_s), "-t", format_number(read_s)
             )

@@ -6,6 +6,7 @@
 - :func:`extract_frames` — PIL frames at given times.
 - :func:`ocr_frame` — text in a frame (the image tool's RapidOCR engine and match score).
 - :func:`nsfw_score` / :func:`nsfw_scores` — Open-NSFW probability.
+- :func:`measure_sync` — caption word times against the words heard in the final audio.
 """
 
 from tools.media_checks.frames import extract_frames
@@ -20,22 +21,26 @@ from tools.media_checks.nsfw import (
 )
 from tools.media_checks.ocr import FrameText, ocr_frame
 from tools.media_checks.streams import StreamReport, check_streams, is_faststart, mp4_top_level_boxes
+from tools.media_checks.subtitle_sync import SYNC_LIMIT_S, SyncReport, measure_sync
 from tools.tts.loudness import LoudnessMeasurement
 from tools.tts.loudness import measure as measure_loudness
 
 __all__ = [
     "NSFW_MODEL_KEY",
     "SAFE_BELOW",
+    "SYNC_LIMIT_S",
     "UNSAFE_ABOVE",
     "FrameText",
     "LoudnessMeasurement",
     "NSFWModelError",
     "StreamReport",
+    "SyncReport",
     "check_streams",
     "extract_frames",
     "is_faststart",
     "load_nsfw_classifier",
     "measure_loudness",
+    "measure_sync",
     "mp4_top_level_boxes",
     "nsfw_score",
     "nsfw_scores",

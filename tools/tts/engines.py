@@ -58,9 +58,7 @@ def load_engine(
         name = resolve_hibari_voice(voice)
         return models.get(("tts", "hibari", name), lambda: HibariEngine.load(name))
     if backend == "coqui":
-        raise TTSBackendError(
-            "[tts] backend = 'coqui' needs the optional 'coqui' extra (coqui-tts with a CUDA build "
-            "of torch), which this installation does not provide; set [tts] backend = 'piper' or "
-            "'hibari' (or ADLOOM_TTS__BACKEND)"
-        )
+        from tools.tts.coqui_engine import load_coqui_engine
+
+        return load_coqui_engine(settings, models, voice)
     raise TTSBackendError(f"[tts] backend = {backend!r} is unknown; choose 'piper', 'hibari' or 'coqui'")

@@ -1,0 +1,136 @@
+"""The art director: one branded key image per scene, the last one the end card.
+
+Which layout a scene gets follows its purpose in the plan and what the brief provides:
+the hook shows the headline, the product scene the product photo (or its name when there
+is none), benefits and details the key messages and facts (the price as an offer card),
+and the closing call-to-action scene the end card with the logo. Words on the images
+come only from the copy and the brief, so the fact check that passed the copy covers them.
+
+Feedback from the critic names scenes (``"scene-2"``) whose image did not read back by
+OCR or scored as unsafe; those are redone on the plainest layout, without photos, and
+stay plain for the rest of the run.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pydantic import BaseModel
+
+from agents.brief import Brief
+from agents.copywriter import VariantCopy
+from agents.planner import Scene, Variant
+from agents.tool_calls import call_tool
+from tools.context import ToolContext
+from tools.image.template import TemplateRequest
+from tools.image_tool import ImageRenderResult
+
+IMAGE_TOOL = "image.render"
+PLAIN_LAYOUT = "headline"
+
+
+class SceneImage(BaseModel):
+    """The key image of one scene and why it looks as it does."""
+
+    scene_index: int
+    purpose: str
+    plain: bool = False
+    request: TemplateRequest
+    result: ImageRenderResult
+
+
+class ArtDirection(BaseModel):
+    images: list[SceneImage]
+
+    def image_paths(self) -> list[str]:
+        return [image.result.image.path for image in self.images]
+
+
+def scene_key(index: int) -> str:
+    """The feedback target naming one scene's image."""
+    return f"scene-{index}"
+
+
+def _pick(items: list[str], index: int) -> str | None:
+    return items[index % len(items)] if items else None
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:]
+
+
+def drawable(text: str | None) -> str | None:
+    """The text without emoji and pictographs, which brand fonts do not have (they would draw as boxes)."""
+    if text is None:
+        return None
+    kept = "".join(char for char in text if unicodedata.category(char) not in ("So", "Cs", "Co", "Cn", "Cf"))
+    return " ".join(kept.replace("\ufe0f", "").split()) or None
+
+
+def scene_request(brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool) -> TemplateRequest:
+    """The template request for one scene's key image (``plain``: headline layout, no photo)."""
+    lead = copy.platforms[brief.platforms[0]]
+    headline, cta = drawable(lead.headline) or brief.product.name, drawable(lead.cta)
+    photos = list(brief.product.images)
+    common = {
+        "aspect": brief.aspect, "colors": list(brief.brand.colors), "font": brief.brand.font,
+        "brand_name": brief.brand.name if not brief.brand.logo else None,
+    }
+    messages = [_sentence(m) for m in variant.key_messages]
+    facts = [_sentence(f) for f in brief.product.facts]
+    if scene.purpose == "cta":
+        return TemplateRequest(
+            layout="end_card", headline=brief.product.name, subline=_pick(messages, 0), cta=cta,
+            logo=brief.brand.logo, **common,
+        )
+    if plain:
+        text = {"hook": headline, "product": brief.product.name}.get(scene.purpose) or _pick(
+            messages + facts, scene.index
+        ) or brief.product.name
+        return TemplateRequest(layout=PLAIN_LAYOUT, headline=text, **common)
+    if scene.purpose == "hook":
+        return TemplateRequest(layout="headline", headline=headline, **common)
+    if scene.purpose == "product":
+        if photos:
+            return TemplateRequest(
+                layout="hero", headline=brief.product.name, subline=_pick(messages, 0), product_images=photos,
+                **common,
+            )
+        return TemplateRequest(layout="headline", headline=brief.product.name, subline=_pick(messages, 0), **common)
+    if scene.purpose == "detail" and brief.product.price:
+        return TemplateRequest(
+            layout="offer", headline=brief.product.name, price=brief.product.price, subline=_pick(facts, scene.index),
+            product_images=photos, **common,
+        )
+    text = _pick(facts if scene.purpose == "detail" else messages, scene.index) or brief.product.name
+    if photos:
+        return TemplateRequest(layout="split", headline=text, product_images=photos, **common)
+    return TemplateRequest(layout="headline", headline=text, **common)
+
+
+def direct_art(
+    brief: Brief, variant: Variant, copy: VariantCopy, tools: ToolContext, plain_scenes: frozenset[int] = frozenset(),
+) -> ArtDirection:
+    """Render every scene's key image; ``plain_scenes`` get the plain layout without photos.
+
+    Unchanged requests come from the image tool's cache, so calling this again after a
+    copy revision re-renders only the images whose words changed.
+    """
+    images = []
+    for scene in variant.scenes:
+        request = scene_request(brief, variant, copy, scene, plain=scene.index in plain_scenes)
+        tools.progress(f"key image {scene.index + 1}/{len(variant.scenes)}", scene.index / len(variant.scenes))
+        result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
+        images.append(SceneImage(
+            scene_index=scene.index, purpose=scene.purpose, plain=scene.index in plain_scenes, request=request,
+            result=result,
+        ))
+    return ArtDirection(images=images)
+
+
+def plain_scenes_from(feedback: dict[str, list[str]], previous: ArtDirection | None) -> frozenset[int]:
+    """Scenes to render plain: those the critic named now, and those already made plain."""
+    named = {int(target.split("-", 1)[1]) for target in feedback if target.startswith("scene-")}
+    kept = {image.scene_index for image in previous.images if image.plain} if previous else set()
+    return frozenset(named | kept)

@@ -1,0 +1,66 @@
+"""The editor: the finished ad, one timeline rendered at every aspect the platforms need.
+
+The animated scenes run up to the call-to-action scene, whose end card (logo, CTA) holds
+for that scene's length; the voiceover spans the whole ad, the brief's music sits ducked
+under it, the logo watermarks the scenes, and each aspect burns its own captions. The
+mix is normalised to the social loudness target; when the critic measures the finished
+ad off target, the next render corrects the target by the measured error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.art_director import ArtDirection
+from agents.brief import Brief
+from agents.captioner import Captions
+from agents.planner import Variant
+from agents.tool_calls import call_tool
+from tools.context import ToolContext
+from tools.editor.timeline import EndCard, LogoOverlay, MusicTrack, SubtitleTrack, Timeline, VideoClip, VoiceTrack
+from tools.editor_tool import AssembleRequest, AssembleResult
+from tools.tts import SOCIAL_TARGET_LUFS
+from tools.tts_tool import VoiceoverResult
+from tools.video_tool import AnimateResult
+
+EDITOR_TOOL = "editor.assemble"
+
+
+def _subtitle_track(captions: Captions, aspect: str) -> SubtitleTrack:
+    result = captions.by_aspect[aspect]
+    style = captions.style_by_aspect[aspect]
+    return SubtitleTrack(path=Path(result.ass[style].path), fonts_dir=Path(result.fonts_dir) if result.fonts_dir else None)
+
+
+def build_timeline(
+    brief: Brief, variant: Variant, art: ArtDirection, video: AnimateResult, voice: VoiceoverResult,
+    captions: Captions, aspect: str, *, loudness_lufs: float = SOCIAL_TARGET_LUFS,
+) -> Timeline:
+    """The ad's timeline at the primary ``aspect`` (other aspects re-fit it)."""
+    closing = variant.scenes[-1]
+    total = sum(scene.seconds for scene in variant.scenes)
+    width, height = video.width, video.height
+    return Timeline(
+        width=width, height=height, fps=video.fps, duration_s=round(total, 3),
+        visuals=[VideoClip(path=Path(video.video.path))],
+        voice=VoiceTrack(path=Path(voice.voiceover.path)),
+        music=MusicTrack(path=Path(brief.media.music)) if brief.media.music else None,
+        loudness_lufs=loudness_lufs,
+        subtitles=_subtitle_track(captions, aspect),
+        logo=LogoOverlay(path=Path(brief.brand.logo)) if brief.brand.logo else None,
+        end_card=EndCard(path=Path(art.images[closing.index].result.image.path), seconds=closing.seconds,
+                         background=brief.brand.colors[0]),
+    )
+
+
+def assemble_ad(
+    brief: Brief, variant: Variant, art: ArtDirection, video: AnimateResult, voice: VoiceoverResult,
+    captions: Captions, aspects: list[str], tools: ToolContext, *, loudness_lufs: float = SOCIAL_TARGET_LUFS,
+) -> AssembleResult:
+    """Render the ad at every aspect in ``aspects`` (the first is the primary) in one ffmpeg pass."""
+    timeline = build_timeline(brief, variant, art, video, voice, captions, aspects[0], loudness_lufs=loudness_lufs)
+    request = AssembleRequest(
+        timeline=timeline, aspects=aspects,  # type: ignore[arg-type]
+        subtitles_by_aspect={aspect: _subtitle_track(captions, aspect) for aspect in aspects},  # type: ignore[misc]
+    )
+    return call_tool(EDITOR_TOOL, request, tools, AssembleResult)

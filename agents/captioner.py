@@ -1,0 +1,70 @@
+"""The captioner: subtitles of the script, timed by the spoken voiceover, for every output aspect.
+
+Captions are the script's own words (recognition only times them), segmented for each
+aspect's line length. Vertical video gets the word-by-word highlight style, other shapes
+the classic bottom captions. When the critic finds the burned captions hard to read, the
+variant is captioned again in the classic style, the plainest one, for the rest of the run.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from agents.brief import Brief
+from agents.copywriter import VariantCopy
+from agents.planner import Variant
+from agents.tool_calls import call_tool
+from tools.context import ToolContext
+from tools.subtitles_tool import CaptionScene, SubtitlesRequest, SubtitlesResult
+from tools.tts_tool import VoiceoverResult
+
+SUBTITLES_TOOL = "subtitles.build"
+DEFAULT_ACCENT = "#FFD400"
+
+
+class Captions(BaseModel):
+    """Subtitles per aspect (same words, segmented for each line length) and the style burned in."""
+
+    by_aspect: dict[str, SubtitlesResult]
+    style_by_aspect: dict[str, str]
+    plain: bool = False
+
+
+def caption_style(aspect: str, *, plain: bool) -> str:
+    return "classic" if plain or aspect not in ("9:16", "4:5") else "highlight"
+
+
+def caption_request(
+    brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspect: str, style: str
+) -> SubtitlesRequest:
+    lines = {line.scene_index: line.text for line in copy.script}
+    colors = brief.brand.colors
+    return SubtitlesRequest(
+        scenes=[
+            CaptionScene(text=lines.get(scene.index, ""), seconds=scene.seconds, speech_seconds=spoken.speech_seconds)
+            for scene, spoken in zip(variant.scenes, voice.scenes)
+        ],
+        voiceover=voice.voiceover,
+        product_name=brief.product.name,
+        brand_name=brief.brand.name,
+        essential=[brief.product.price] if brief.product.price else [],
+        aspect=aspect,  # type: ignore[arg-type]
+        styles=[style],  # type: ignore[list-item]
+        font_path=brief.brand.font,
+        accent_color=colors[2] if len(colors) > 2 else DEFAULT_ACCENT,
+        language=brief.language.split("-")[0],
+    )
+
+
+def write_captions(
+    brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspects: list[str],
+    tools: ToolContext, *, plain: bool = False,
+) -> Captions:
+    """Caption every aspect; the voiceover is transcribed once (cached) for all of them."""
+    by_aspect: dict[str, SubtitlesResult] = {}
+    styles: dict[str, str] = {}
+    for aspect in aspects:
+        styles[aspect] = caption_style(aspect, plain=plain)
+        request = caption_request(brief, variant, copy, voice, aspect, styles[aspect])
+        by_aspect[aspect] = call_tool(SUBTITLES_TOOL, request, tools, SubtitlesResult)
+    return Captions(by_aspect=by_aspect, style_by_aspect=styles, plain=plain)

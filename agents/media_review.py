@@ -1,0 +1,135 @@
+"""The critic's media checks: is the finished ad what the brief asked for, and does it play?
+
+Each check names the graph node that can fix it (see :class:`agents.critic.Check`):
+
+- ``images.<scene>``: the key image's words read back by OCR (art director);
+- ``voiceover.loudness``: the voice track at -16 LUFS integrated (voiceover);
+- ``video.<aspect>.streams``: H.264 yuv420p + AAC 48 kHz, size, duration, faststart, BT.709 (editor);
+- ``video.<aspect>.loudness``: the finished mix at the loudness target (editor);
+- ``captions.sync``: the final audio transcribed again, caption word times against the
+  heard ones, mean offset under 150 ms (subtitles);
+- ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
+- ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
+- ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.art_director import ArtDirection, scene_key
+from agents.captioner import Captions
+from agents.critic import Check
+from agents.planner import Variant
+from tools.asr import transcribe_cached
+from tools.context import ToolContext
+from tools.editor_tool import AssembleResult
+from tools.media_checks import (
+    SAFE_BELOW,
+    SYNC_LIMIT_S,
+    check_streams,
+    extract_frames,
+    measure_loudness,
+    measure_sync,
+    nsfw_scores,
+    ocr_frame,
+)
+from tools.tts import SOCIAL_TARGET_LUFS
+from tools.tts.loudness import LOUDNESS_TOLERANCE_LU
+from tools.tts_tool import VoiceoverResult
+
+CAPTION_FRAMES = 3
+FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame
+MIN_PAIRED_SHARE = 0.6  # caption words that must be heard again for the sync figure to count
+
+
+def _spread(items: list, count: int) -> list:
+    if len(items) <= count:
+        return items
+    step = (len(items) - 1) / (count - 1)
+    return [items[round(i * step)] for i in range(count)]
+
+
+def review_media(
+    variant: Variant, art: ArtDirection, voice: VoiceoverResult, captions: Captions, renders: AssembleResult,
+    tools: ToolContext, *, language: str, loudness_lufs: float = SOCIAL_TARGET_LUFS,
+) -> list[Check]:
+    """Check one variant's key images, voiceover and finished videos; the first render is the primary."""
+    checks: list[Check] = []
+
+    def add(name: str, passed: bool, detail: str, responsible: str, target: str = "") -> None:
+        checks.append(Check(
+            variant_id=variant.id, name=name, passed=passed, detail=detail, responsible=responsible, target=target,
+        ))
+
+    for image in art.images:
+        result = image.result
+        add(f"images.{scene_key(image.scene_index)}", result.legible,
+            f"OCR read {result.ocr_match:.0%} of the words ({image.request.layout} layout)",
+            "art_director", scene_key(image.scene_index))
+
+    off = voice.lufs - SOCIAL_TARGET_LUFS
+    add("voiceover.loudness", abs(off) <= LOUDNESS_TOLERANCE_LU,
+        f"{voice.lufs:.1f} LUFS integrated (target {SOCIAL_TARGET_LUFS:.0f} ±{LOUDNESS_TOLERANCE_LU:.0f})",
+        "voiceover", "loudness")
+
+    total = sum(scene.seconds for scene in variant.scenes)
+    for render in renders.videos:
+        video = Path(render.video.path)
+        width, height = render.probe["width"], render.probe["height"]
+        report = check_streams(video, (width, height), total)
+        add(f"video.{render.aspect}.streams", report.ok,
+            "; ".join(report.problems) or
+            f"{report.video_codec} {report.pixel_format} {width}x{height}, {report.audio_codec} "
+            f"{report.audio_sample_rate} Hz, {report.duration_s:.2f} s, faststart, BT.709",
+            "editor", render.aspect)
+        lufs = measure_loudness(video).integrated_lufs
+        add(f"video.{render.aspect}.loudness", abs(lufs - loudness_lufs) <= LOUDNESS_TOLERANCE_LU,
+            f"{lufs:.1f} LUFS integrated (target {loudness_lufs:.0f} ±{LOUDNESS_TOLERANCE_LU:.0f})", "editor", "loudness")
+
+    primary = renders.videos[0]
+    primary_path = Path(primary.video.path)
+    subtitles = captions.by_aspect[primary.aspect]
+    heard, _ = transcribe_cached(tools, primary_path, audio_sha256=primary.video.sha256, language=language)
+    caption_words = [word for caption in subtitles.captions for word in caption.words]
+    sync = measure_sync(caption_words, heard.words)
+    synced = (
+        sync.mean_offset_s is not None and sync.mean_offset_s < SYNC_LIMIT_S
+        and sync.paired_share >= MIN_PAIRED_SHARE
+    )
+    detail = (
+        f"mean offset {sync.mean_offset_s * 1000:.0f} ms (limit {SYNC_LIMIT_S * 1000:.0f}), max "
+        f"{(sync.max_offset_s or 0) * 1000:.0f} ms over {sync.paired} of {sync.caption_words} words heard again"
+        if sync.mean_offset_s is not None else f"none of the {sync.caption_words} caption words were heard again"
+    )
+    add("captions.sync", synced, detail, "subtitles", "sync")
+
+    closing = variant.scenes[-1]
+    end_card_time = total - closing.seconds / 2
+    shown = _spread(subtitles.captions, CAPTION_FRAMES)
+    scene_times = [sum(s.seconds for s in variant.scenes[:i]) + scene.seconds / 2 for i, scene in enumerate(variant.scenes)]
+    times = [(c.start + c.end) / 2 for c in shown] + [end_card_time] + scene_times
+    frames = extract_frames(primary_path, times)
+    caption_frames, end_frame, scene_frames = frames[:len(shown)], frames[len(shown)], frames[len(shown) + 1:]
+
+    matches = [
+        ocr_frame(frame, expected_text=" ".join(caption.lines), models=tools.models).match or 0.0
+        for frame, caption in zip(caption_frames, shown)
+    ]
+    worst = min(matches, default=1.0)
+    add("captions.legibility", worst >= FRAME_TEXT_MATCH,
+        f"OCR found {', '.join(f'{m:.0%}' for m in matches)} of the words of {len(shown)} captions "
+        f"in their frames (need {FRAME_TEXT_MATCH:.0%} each)", "subtitles", "legibility")
+
+    card = art.images[closing.index].request
+    expected = " ".join(text for text in (card.headline, card.cta) if text)
+    card_match = ocr_frame(end_frame, expected_text=expected, models=tools.models).match or 0.0
+    add("end_card.legibility", card_match >= FRAME_TEXT_MATCH,
+        f"OCR found {card_match:.0%} of {expected!r} at {end_card_time:.1f} s", "art_director", scene_key(closing.index))
+
+    scores = nsfw_scores(scene_frames, models=tools.models)
+    for scene, score in zip(variant.scenes, scores):
+        add(f"frames.nsfw.{scene_key(scene.index)}", score < SAFE_BELOW,
+            f"Open-NSFW {score:.3f} at {scene_times[scene.index]:.1f} s (safe below {SAFE_BELOW})",
+            "art_director", scene_key(scene.index))
+    return checks

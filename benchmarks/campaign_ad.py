@@ -1,0 +1,65 @@
+"""Seconds per stage for the whole ad of a brief: plan, copy, key images, video, voice, captions, edit, checks.
+
+Runs a real campaign (the same ``start_run`` as ``adloom run``) in a throwaway data folder,
+so nothing is cached from earlier runs, and prints each node's seconds (summed over
+revisions), the media stages alone, and the whole run against the 90 s target.
+
+    python benchmarks/campaign_ad.py [examples/brief.yaml] [--candidates N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from adloom.config import load_settings
+from adloom.runs import start_run
+from graphs.campaign import VARIANT_CHAIN
+from tools.media_checks import check_streams
+
+TARGET_S = 90.0
+MEDIA_NODES = VARIANT_CHAIN[1:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("brief", nargs="?", default="examples/brief.yaml")
+    parser.add_argument("--candidates", type=int, default=None, help="override [copywriter] candidates")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="adloom-bench-") as folder:
+        settings = load_settings().model_copy(update={"data_dir": Path(folder) / "data"})
+        if args.candidates:
+            settings = settings.model_copy(
+                update={"copywriter": settings.copywriter.model_copy(update={"candidates": args.candidates})}
+            )
+        started = time.perf_counter()
+        outcome = start_run(settings, args.brief, Path(folder) / "out")
+        total = time.perf_counter() - started
+        manifest = json.loads(outcome.manifest_path.read_text("utf-8"))
+
+        by_node: dict[str, float] = {}
+        for label, seconds in manifest["timings"].items():
+            node = label.split(":", 1)[0]
+            by_node[node] = by_node.get(node, 0.0) + seconds
+        video = Path(manifest["outputs"]["video"])
+        report = check_streams(video)
+        failed = [check["name"] for check in manifest["checks"] if not check["passed"]]
+
+        print(f"brief         {args.brief}: {manifest['plan']['duration_s']:.0f} s {manifest['plan']['aspect']}, "
+              f"{len(manifest['plan']['variants'])} variant(s), platforms {', '.join(manifest['plan']['platforms'])}")
+        for node in ("planner", *VARIANT_CHAIN, "critic", "manifest"):
+            print(f"{node:<13} {by_node.get(node, 0.0):6.1f} s")
+        media = sum(by_node.get(node, 0.0) for node in MEDIA_NODES) + by_node.get("critic", 0.0)
+        print(f"media+checks  {media:6.1f} s (key images to critic)")
+        print(f"whole ad      {total:6.1f} s (target {TARGET_S:.0f} s: {'met' if total <= TARGET_S else 'missed'}), "
+              f"including model loads")
+        print(f"video         {report.width}x{report.height}, {report.duration_s:.2f} s, {video.stat().st_size / 1e6:.1f} MB")
+        print(f"status        {manifest['status']}" + (f" (failed: {', '.join(failed)})" if failed else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,423 @@
+"""The footage graph (VC-LLM mode): raw videos + a brief → a cut, voiced, subtitled ad.
+
+    scenes → describe → select → voiceover → subtitles → editor → manifest
+
+Each node is idempotent and goes through the asset cache, so a resumed run recomputes
+nothing finished; the state carries asset references and plain JSON only. Run-scoped
+dependencies (settings, warm models, the asset store, the event log) come from
+:class:`FootageContext`. :func:`run_footage` validates the input, records the run and
+executes the graph under the checkpointer (the run id is the thread id);
+:func:`resume_footage` continues a failed run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import RetryPolicy
+
+from agents.brief import Brief, load_brief
+from agents.footage import FootageClip, FootagePlan, select_and_script
+from agents.llm_access import AgentLLM
+from graphs.checkpoint import open_checkpointer
+from graphs.state import merge_dicts
+from storage import records
+from storage.assets import AssetRef, AssetStore
+from storage.database import open_database
+from storage.files import copy_file_atomic, write_json_atomic
+from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
+from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
+from tools.editor_tool import AssembleRequest, assemble
+from tools.llm.backend import load_backend
+from tools.scenes.detect import FootageInputError, inspect_video
+from tools.scenes_tool import DetectRequest, DetectResult, detect_scenes
+from tools.subtitles.ass import write_ass
+from tools.subtitles.srt import format_srt
+from tools.subtitles.unit_segmentation import segment_text, segmentation_problems, timed_captions
+from tools.subtitles.webvtt import format_vtt
+from tools.tts.errors import ScriptTooLongError
+from tools.tts_tool import VoiceoverRequest, VoiceScene, voiceover
+from tools.vision import describe_clips
+
+EventSink = Callable[[str, str, dict], None]
+MIN_CAPTION_WINDOW_S = 0.6
+MODE = "footage"
+
+
+class FootageState(TypedDict, total=False):
+    run_id: str
+    brief: dict
+    videos: list[str]
+    k: int | None
+    detected: dict  # DetectResult
+    descriptions: list[dict]  # ClipDescription, one per clip
+    plan: dict  # FootagePlan (lines as finally spoken)
+    voice: dict  # VoiceoverResult
+    captions: dict  # srt, vtt, ass refs; segments per line; rule problems
+    render: dict  # AssembleResult
+    timings: Annotated[dict[str, float], merge_dicts]
+    manifest_path: str
+
+
+def _ignore_event(node: str, event: str, detail: dict) -> None:
+    """Default event sink for graphs run without a run log."""
+
+
+@dataclass
+class FootageContext:
+    """Run-scoped dependencies of the footage graph (never checkpointed).
+
+    Attributes:
+        render_size: output (width, height); None = the brief's aspect at 1080p.
+    """
+
+    tools: ToolContext
+    out_dir: Path
+    record_event: EventSink = _ignore_event
+    render_size: tuple[int, int] | None = None
+    _llm: AgentLLM | None = field(default=None, repr=False)
+
+    @property
+    def llm(self) -> AgentLLM:
+        if self._llm is None:
+            settings = self.tools.settings.llm
+            self._llm = AgentLLM(load_backend(settings, self.tools.models), settings)
+        return self._llm
+
+
+def _tracked(name: str, body: Callable[[FootageState, FootageContext], dict]):
+    def node(state: FootageState, runtime: Runtime[FootageContext]) -> dict:
+        context = runtime.context
+        context.record_event(name, "started", {"label": name})
+        started = time.perf_counter()
+        try:
+            result = body(state, context)
+        except Exception as exc:
+            context.record_event(name, "failed", {"label": name, "error": str(exc)})
+            raise
+        seconds = round(time.perf_counter() - started, 3)
+        context.record_event(name, "finished", {"label": name, "seconds": seconds})
+        return {**result, "timings": {name: seconds}}
+
+    node.__name__ = name
+    return node
+
+
+def candidate_clips(state: FootageState, max_clip_s: float) -> list[FootageClip]:
+    """The detected clips with their descriptions, as the selection step sees them."""
+    detected = DetectResult.model_validate(state["detected"])
+    texts = {d["clip_id"]: d["text"] for d in state["descriptions"]}
+    return [
+        FootageClip(clip_id=clip.clip_id, order=order, seconds=round(min(clip.duration_s, max_clip_s), 3),
+                    description=texts[clip.clip_id])
+        for order, clip in enumerate(detected.clips)
+    ]
+
+
+def scenes_node(state: FootageState, context: FootageContext) -> dict:
+    result = detect_scenes(DetectRequest(videos=state["videos"]), context.tools)
+    if not result.clips:
+        reasons = "; ".join(r.error for r in result.rejected) or "no clips found"
+        raise FootageInputError(f"no usable clips in any video: {reasons}")
+    return {"detected": result.model_dump(mode="json")}
+
+
+def describe_node(state: FootageState, context: FootageContext) -> dict:
+    detected = DetectResult.model_validate(state["detected"])
+    descriptions = describe_clips([clip.as_input() for clip in detected.clips], context.tools)
+    return {"descriptions": [d.model_dump(mode="json") for d in descriptions]}
+
+
+def select_node(state: FootageState, context: FootageContext) -> dict:
+    settings = context.tools.settings.footage
+    plan = select_and_script(
+        Brief.model_validate(state["brief"]), candidate_clips(state, settings.max_clip_s), context.llm,
+        context.tools.models, k=state.get("k"), words_per_second=settings.words_per_second,
+    )
+    return {"plan": plan.model_dump(mode="json")}
+
+
+def voiceover_node(state: FootageState, context: FootageContext) -> dict:
+    brief = Brief.model_validate(state["brief"])
+    plan = FootagePlan.model_validate(state["plan"])
+    seconds = {c.clip_id: c.seconds for c in candidate_clips(state, context.tools.settings.footage.max_clip_s)}
+    lines = [clip.line for clip in plan.clips]
+    # A line the voice cannot fit even sped up is shortened to the words that fit, at most
+    # once per line; the plan then records the line as spoken.
+    for _ in range(len(lines) + 1):
+        request = VoiceoverRequest(
+            scenes=[VoiceScene(text=line, seconds=seconds[clip.clip_id]) for clip, line in zip(plan.clips, lines)],
+            backend=brief.voiceover.backend, voice=brief.voiceover.voice,
+        )
+        try:
+            result = voiceover(request, context.tools)
+            break
+        except ScriptTooLongError as exc:
+            words = lines[exc.scene_index].split()
+            lines[exc.scene_index] = " ".join(words[: max(1, min(exc.suggested_max_words, len(words) - 1))])
+    else:
+        raise RuntimeError("the voiceover lines could not be fitted to their clips")
+    spoken = plan.model_copy(update={"clips": [c.model_copy(update={"line": line}) for c, line in zip(plan.clips, lines)]})
+    return {"voice": result.model_dump(mode="json"), "plan": spoken.model_dump(mode="json")}
+
+
+def _output_size(brief: Brief, context: FootageContext) -> tuple[int, int]:
+    return context.render_size or ASPECT_SIZES[brief.aspect]
+
+
+def subtitles_node(state: FootageState, context: FootageContext) -> dict:
+    brief = Brief.model_validate(state["brief"])
+    plan = FootagePlan.model_validate(state["plan"])
+    essential = [brief.product.name, brief.brand.name]
+    windows, start = [], 0.0
+    for scene in state["voice"]["scenes"]:
+        speech_end = start + max(scene["speech_seconds"], MIN_CAPTION_WINDOW_S)
+        windows.append((start, min(start + scene["seconds"], speech_end)))
+        start += scene["seconds"]
+    lines = [clip.line for clip in plan.clips]
+    captions = timed_captions(lines, windows, essential)
+    cues = [caption.to_cue() for caption in captions]
+    store = context.tools.assets
+    kind = {"kind": "subtitles", "tool": "subtitles.units", "backend": "vc-llm"}
+    srt = store.put_bytes(format_srt(cues).encode("utf-8"), ".srt", **kind)
+    vtt = store.put_bytes(format_vtt(cues).encode("utf-8"), ".vtt", **kind)
+    scratch = store.scratch_dir()
+    try:
+        path = write_ass(captions, style="classic", video_size=_output_size(brief, context),
+                         out_path=scratch / "captions.ass")
+        ass = store.put_file(path, move=True, metadata={"style": "classic"}, **kind)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    segments = [segment_text(line, essential) for line in lines]
+    problems = [p for line, segs in zip(lines, segments) for p in segmentation_problems(line, segs, essential)]
+    return {"captions": {
+        "srt": srt.model_dump(mode="json"), "vtt": vtt.model_dump(mode="json"), "ass": ass.model_dump(mode="json"),
+        "segments": segments, "rule_problems": problems,
+    }}
+
+
+def editor_node(state: FootageState, context: FootageContext) -> dict:
+    brief = Brief.model_validate(state["brief"])
+    plan = FootagePlan.model_validate(state["plan"])
+    detected = {c.clip_id: c for c in DetectResult.model_validate(state["detected"]).clips}
+    seconds = {c.clip_id: c.seconds for c in candidate_clips(state, context.tools.settings.footage.max_clip_s)}
+    width, height = _output_size(brief, context)
+    timeline = Timeline(
+        width=width, height=height, fps=30.0,
+        visuals=[
+            VideoClip(path=detected[c.clip_id].source, start_s=detected[c.clip_id].start_s,
+                      end_s=round(detected[c.clip_id].start_s + seconds[c.clip_id], 3))
+            for c in plan.clips
+        ],
+        voice=VoiceTrack(path=state["voice"]["voiceover"]["path"]),
+        subtitles=SubtitleTrack(path=state["captions"]["ass"]["path"]),
+    )
+    result = assemble(AssembleRequest(timeline=timeline), context.tools)
+    return {"render": result.model_dump(mode="json")}
+
+
+def manifest_node(state: FootageState, context: FootageContext) -> dict:
+    run_dir = Path(context.out_dir) / state["run_id"]
+    placed: list[dict] = []
+
+    def place(ref: dict, name: str, role: str) -> str:
+        target = run_dir / name
+        copy_file_atomic(Path(ref["path"]), target)
+        placed.append({"path": str(target), "sha256": ref["sha256"], "kind": ref["kind"], "tool": ref["tool"],
+                       "backend": ref.get("backend", ""), "role": role})
+        return str(target)
+
+    video = state["render"]["videos"][0]
+    outputs = {
+        "video": place(video["video"], "ad.mp4", "video"),
+        "srt": place(state["captions"]["srt"], "captions.srt", "subtitles srt"),
+        "vtt": place(state["captions"]["vtt"], "captions.vtt", "subtitles vtt"),
+        "voiceover": place(state["voice"]["voiceover"], "voiceover.wav", "voiceover"),
+    }
+    descriptions = {d["clip_id"]: d for d in state["descriptions"]}
+    detected = DetectResult.model_validate(state["detected"])
+    manifest = {
+        "run_id": state["run_id"],
+        "mode": MODE,
+        "status": "succeeded",
+        "created_at": datetime.now(timezone.utc).isoformat(),
+        "brief": state["brief"],
+        "inputs": {"videos": state["videos"], "k": state.get("k"),
+                   "rejected": [r.model_dump() for r in detected.rejected]},
+        "clips": [
+            {**clip.model_dump(mode="json", include={"clip_id", "source", "start_s", "end_s"}),
+             "description": descriptions[clip.clip_id]["text"], "basis": descriptions[clip.clip_id]["basis"]}
+            for clip in detected.clips
+        ],
+        "plan": state["plan"],
+        "subtitle_segments": state["captions"]["segments"],
+        "subtitle_rule_problems": state["captions"]["rule_problems"],
+        "outputs": outputs,
+        "assets": placed,
+        "render_warnings": video.get("warnings", []),
+        "timings": state.get("timings", {}),
+    }
+    path = run_dir / "manifest.json"
+    write_json_atomic(path, manifest)
+    return {"manifest_path": str(path)}
+
+
+def build_footage_graph() -> StateGraph:
+    """The uncompiled footage graph (compile it with a checkpointer to run it)."""
+    llm_retry = RetryPolicy(max_attempts=2)
+    graph = StateGraph(FootageState, context_schema=FootageContext)
+    graph.add_node("scenes", _tracked("scenes", scenes_node))
+    graph.add_node("describe", _tracked("describe", describe_node))
+    graph.add_node("select", _tracked("select", select_node), retry_policy=llm_retry)
+    graph.add_node("voiceover", _tracked("voiceover", voiceover_node))
+    graph.add_node("subtitles", _tracked("subtitles", subtitles_node))
+    graph.add_node("editor", _tracked("editor", editor_node))
+    graph.add_node("manifest", _tracked("manifest", manifest_node))
+    graph.add_edge(START, "scenes")
+    for before, after in [("scenes", "describe"), ("describe", "select"), ("select", "voiceover"),
+                          ("voiceover", "subtitles"), ("subtitles", "editor"), ("editor", "manifest")]:
+        graph.add_edge(before, after)
+    graph.add_edge("manifest", END)
+    return graph
+
+
+class FootageRunFailed(RuntimeError):
+    """A footage run stopped after it started; :func:`resume_footage` continues it."""
+
+    def __init__(self, run_id: str, cause: BaseException):
+        self.run_id = run_id
+        super().__init__(f"footage run {run_id} failed: {type(cause).__name__}: {cause}")
+
+
+@dataclass(frozen=True)
+class FootageOutcome:
+    run_id: str
+    run_dir: Path
+    manifest_path: Path
+    rejected: list[dict]
+
+
+def check_videos(videos: list[Path | str]) -> tuple[list[str], list[str]]:
+    """Split ``videos`` into usable paths and one error line per unusable file (before any run starts)."""
+    usable, problems = [], []
+    for video in videos:
+        try:
+            usable.append(inspect_video(video).path)
+        except FootageInputError as exc:
+            problems.append(str(exc))
+    return usable, problems
+
+
+def run_footage(
+    settings: Any,
+    brief_path: Path,
+    videos: list[Path | str],
+    out_dir: Path,
+    *,
+    k: int | None = None,
+    reporter: EventSink = _ignore_event,
+    progress: ProgressCallback = ignore_progress,
+    models: ResidentModels | None = None,
+    render_size: tuple[int, int] | None = None,
+) -> FootageOutcome:
+    """Make an ad from raw footage: validate, record the run, run the checkpointed graph.
+
+    Args:
+        settings: the composed :class:`adloom.config.Settings`.
+        k: number of clips to use; None lets the LLM choose.
+        render_size: output (width, height); None = the brief's aspect at 1080p.
+
+    Raises:
+        agents.brief.BriefError: the brief is invalid (nothing written).
+        FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
+        FootageRunFailed: a failure after the start; :func:`resume_footage` continues it.
+    """
+    brief = load_brief(brief_path)
+    if k is not None and k < 1:
+        raise FootageInputError(f"--clips {k}: the number of clips must be at least 1")
+    if not videos:
+        raise FootageInputError("no video files given")
+    usable, problems = check_videos(videos)
+    if not usable:
+        raise FootageInputError("no usable video:\n" + "\n".join(problems))
+    database = open_database(settings.database_url)
+    run_id = uuid.uuid4().hex
+    out_dir = Path(out_dir).resolve()
+    with database.session() as session:
+        records.create_run(
+            session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(Path(brief_path).resolve()),
+            out_dir=str(out_dir), config={"mode": MODE, "videos": [str(v) for v in videos], "k": k,
+                                          "settings": settings.model_dump(mode="json")},
+        )
+    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
+    # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
+    initial: FootageState = {"run_id": run_id, "brief": brief.model_dump(mode="json"),
+                             "videos": [str(v) for v in videos], "k": k}
+    return _execute(settings, database, run_id, initial, out_dir, reporter, progress, models, render_size)
+
+
+def resume_footage(
+    settings: Any,
+    run_id: str,
+    *,
+    reporter: EventSink = _ignore_event,
+    progress: ProgressCallback = ignore_progress,
+    models: ResidentModels | None = None,
+    render_size: tuple[int, int] | None = None,
+) -> FootageOutcome:
+    """Continue a footage run from its last checkpoint; finished nodes are not run again.
+
+    Raises:
+        storage.records.RunNotFoundError: no such run.
+        FootageRunFailed: it failed again.
+    """
+    database = open_database(settings.database_url)
+    with database.session() as session:
+        run = records.get_run(session, run_id)
+        if run is None:
+            raise records.RunNotFoundError(run_id)
+        out_dir = Path(run.out_dir or settings.runs_dir)
+        records.set_run_status(session, run_id, "running")
+    return _execute(settings, database, run_id, None, out_dir, reporter, progress, models, render_size)
+
+
+def _execute(settings, database, run_id, graph_input, out_dir, reporter, progress, models, render_size) -> FootageOutcome:
+    def record_event(node: str, event: str, detail: dict) -> None:
+        with database.session() as session:
+            records.record_event(session, run_id, node, event, detail)
+        reporter(node, event, detail)
+
+    context = FootageContext(
+        tools=ToolContext(settings=settings, assets=AssetStore(settings.data_dir), models=models or ResidentModels(),
+                          progress=progress),
+        out_dir=out_dir, record_event=record_event, render_size=render_size,
+    )
+    config = {"configurable": {"thread_id": run_id}}
+    try:
+        with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
+            graph = build_footage_graph().compile(checkpointer=saver)
+            final = graph.invoke(graph_input, config, context=context, durability="sync")
+    except Exception as exc:
+        with database.session() as session:
+            records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise FootageRunFailed(run_id, exc) from exc
+    manifest_path = Path(final["manifest_path"])
+    with database.session() as session:
+        for entry in json.loads(manifest_path.read_text("utf-8"))["assets"]:
+            records.record_asset(session, run_id, AssetRef(
+                path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
+                backend=entry["backend"], metadata={"role": entry["role"]},
+            ))
+        records.set_run_status(session, run_id, "succeeded")
+    rejected = final["detected"]["rejected"]
+    return FootageOutcome(run_id, manifest_path.parent, manifest_path, rejected)

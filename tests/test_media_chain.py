@@ -1,0 +1,303 @@
+"""The media chain of a campaign: key images → video → voiceover → captions → editor → critic.
+
+The first tests run the agents' media steps directly on a hand-made 3-second plan, with
+every real model and encoder (template renderer + OCR, ffmpeg, Piper, faster-whisper,
+Open-NSFW); only the planner and copywriter (LLM) are left out. The graph tests at the
+end run whole campaigns with a scripted LLM to cover the script-fitting and bad-input
+paths and their resumability.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from agents.animator import animate_scenes
+from agents.art_director import direct_art, drawable, plain_scenes_from
+from agents.assembly import assemble_ad
+from agents.brief import BriefError, check_brief_files, load_brief, parse_brief
+from agents.captioner import write_captions
+from agents.copywriter import PlatformCopy, ScriptLine, VariantCopy
+from agents.critic import Check
+from agents.media_review import review_media
+from agents.planner import Scene, Variant
+from agents.voice_director import ScriptFitError, speak
+from conftest import REPO_ROOT
+from graphs.campaign import VARIANT_CHAIN, revision_feedback
+from scripted_llm import ScriptedBackend, northwind_script, plan_reply, script_reply, short_script_lines
+from test_campaign_graph import CampaignRun
+from test_cli import explain, run_adloom
+from tools.media_checks import check_streams, extract_frames, measure_loudness, ocr_frame
+
+EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
+
+
+def _three_second_variant() -> Variant:
+    return Variant(id="v1", angle="taste", key_messages=["Naturally sweet"], scenes=[
+        Scene(index=0, purpose="hook", visual="A can on ice", seconds=1.5),
+        Scene(index=1, purpose="cta", visual="Logo and call to action", seconds=1.5),
+    ])
+
+
+def _copy(script: list[str]) -> VariantCopy:
+    platform = PlatformCopy(
+        platform="tiktok", headline="Cold brew, done right", primary_text="Steeped for 18 hours.",
+        hashtags=["#ColdBrew"], cta="Grab a can", relevance=0.5, source="llm", candidates_considered=1,
+    )
+    return VariantCopy(variant_id="v1", platforms={"tiktok": platform}, script=[
+        ScriptLine(scene_index=i, text=text, word_budget=4, source="llm") for i, text in enumerate(script)
+    ])
+
+
+@pytest.fixture
+def short_brief(shared_data):
+    """The example brief with a real logo, brand font and music from shared data."""
+    data = load_brief(EXAMPLE).model_dump(mode="json")
+    data.update(duration_s=5, platforms=["tiktok", "x"])
+    data["brand"]["logo"] = str(shared_data / "brand" / "logos" / "moviepy_logo.png")
+    data["brand"]["font"] = str(shared_data / "brand" / "fonts" / "OpenSans-Bold.ttf")
+    data["media"] = {"music": str(shared_data / "audio" / "music" / "sorohanro_-_solo-trumpet-06.ogg")}
+    return parse_brief(data)
+
+
+def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief, tool_context):
+    variant = _three_second_variant()
+    copy = _copy(["Smooth cold brew.", "Grab a can."])
+    aspects = ["9:16", "16:9"]  # TikTok and X
+
+    art = direct_art(short_brief, variant, copy, tool_context)
+    assert [image.request.layout for image in art.images] == ["headline", "end_card"]
+    assert art.images[1].request.logo == short_brief.brand.logo
+    assert art.images[0].result.image.metadata["font"] == short_brief.brand.font
+    video = animate_scenes(short_brief, variant, art, tool_context)
+    assert video.duration_s == pytest.approx(1.5) and (video.width, video.height) == (1080, 1920)
+    voice = speak(short_brief, variant, copy, tool_context)
+    assert voice.duration_s == pytest.approx(3.0, abs=0.01)
+    captions = write_captions(short_brief, variant, copy, voice, aspects, tool_context)
+    assert captions.style_by_aspect == {"9:16": "highlight", "16:9": "classic"}
+    renders = assemble_ad(short_brief, variant, art, video, voice, captions, aspects, tool_context)
+
+    assert [render.aspect for render in renders.videos] == aspects
+    for render, size in zip(renders.videos, [(1080, 1920), (1920, 1080)]):
+        report = check_streams(render.video.path, size, 3.0)
+        assert report.ok, report.problems
+        assert (report.video_codec, report.pixel_format, report.audio_codec) == ("h264", "yuv420p", "aac")
+        assert report.audio_sample_rate == 48000 and report.faststart
+        assert report.color_primaries == "bt709"
+        assert abs(measure_loudness(render.video.path).integrated_lufs - (-16)) <= 1.0
+    # The end card holds the last 1.5 s: OCR finds its CTA there, and the first caption before it.
+    end_frame, first_frame = extract_frames(renders.videos[0].video.path, [2.9, 0.5])
+    assert ocr_frame(end_frame, expected_text="Grab a can", models=tool_context.models).match >= 0.6
+    first_caption = " ".join(captions.by_aspect["9:16"].captions[0].lines)
+    assert ocr_frame(first_frame, expected_text=first_caption, models=tool_context.models).match >= 0.6
+
+    checks = review_media(variant, art, voice, captions, renders, tool_context, language="en")
+    failed = [check for check in checks if not check.passed]
+    assert not failed, failed
+    names = {check.name for check in checks}
+    assert {"video.9:16.streams", "video.16:9.streams", "video.16:9.loudness", "captions.sync",
+            "captions.legibility", "end_card.legibility", "frames.nsfw.scene-1"} <= names
+    sync = next(check for check in checks if check.name == "captions.sync")
+    assert "of 6 words heard again" in sync.detail
+
+
+def test_the_brief_chooses_the_voice(short_brief, tool_context):
+    data = short_brief.model_dump(mode="json")
+    data["voiceover"] = {"backend": "hibari"}
+    voice = speak(parse_brief(data), _three_second_variant(), _copy(["Smooth cold brew.", "Grab a can."]),
+                  tool_context)
+    assert voice.backend == "hibari" and voice.voiceover.backend == "hibari"
+    assert voice.duration_s == pytest.approx(3.0, abs=0.01) and abs(voice.lufs - (-16)) <= 1.0
+
+
+def test_art_director_redoes_named_scenes_plain_and_keeps_them_plain(short_brief, tool_context, tmp_path):
+    photo = tmp_path / "can.png"
+    Image.new("RGB", (400, 600), (200, 80, 40)).save(photo)
+    data = short_brief.model_dump(mode="json")
+    data["product"]["images"] = [str(photo)]
+    brief = parse_brief(data)
+    variant = Variant(id="v1", angle="taste", key_messages=["Naturally sweet"], scenes=[
+        Scene(index=0, purpose="hook", visual="hook", seconds=1.5),
+        Scene(index=1, purpose="product", visual="the can", seconds=2.0),
+        Scene(index=2, purpose="cta", visual="cta", seconds=1.5),
+    ])
+    copy = _copy(["One.", "Two.", "Three."])
+
+    first = direct_art(brief, variant, copy, tool_context)
+    assert [image.request.layout for image in first.images] == ["headline", "hero", "end_card"]
+    assert first.images[1].request.product_images == [str(photo)]
+
+    plain = plain_scenes_from({"scene-1": ["Open-NSFW 0.4"]}, first)
+    again = direct_art(brief, variant, copy, tool_context, plain)
+    assert [image.request.layout for image in again.images] == ["headline", "headline", "end_card"]
+    assert again.images[1].plain and again.images[1].request.product_images == []
+    assert again.images[0].result.image == first.images[0].result.image  # unchanged scene: same asset
+    assert plain_scenes_from({}, again) == frozenset({1})  # a later pass keeps it plain
+
+
+def test_text_on_images_drops_emoji_the_fonts_cannot_draw():
+    assert drawable("Try it today! 🌟🍡 ❤️ now") == "Try it today! now"
+    assert drawable("🌟🌟") is None and drawable(None) is None
+
+
+def test_failed_checks_become_feedback_for_nodes_not_yet_sent_back():
+    def check(name: str, responsible: str, target: str, passed: bool = False) -> Check:
+        return Check(variant_id="v1", name=name, passed=passed, detail=f"{name} failed", responsible=responsible,
+                     target=target)
+
+    checks = [
+        check("captions.sync", "subtitles", "sync"),
+        check("images.scene-2", "art_director", "scene-2"),
+        check("frames.nsfw.scene-2", "art_director", "scene-2"),
+        check("video.9:16.loudness", "editor", "loudness"),
+        check("copy.tiktok", "copywriter", "tiktok", passed=True),
+    ]
+    feedback = revision_feedback(checks, {"v1:editor": 1})
+    assert feedback == {
+        "subtitles": {"sync": ["captions.sync failed"]},
+        "art_director": {"scene-2": ["images.scene-2 failed", "frames.nsfw.scene-2 failed"]},
+    }
+    assert min(feedback, key=VARIANT_CHAIN.index) == "art_director"  # the chain re-runs from there
+
+
+# --- bad input at the edge ------------------------------------------------------------------
+
+
+def test_unusable_brief_files_are_refused_naming_field_and_file(tmp_path):
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)  # a PNG signature, then nothing decodable
+    font = tmp_path / "brand.ttf"
+    font.write_text("not a font", encoding="utf-8")
+    music = tmp_path / "music.mp3"
+    music.write_text("ID3? no, just text", encoding="utf-8")
+    data = load_brief(EXAMPLE).model_dump(mode="json")
+    data["product"]["images"] = [str(photo)]
+    data["brand"]["font"] = str(font)
+    data["media"] = {"music": str(music)}
+    brief = parse_brief(data)
+
+    with pytest.raises(BriefError) as caught:
+        check_brief_files(brief, "brief.yaml")
+    problems = caught.value.problems
+    assert len(problems) == 3, problems
+    assert problems[0].startswith(f"product.images[0]: {photo}") and "not a readable image" in problems[0]
+    assert problems[1].startswith(f"brand.font: {font}")
+    assert problems[2].startswith(f"media.music: {music}") and "not a readable audio/video file" in problems[2]
+
+
+def test_real_music_and_fonts_pass_the_edge_check(shared_data):
+    music = shared_data / "audio" / "music" / "sorohanro_-_solo-trumpet-06.ogg"
+    font = shared_data / "brand" / "fonts" / "LeagueGothic-Regular.ttf"
+    data = load_brief(EXAMPLE).model_dump(mode="json")
+    data["brand"]["font"] = str(font)
+    data["media"] = {"music": str(music)}
+    check_brief_files(parse_brief(data))  # raises on a problem
+
+
+# --- whole campaigns (scripted LLM) ---------------------------------------------------------
+
+LONG_WORDS = ["Unforgettable,", "incomparable,", "indescribably", "sophisticated,", "extraordinary,", "meticulous,",
+              "unparalleled,", "phenomenal,"]
+
+
+def _long_lines(call) -> str:
+    """Lines within every limit the copywriter checks (words, characters) that still take too long to say.
+
+    The prompt states each scene's word budget; long words with pauses between them, filling
+    the line's character limit, take about twice the scene to say, past a voice's +15% limit.
+    """
+    budgets = [int(n) for n in re.findall(r"at most (\d+) words\)", call.prompt)]
+    limit = 8 * max(budgets)
+    lines = []
+    for budget in budgets:
+        words: list[str] = []
+        for word in LONG_WORDS:
+            if len(words) < budget and len(" ".join([*words, word])) <= limit:
+                words.append(word)
+        lines.append(" ".join(words))
+    return script_reply(lines)
+
+
+def _short_brief(seconds: float = 8) -> dict:
+    data = load_brief(EXAMPLE).model_dump(mode="json")
+    data["duration_s"] = seconds
+    return data
+
+
+def _uneven_plan() -> str:
+    """Short first and last scenes: their word budgets allow lines far too long to say in them."""
+    return plan_reply(["Steeped for 18 hours"], ["A can on ice", "Pouring", "The beans", "Logo"], [1, 5, 5, 1])
+
+
+@pytest.mark.slow
+def test_a_line_too_long_for_its_scene_is_rewritten_once_by_the_copywriter(tmp_path):
+    brief = _short_brief(10)
+    script = northwind_script()
+    script["PlanDraft"] = [_uneven_plan()]
+    script["ScriptDraft"] = [_long_lines, short_script_lines]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(script))
+    run.start()
+
+    revising = [detail for node, event, detail in run.events if node == "voiceover" and event == "revising"]
+    assert len(revising) == 1 and "ask the copywriter for a line of at most" in revising[0]["error"]
+    rewrite = run.backend.calls_for("ScriptDraft")[-1]
+    assert "use at most" in rewrite.prompt
+    manifest = run.manifest()
+    assert [line["text"] for line in manifest["copy"]["v1"]["script"]][:2] == ["Smooth coffee.", "Naturally sweet."]
+    assert manifest["status"] == "succeeded", [c for c in manifest["checks"] if not c["passed"]]
+    assert Path(manifest["outputs"]["video"]).is_file()
+
+
+@pytest.mark.slow
+def test_a_script_that_cannot_fit_stops_the_run_clearly_and_it_resumes(tmp_path):
+    brief = _short_brief(10)
+    script = northwind_script()
+    script["PlanDraft"] = [_uneven_plan()]
+    script["ScriptDraft"] = [_long_lines]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(script))
+    with pytest.raises(ScriptFitError, match=r"copy\.script\[\d\] .* plan scene \d lasts") as caught:
+        run.start()
+    assert "duration_s" in str(caught.value)
+    assert not (run.out_dir / run.run_id / "manifest.json").exists()
+
+    healthy = northwind_script()
+    healthy["PlanDraft"] = [_uneven_plan()]
+    final = run.invoke(None, backend=ScriptedBackend(healthy))  # resume the same thread
+    assert Path(final["manifest_path"]).is_file()
+    assert run.finished("planner") == ["planner"] and run.finished("art_director") == ["art_director:v1"]
+
+
+@pytest.mark.slow
+def test_a_photo_corrupted_after_the_start_fails_its_node_and_the_run_resumes(tmp_path):
+    photo = tmp_path / "can.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    brief = _short_brief()
+    brief["product"]["images"] = [str(photo)]
+    run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
+    with pytest.raises(ValueError, match=rf"product_images\[0\]: {photo} is not a readable image"):
+        run.start()
+    failed = [detail for node, event, detail in run.events if event == "failed"]
+    assert [detail["label"] for detail in failed] == ["art_director:v1"]
+
+    Image.new("RGB", (600, 800), (180, 120, 60)).save(photo)
+    final = run.invoke(None)
+    manifest = json.loads(Path(final["manifest_path"]).read_text("utf-8"))
+    assert run.finished("copywriter") == ["copywriter:v1"]  # finished before the failure: not redone
+    assert any(image.endswith("scene-2.png") for image in manifest["outputs"]["images"])
+
+
+def test_cli_refuses_a_brief_whose_music_is_not_audio(tmp_path):
+    music = tmp_path / "music.mp3"
+    music.write_text("plain text", encoding="utf-8")
+    brief = tmp_path / "brief.yaml"
+    text = EXAMPLE.read_text("utf-8") + f"\nmedia:\n  music: {music}\n"
+    brief.write_text(text, encoding="utf-8")
+    result = run_adloom(tmp_path, "run", brief)
+    assert result.returncode == 2, explain(result)
+    assert f"media.music: {music}: not a readable audio/video file" in result.stderr
+    assert "run id" not in result.stdout
+
