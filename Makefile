@@ -15,7 +15,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup demo test eval-copy bench clean-venv
+.PHONY: setup browser demo test eval-copy bench clean-venv
 
 setup: $(VENV)/.installed
 
@@ -37,7 +37,12 @@ $(VENV)/.installed: pyproject.toml requirements/no-deps.txt Makefile
 demo: setup
 	$(BIN)/adloom run examples/brief.yaml --out $(OUT)
 
-test: setup
+# The web chat's browser test drives Debian's chromium (Playwright's own browser download
+# cannot work offline); installed once when missing (needs root, as on CI).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 eval-copy: setup
@@ -48,6 +53,10 @@ bench: setup
 	$(BIN)/python benchmarks/campaign_copy.py
 	$(BIN)/python benchmarks/campaign_ad.py
 	$(BIN)/python benchmarks/assembly_vs_ffmpeg.py
+	$(BIN)/python benchmarks/assemble_own_media.py
+	$(BIN)/python benchmarks/footage_pipeline.py
+	$(BIN)/python benchmarks/crawl_throughput.py
+	$(BIN)/python benchmarks/gpu.py
 
 clean-venv:
 	rm -rf $(VENV)

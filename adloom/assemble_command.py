@@ -15,24 +15,14 @@ from typing import Annotated, Optional
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from adloom.console import ConfigOption, err, fail_brief, fail_input, out, progress_bar, quiet_libraries, settings_or_exit
 from agents.brief import Brief, BriefError, load_brief
 from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image
 from tools.ffmpeg import FFmpegError, MediaReadError, probe
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
 EXTRA_FILES = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Context settings the command needs (so ``--clips A B`` reaches it): pass to ``app.command``."""
-
-
-def _fail_input(lines: list[str]) -> None:
-    for line in lines:
-        err.print(f"error: {line}", markup=False, highlight=False)
-    raise typer.Exit(2)
 
 
 def sort_extra_files(extra: list[str]) -> tuple[list[Path], list[Path]]:
@@ -114,25 +104,24 @@ def assemble_command(
     ] = None,
     preset: Annotated[str, typer.Option("--preset", help="x264 preset.")] = "veryfast",
     crf: Annotated[int, typer.Option("--crf", help="x264 quality (lower is better).")] = 20,
-    config: Annotated[Optional[Path], typer.Option("--config", help="adloom.toml to read.")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Assemble an ad from your own clips, pictures, voice, subtitles and music."""
-    from adloom.cli import _quiet_libraries, _settings
     from storage.assets import AssetStore
     from tools.context import ToolContext
     from tools.editor.own_media import OwnMedia, assemble_own_media
 
-    _quiet_libraries()
-    settings = _settings(config)
+    quiet_libraries()
+    settings = settings_or_exit(config)
     fields: dict = {}
     try:
         if brief is not None:
             fields.update(media_from_brief(load_brief(brief)))
         extra_clips, extra_images = sort_extra_files(list(ctx.args))
     except BriefError as exc:
-        _fail_input([f"{exc.source}: {problem}" for problem in exc.problems])
+        fail_brief(exc)
     except MediaInputError as exc:
-        _fail_input([str(exc)])
+        fail_input([str(exc)])
     if clips or extra_clips:
         fields["clips"] = [*(clips or []), *extra_clips]
     if images or extra_images:
@@ -147,10 +136,9 @@ def assemble_command(
     try:
         media = OwnMedia(**fields, preset=preset, crf=crf)
     except ValidationError as exc:
-        _fail_input([f"{'.'.join(map(str, e['loc'])) or 'media'}: {e['msg'].removeprefix('Value error, ')}"
+        fail_input([f"{'.'.join(map(str, e['loc'])) or 'media'}: {e['msg'].removeprefix('Value error, ')}"
                      for e in exc.errors()])
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
-                  transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("assembling", total=1.0)
 
         def report(label: str, fraction: float) -> None:
@@ -160,7 +148,7 @@ def assemble_command(
         try:
             result = assemble_own_media(media, tools, out_path)
         except MediaInputError as exc:
-            _fail_input([str(exc)])
+            fail_input([str(exc)])
         except FFmpegError as exc:
             err.print(f"error: rendering failed: {exc}", markup=False, highlight=False)
             raise typer.Exit(1)

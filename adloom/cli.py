@@ -1,12 +1,12 @@
 """The ``adloom`` command line.
 
-Exit codes: 0 success; 2 invalid input (brief, config, arguments; one line per problem on
-stderr, nothing written); 1 a failure after a run started (the run stays resumable).
+Command groups live beside it (``assemble_command``, ``chat_commands``, ``footage_commands``,
+``trend_commands``, ``model_commands``) and are registered here; what they share is in :mod:`adloom.console`,
+exit codes included.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -18,60 +18,42 @@ for _variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELE
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import typer
-from rich.console import Console
 from rich.table import Column, Table
 
-from adloom.config import ConfigError, Settings, load_settings
+from adloom.assemble_command import EXTRA_FILES, assemble_command
+from adloom.chat_commands import chat, serve
+from adloom.console import (
+    ConfigOption,
+    fail_brief,
+    fail_input,
+    out,
+    progress_bar,
+    quiet_libraries,
+    run_and_report,
+    settings_or_exit,
+    shared_data_dir,
+)
+from adloom.footage_commands import eval_footage, footage
 from adloom.model_commands import models_app
+from adloom.trend_commands import register_trend_commands
 from agents.brief import BriefError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local generative-model ad campaigns.")
-runs_app = typer.Typer(no_args_is_help=True, help="Inspect campaign runs.")
+runs_app = typer.Typer(no_args_is_help=True, help="Inspect runs.")
 brands_app = typer.Typer(no_args_is_help=True, help="Brands and products.")
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluation reports.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(brands_app, name="brands")
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
-
-# soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
-# so "one line per problem" holds and paths can be copied or parsed.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", help="adloom.toml to read (default ./adloom.toml if present).")
-]
+app.command("assemble", context_settings=EXTRA_FILES)(assemble_command)
+app.command("footage")(footage)
+app.command("chat")(chat)
+app.command("serve")(serve)
+eval_app.command("footage")(eval_footage)
+register_trend_commands(app)
 
 
-def _fail_input(lines: list[str]) -> None:
-    for line in lines:
-        err.print(f"error: {line}", markup=False, highlight=False)
-    raise typer.Exit(2)
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        _fail_input(str(exc).splitlines())
-        raise AssertionError("unreachable")
-
-
-def _report(node: str, event: str, detail: dict) -> None:
-    label = detail.get("label", node)
-    if event == "started":
-        err.print(f"[cyan]…[/] {label}")
-    elif event == "finished":
-        err.print(f"[green]✓[/] {label} ({detail.get('seconds', 0):.1f} s)")
-    elif event == "failed":
-        err.print(f"[red]✗[/] {label}: {detail.get('error', '')}", highlight=False)
-    else:
-        err.print(f"[yellow]↻[/] {label} {event}: {detail.get('error', '')}", highlight=False)
-
-
-def _quiet_libraries() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
 @app.command()
@@ -81,20 +63,12 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Run a campaign from a brief; prints the run id and the output folder."""
-    from adloom.runs import RunFailed, start_run
+    from adloom.runs import start_run
 
-    _quiet_libraries()
-    settings = _settings(config)
-    try:
-        outcome = start_run(settings, brief, out_dir or settings.runs_dir, config_file=config, reporter=_report)
-    except BriefError as exc:
-        _fail_input([f"{exc.source}: {problem}" for problem in exc.problems])
-    except RunFailed as exc:
-        err.print(f"[red]{exc}[/]\nresume it with: adloom resume {exc.run_id}", highlight=False)
-        raise typer.Exit(1)
-    out.print(f"run id:   {outcome.run_id}", highlight=False)
-    out.print(f"outputs:  {outcome.run_dir}", highlight=False)
-    out.print(f"manifest: {outcome.manifest_path}", highlight=False)
+    settings = settings_or_exit(config)
+    run_and_report(lambda progress, report: start_run(
+        settings, brief, out_dir or settings.runs_dir, config_file=config, reporter=report, progress=progress,
+    ))
 
 
 @app.command()
@@ -102,22 +76,15 @@ def resume(
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     config: ConfigOption = None,
 ) -> None:
-    """Continue a crashed or failed run from its last checkpoint."""
-    from adloom.runs import RunFailed, resume_run
+    """Continue a crashed or failed run (campaign or footage) from its last checkpoint."""
+    from adloom.runs import resume_run
     from storage.records import RunNotFoundError
 
-    _quiet_libraries()
-    settings = _settings(config)
-    try:
-        outcome = resume_run(settings, run_id, reporter=_report)
-    except RunNotFoundError:
-        _fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
-    except RunFailed as exc:
-        err.print(f"[red]{exc}[/]\nresume it again with: adloom resume {run_id}", highlight=False)
-        raise typer.Exit(1)
-    out.print(f"run id:   {outcome.run_id}", highlight=False)
-    out.print(f"outputs:  {outcome.run_dir}", highlight=False)
-    out.print(f"manifest: {outcome.manifest_path}", highlight=False)
+    settings = settings_or_exit(config)
+    run_and_report(
+        lambda progress, report: resume_run(settings, run_id, reporter=report, progress=progress),
+        input_errors=(RunNotFoundError,),
+    )
 
 
 @runs_app.command("list")
@@ -126,7 +93,7 @@ def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
     from storage import records
     from storage.database import open_database
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
         rows = records.list_runs(session, limit=limit)
         # The full run id (what `adloom resume` needs) and status are never shortened.
@@ -146,11 +113,11 @@ def runs_show(run_id: str, config: ConfigOption = None) -> None:
     from storage import records
     from storage.database import open_database
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
         run = records.get_run(session, run_id)
         if run is None:
-            _fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
+            fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
         out.print(f"run id:  {run.id}\nstatus:  {run.status}\ncreated: {run.created_at:%Y-%m-%d %H:%M:%S}", highlight=False)
         if run.error:
             out.print(f"error:   {run.error}", highlight=False)
@@ -167,11 +134,11 @@ def brands_import(brief: Path, config: ConfigOption = None) -> None:
     """Store a brief's brand and product."""
     from adloom.runs import import_brief
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     try:
         stored = import_brief(settings, brief)
     except BriefError as exc:
-        _fail_input([f"{exc.source}: {problem}" for problem in exc.problems])
+        fail_brief(exc)
     out.print(f"stored brand {stored.brand.name!r} with product {stored.product.name!r}", highlight=False)
 
 
@@ -181,16 +148,12 @@ def brands_list(config: ConfigOption = None) -> None:
     from storage import records
     from storage.database import open_database
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
         table = Table("brand", "voice", "products")
         for brand in records.list_brands(session):
             table.add_row(brand.name, brand.voice or "", ", ".join(p.name for p in brand.products))
     out.print(table)
-
-
-def _shared_data_dir() -> Path:
-    return Path(os.environ.get("ADLOOM_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
 
 
 @eval_app.command("copy")
@@ -201,22 +164,20 @@ def eval_copy(
     config: ConfigOption = None,
 ) -> None:
     """Copywriter vs. a first-sentence baseline on real slogans: BLEU-4 and ROUGE-L."""
-    from rich.progress import Progress
-
     from agents.copywriter import write_slogan
     from agents.llm_access import AgentLLM
     from evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path, write_report
     from tools.context import ResidentModels
     from tools.llm.backend import load_backend
 
-    _quiet_libraries()
-    settings = _settings(config)
-    csv_path = csv or slogan_csv_path(_shared_data_dir())
+    quiet_libraries()
+    settings = settings_or_exit(config)
+    csv_path = csv or slogan_csv_path(shared_data_dir())
     if not csv_path.is_file():
-        _fail_input([f"slogan CSV not found: {csv_path} (pass --csv or set ADLOOM_SHARED_DATA)"])
+        fail_input([f"slogan CSV not found: {csv_path} (pass --csv or set ADLOOM_SHARED_DATA)"])
     rows = load_slogan_rows(csv_path, limit=limit)
     llm = AgentLLM(load_backend(settings.llm, ResidentModels()), settings.llm)
-    with Progress(console=err, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("copywriter", total=len(rows))
         report = evaluate_copy(
             rows, lambda description: write_slogan(description, llm),
@@ -226,16 +187,6 @@ def eval_copy(
     out.print(format_report_table(report), highlight=False)
     path = write_report(report, out_dir or settings.data_dir / "evals")
     out.print(f"report: {path}", highlight=False)
-
-
-from adloom.assemble_command import EXTRA_FILES, assemble_command  # noqa: E402
-app.command("assemble", context_settings=EXTRA_FILES)(assemble_command)
-
-
-from adloom.footage_commands import register_footage_commands  # noqa: E402
-
-register_footage_commands(app, eval_app)
-
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from adloom.api.settings import ServerSettings
 from agents.config import CopywriterSettings
 from tools.config import ASRSettings, FootageSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
 
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     asr: ASRSettings = Field(default_factory=ASRSettings)
     copywriter: CopywriterSettings = Field(default_factory=CopywriterSettings)
     footage: FootageSettings = Field(default_factory=FootageSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> "Settings":

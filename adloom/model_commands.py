@@ -6,20 +6,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-
-from adloom.config import ConfigError, load_settings
+from adloom.console import ConfigOption, err, fail_input, out, settings_or_exit
 
 models_app = typer.Typer(no_args_is_help=True, help="Prepare local model files (offline).")
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail_input(line: str) -> None:
-    err.print(f"error: {line}", markup=False, highlight=False)
-    raise typer.Exit(2)
-
 
 @models_app.command("convert-whisper")
 def convert_whisper(
@@ -30,9 +19,7 @@ def convert_whisper(
     target: Annotated[
         Optional[Path], typer.Option("--out", help="The .pt checkpoint to write (default: <data_dir>/models/).")
     ] = None,
-    config: Annotated[
-        Optional[Path], typer.Option("--config", help="adloom.toml to read (default ./adloom.toml if present).")
-    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Convert CTranslate2 Whisper weights into an openai-whisper checkpoint for [asr] backend = 'openai-whisper'."""
     from tools.asr.whisper_conversion import (
@@ -42,17 +29,12 @@ def convert_whisper(
     )
     from tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        for line in str(exc).splitlines():
-            err.print(f"error: {line}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+    settings = settings_or_exit(config)
     models_dir = settings.data_dir / "models"
     if folder is not None and not (folder / "model.bin").is_file():
-        _fail_input(f"{folder}: not a CTranslate2 Whisper folder (no model.bin in it)")
+        fail_input([f"{folder}: not a CTranslate2 Whisper folder (no model.bin in it)"])
     if target is not None and target.suffix != ".pt":
-        _fail_input(f"--out {target}: the checkpoint file name must end in .pt")
+        fail_input([f"--out {target}: the checkpoint file name must end in .pt"])
     if target is None:
         target = models_dir / (PACKAGED_CHECKPOINT if folder is None else f"{folder.resolve().name}.pt")
     try:
@@ -60,7 +42,7 @@ def convert_whisper(
             source = packaged_whisper_base(models_dir) if folder is None else folder
             convert_ctranslate2_whisper(source, target)
     except WhisperConversionError as exc:
-        _fail_input(str(exc))
+        fail_input([str(exc)])
     except (WhisperFilesError, OSError) as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from None

@@ -1,28 +1,39 @@
-"""Starting and resuming campaign runs: the run record, the checkpointed graph, the outcome.
+"""Starting and resuming runs: the run record, the checkpointed graph, the outcome.
 
-The run id is the checkpointer's thread id. Every node start and finish is written to the
-run's event log in the database, which is how ``adloom runs show`` (and the resume test)
-can tell what ran and how often.
+Two kinds of run share this harness: a *campaign* (a brief → copy, images and the ad; the
+campaign graph) and *footage* (a brief and raw videos → an ad cut from them; the footage
+graph). The run id is the checkpointer's thread id, the kind is stored with the run, and
+``adloom resume RUN_ID`` continues either kind from its last checkpoint. Every node start
+and finish is written to the run's event log in the database, which is how ``adloom runs
+show`` (and the resume tests) can tell what ran and how often.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from langgraph.graph import StateGraph
 
 from adloom.config import Settings
 from agents.brief import Brief, check_brief_files, load_brief
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
+from graphs.footage import FootageContext, build_footage_graph, check_videos
 from storage import records
-from storage.assets import AssetStore
+from storage.assets import AssetRef, AssetStore
 from storage.database import Database, open_database
+from storage.models import RUN_EVENT_KINDS
 from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
+from tools.scenes.detect import FootageInputError
 
 EventReporter = Callable[[str, str, dict], None]
+CAMPAIGN = "campaign"
+FOOTAGE = "footage"
 
 
 class RunFailed(RuntimeError):
@@ -39,6 +50,7 @@ class RunOutcome:
     run_dir: Path
     manifest_path: Path
     status: str
+    rejected: list[dict] = field(default_factory=list)  # footage: input files that could not be used
 
 
 def _ignore(node: str, event: str, detail: dict) -> None:
@@ -60,7 +72,7 @@ def start_run(
     progress: ProgressCallback = ignore_progress,
     models: ResidentModels | None = None,
 ) -> RunOutcome:
-    """Validate the brief, record a new run and execute it.
+    """Validate the brief and its files, record a new campaign run and execute it.
 
     Raises:
         agents.brief.BriefError: the brief is invalid; nothing has been written.
@@ -68,17 +80,50 @@ def start_run(
     """
     brief = load_brief(brief_path)
     check_brief_files(brief, str(brief_path))
-    database = open_database(settings.database_url)
-    run_id = uuid.uuid4().hex
-    out_dir = Path(out_dir).resolve()
-    with database.session() as session:
-        records.create_run(
-            session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(Path(brief_path).resolve()),
-            out_dir=str(out_dir), config=settings_record(settings, config_file),
-        )
+    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
     reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json")}
-    return _execute(settings, database, run_id, initial, out_dir, reporter, progress, models)
+    return _execute(settings, database, run_id, initial, out_dir, CAMPAIGN, reporter, progress, models)
+
+
+def start_footage_run(
+    settings: Settings,
+    brief_path: Path,
+    videos: list[Path | str],
+    out_dir: Path,
+    *,
+    k: int | None = None,
+    config_file: Path | None = None,
+    reporter: EventReporter = _ignore,
+    progress: ProgressCallback = ignore_progress,
+    models: ResidentModels | None = None,
+    render_size: tuple[int, int] | None = None,
+) -> RunOutcome:
+    """Validate the brief and videos, record a new footage run and execute it.
+
+    Args:
+        k: number of clips to use; None lets the LLM choose.
+        render_size: output (width, height); None = the brief's aspect at 1080p.
+
+    Raises:
+        agents.brief.BriefError: the brief is invalid (nothing written).
+        FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
+        RunFailed: a failure after the start; the run is resumable.
+    """
+    brief = load_brief(brief_path)
+    if k is not None and k < 1:
+        raise FootageInputError(f"--clips {k}: the number of clips must be at least 1")
+    if not videos:
+        raise FootageInputError("no video files given")
+    usable, problems = check_videos(videos)
+    if not usable:
+        raise FootageInputError("no usable video:\n" + "\n".join(problems))
+    footage = {"videos": [str(v) for v in videos], "k": k, "render_size": list(render_size) if render_size else None}
+    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file, footage)
+    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
+    # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
+    initial = {"run_id": run_id, "brief": brief.model_dump(mode="json"), "videos": footage["videos"], "k": k}
+    return _execute(settings, database, run_id, initial, out_dir, FOOTAGE, reporter, progress, models)
 
 
 def resume_run(
@@ -89,7 +134,7 @@ def resume_run(
     progress: ProgressCallback = ignore_progress,
     models: ResidentModels | None = None,
 ) -> RunOutcome:
-    """Continue a run from its last checkpoint; finished nodes are not executed again.
+    """Continue a run of either kind from its last checkpoint; finished nodes are not executed again.
 
     Raises:
         storage.records.RunNotFoundError: no such run.
@@ -102,13 +147,42 @@ def resume_run(
             raise records.RunNotFoundError(run_id)
         out_dir = Path(run.out_dir or settings.runs_dir)
         status = run.status
+        kind = run.config.get("kind", CAMPAIGN)
     if status == "succeeded":
         manifest = out_dir / run_id / "manifest.json"
         return RunOutcome(run_id, out_dir / run_id, manifest, status)
     with database.session() as session:
         records.set_run_status(session, run_id, "running")
     reporter("run", "resumed", {"run_id": run_id})
-    return _execute(settings, database, run_id, None, out_dir, reporter, progress, models)
+    return _execute(settings, database, run_id, None, out_dir, kind, reporter, progress, models)
+
+
+def _create_run(
+    settings: Settings, brief: Brief, brief_path: Path, out_dir: Path, kind: str, config_file: Path | None,
+    options: dict,
+) -> tuple[str, Database, Path]:
+    database = open_database(settings.database_url)
+    run_id = uuid.uuid4().hex
+    out_dir = Path(out_dir).resolve()
+    with database.session() as session:
+        records.create_run(
+            session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(Path(brief_path).resolve()),
+            out_dir=str(out_dir), config={**settings_record(settings, config_file), "kind": kind, kind: options},
+        )
+    return run_id, database, out_dir
+
+
+def _graph_and_context(kind: str, tools: ToolContext, out_dir: Path, record_event: EventReporter,
+                       options: dict) -> tuple[StateGraph, Any]:
+    settings = tools.settings
+    if kind == FOOTAGE:
+        size = options.get("render_size")
+        context = FootageContext(tools=tools, out_dir=out_dir, record_event=record_event,
+                                 render_size=tuple(size) if size else None)
+        return build_footage_graph(), context
+    context = RunContext(tools=tools, copywriter=settings.copywriter, out_dir=out_dir,  # type: ignore[attr-defined]
+                         record_event=record_event)
+    return build_campaign_graph(), context
 
 
 def _execute(
@@ -117,39 +191,44 @@ def _execute(
     run_id: str,
     graph_input: dict | None,
     out_dir: Path,
+    kind: str,
     reporter: EventReporter,
     progress: ProgressCallback,
     models: ResidentModels | None,
 ) -> RunOutcome:
     def record_event(node: str, event: str, detail: dict) -> None:
-        with database.session() as session:
-            records.record_event(session, run_id, node, event, detail)
+        # The run log keeps each node's lifecycle (started, finished, failed); the other
+        # events (a line sent back for rewriting, an approval gate waiting) are reported only.
+        if event in RUN_EVENT_KINDS:
+            with database.session() as session:
+                records.record_event(session, run_id, node, event, detail)
         reporter(node, event, detail)
 
-    context = RunContext(
-        tools=ToolContext(
-            settings=settings, assets=AssetStore(settings.data_dir), models=models or ResidentModels(),
-            progress=progress,
-        ),
-        copywriter=settings.copywriter,
-        out_dir=out_dir,
-        record_event=record_event,
+    with database.session() as session:
+        options = (records.get_run(session, run_id).config or {}).get(kind, {})  # type: ignore[union-attr]
+    tools = ToolContext(
+        settings=settings, assets=AssetStore(settings.data_dir), models=models or ResidentModels(), progress=progress,
     )
+    graph, context = _graph_and_context(kind, tools, out_dir, record_event, options)
     config = {"configurable": {"thread_id": run_id}}
     try:
         with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
-            graph = build_campaign_graph().compile(checkpointer=saver)
-            final = graph.invoke(graph_input, config, context=context, durability="sync")
+            final = graph.compile(checkpointer=saver).invoke(graph_input, config, context=context, durability="sync")
     except Exception as exc:
         with database.session() as session:
             records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise RunFailed(run_id, exc) from exc
     manifest_path = Path(final["manifest_path"])
+    manifest = json.loads(manifest_path.read_text("utf-8"))
     with database.session() as session:
-        for ref in final.get("assets", []):
-            records.record_asset(session, run_id, ref)
+        for entry in manifest["assets"]:
+            records.record_asset(session, run_id, AssetRef(
+                path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
+                backend=entry.get("backend", ""), metadata={"role": entry.get("role", "")},
+            ))
         records.set_run_status(session, run_id, "succeeded")
-    return RunOutcome(run_id, manifest_path.parent, manifest_path, "succeeded")
+    rejected = manifest.get("inputs", {}).get("rejected", [])
+    return RunOutcome(run_id, manifest_path.parent, manifest_path, "succeeded", rejected)
 
 
 def import_brief(settings: Settings, brief_path: Path) -> Brief:

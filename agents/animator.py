@@ -1,30 +1,58 @@
-"""The animator: the scenes before the end card, moving, from their key images.
+"""The animator: the scenes before the end card, moving.
 
-The clip is an intermediate that the editor decodes and encodes again, so it is encoded
-for speed at a high quality setting rather than for size.
+``[video] backend = "kenburns"`` (the embedded default) moves a camera over each scene's key
+image, all scenes in one clip joined by transitions; it is an intermediate that the editor
+decodes and encodes again, so it is encoded for speed at a high quality setting. The GPU
+backends (CogVideoX, AnimateDiff) generate one clip per scene from the scene's picture as
+first frame; the editor cuts or holds each to its scene's length.
 """
 
 from __future__ import annotations
+
+from pydantic import BaseModel
 
 from agents.art_director import ArtDirection
 from agents.brief import Brief
 from agents.planner import Variant
 from agents.tool_calls import call_tool
+from storage.assets import AssetRef
 from tools.context import ToolContext
+from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
 from tools.video_tool import AnimateRequest, AnimateResult, AnimateScene
 
-VIDEO_TOOL = "video.animate"
+ANIMATE_TOOL = "video.animate"
+GENERATE_TOOL = "video.generate"
 INTERMEDIATE_PRESET = "ultrafast"
 INTERMEDIATE_CRF = 14
+GENERATED_FPS = 24
 
 
-def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext) -> AnimateResult:
-    """One silent clip of every scene but the last (the editor's end card), as long as the plan says."""
-    scenes = [
-        AnimateScene(image=art.images[scene.index].result.image.path, seconds=scene.seconds)
-        for scene in variant.scenes[:-1]
-    ]
-    request = AnimateRequest(
-        scenes=scenes, aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF,
-    )
-    return call_tool(VIDEO_TOOL, request, tools, AnimateResult)
+class SceneVideo(BaseModel):
+    """The moving part of the ad: clips in playing order and how long each is shown."""
+
+    clips: list[AssetRef]
+    seconds: list[float]
+    backend: str
+
+
+def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext) -> SceneVideo:
+    """Video for every scene but the last (the editor's end card), as long as the plan says."""
+    moving = variant.scenes[:-1]
+    backend = tools.settings.video.backend
+    if backend == "kenburns":
+        request = AnimateRequest(
+            scenes=[AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds) for s in moving],
+            aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF,
+        )
+        result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
+        return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend)
+    clips = []
+    for scene in moving:
+        picture = art.images[scene.index].picture_path()
+        tools.progress(f"scene clip {scene.index + 1}/{len(moving)}", scene.index / len(moving))
+        request = VideoGenerateRequest(
+            prompt=f"{scene.visual}, {brief.product.name}", first_frame=picture, seconds=scene.seconds,
+            fps=GENERATED_FPS, seed=scene.index, aspect=brief.aspect,
+        )
+        clips.append(call_tool(GENERATE_TOOL, request, tools, VideoGenerateResult).clip)
+    return SceneVideo(clips=clips, seconds=[scene.seconds for scene in moving], backend=backend)

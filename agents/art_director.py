@@ -6,6 +6,11 @@ is none), benefits and details the key messages and facts (the price as an offer
 and the closing call-to-action scene the end card with the logo. Words on the images
 come only from the copy and the brief, so the fact check that passed the copy covers them.
 
+With ``[image] backend = "diffusers"`` each scene but the end card first gets a generated
+picture (a text-to-image model, or image-to-image from the first product photo; the best
+of the candidates by CLIP score), which the template then uses as the scene's photo, so
+the words on it still come from the copy and still read back by OCR.
+
 Feedback from the critic names scenes (``"scene-2"``) whose image did not read back by
 OCR or scored as unsafe; those are redone on the plainest layout, without photos, and
 stay plain for the rest of the run.
@@ -23,10 +28,14 @@ from agents.planner import Scene, Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.image.template import TemplateRequest
+from tools.image_generate_tool import ImageGenerateRequest, ImageGenerateResult
 from tools.image_tool import ImageRenderResult
 
 IMAGE_TOOL = "image.render"
+GENERATE_TOOL = "image.generate"
 PLAIN_LAYOUT = "headline"
+CANDIDATES = 2
+NEGATIVE_PROMPT = "text, letters, watermark, logo, blurry, low quality, deformed"
 
 
 class SceneImage(BaseModel):
@@ -37,6 +46,11 @@ class SceneImage(BaseModel):
     plain: bool = False
     request: TemplateRequest
     result: ImageRenderResult
+    generated: ImageGenerateResult | None = None
+
+    def picture_path(self) -> str:
+        """The scene's picture without words when one was generated, else its key image."""
+        return self.generated.images[0].path if self.generated else self.result.image.path
 
 
 class ArtDirection(BaseModel):
@@ -68,11 +82,17 @@ def drawable(text: str | None) -> str | None:
     return " ".join(kept.replace("\ufe0f", "").split()) or None
 
 
-def scene_request(brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool) -> TemplateRequest:
-    """The template request for one scene's key image (``plain``: headline layout, no photo)."""
+def scene_request(
+    brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool, photos: list[str] | None = None,
+) -> TemplateRequest:
+    """The template request for one scene's key image (``plain``: headline layout, no photo).
+
+    Args:
+        photos: the scene's pictures (default: the brief's product photos).
+    """
     lead = copy.platforms[brief.platforms[0]]
     headline, cta = drawable(lead.headline) or brief.product.name, drawable(lead.cta)
-    photos = list(brief.product.images)
+    photos = list(brief.product.images) if photos is None else photos
     common = {
         "aspect": brief.aspect, "colors": list(brief.brand.colors), "font": brief.brand.font,
         "brand_name": brief.brand.name if not brief.brand.logo else None,
@@ -90,6 +110,8 @@ def scene_request(brief: Brief, variant: Variant, copy: VariantCopy, scene: Scen
         ) or brief.product.name
         return TemplateRequest(layout=PLAIN_LAYOUT, headline=text, **common)
     if scene.purpose == "hook":
+        if photos:
+            return TemplateRequest(layout="hero", headline=headline, product_images=photos, **common)
         return TemplateRequest(layout="headline", headline=headline, **common)
     if scene.purpose == "product":
         if photos:
@@ -118,15 +140,32 @@ def direct_art(
     copy revision re-renders only the images whose words changed.
     """
     images = []
+    generating = tools.settings.image.backend == "diffusers"
     for scene in variant.scenes:
-        request = scene_request(brief, variant, copy, scene, plain=scene.index in plain_scenes)
+        plain = scene.index in plain_scenes
         tools.progress(f"key image {scene.index + 1}/{len(variant.scenes)}", scene.index / len(variant.scenes))
+        generated = None
+        if generating and scene.purpose != "cta" and not plain:
+            generated = generate_picture(brief, scene, tools)
+        photos = [generated.images[0].path, *brief.product.images] if generated else None
+        request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos)
         result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
         images.append(SceneImage(
-            scene_index=scene.index, purpose=scene.purpose, plain=scene.index in plain_scenes, request=request,
-            result=result,
+            scene_index=scene.index, purpose=scene.purpose, plain=plain, request=request, result=result,
+            generated=generated,
         ))
     return ArtDirection(images=images)
+
+
+def generate_picture(brief: Brief, scene: Scene, tools: ToolContext) -> ImageGenerateResult:
+    """Candidates for the scene's picture from the configured diffusion model, ranked best first."""
+    photo = brief.product.images[0] if brief.product.images else None
+    request = ImageGenerateRequest(
+        prompt=f"{scene.visual}, {brief.product.name}, advertising photograph, brand colours",
+        negative_prompt=NEGATIVE_PROMPT, aspect=brief.aspect, candidates=CANDIDATES, seed=scene.index,
+        init_image=photo, rank_text=scene.visual,
+    )
+    return call_tool(GENERATE_TOOL, request, tools, ImageGenerateResult)
 
 
 def plain_scenes_from(feedback: dict[str, list[str]], previous: ArtDirection | None) -> frozenset[int]:

@@ -11,19 +11,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agents.animator import SceneVideo
 from agents.art_director import ArtDirection
 from agents.brief import Brief
 from agents.captioner import Captions
 from agents.planner import Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
-from tools.editor.timeline import EndCard, LogoOverlay, MusicTrack, SubtitleTrack, Timeline, VideoClip, VoiceTrack
+from tools.editor.timeline import (
+    ASPECT_SIZES,
+    EndCard,
+    LogoOverlay,
+    MusicTrack,
+    SubtitleTrack,
+    Timeline,
+    VideoClip,
+    VoiceTrack,
+)
 from tools.editor_tool import AssembleRequest, AssembleResult
 from tools.tts import SOCIAL_TARGET_LUFS
 from tools.tts_tool import VoiceoverResult
-from tools.video_tool import AnimateResult
 
 EDITOR_TOOL = "editor.assemble"
+FPS = 30
 
 
 def _subtitle_track(captions: Captions, aspect: str) -> SubtitleTrack:
@@ -33,16 +43,17 @@ def _subtitle_track(captions: Captions, aspect: str) -> SubtitleTrack:
 
 
 def build_timeline(
-    brief: Brief, variant: Variant, art: ArtDirection, video: AnimateResult, voice: VoiceoverResult,
+    brief: Brief, variant: Variant, art: ArtDirection, video: SceneVideo, voice: VoiceoverResult,
     captions: Captions, aspect: str, *, loudness_lufs: float = SOCIAL_TARGET_LUFS,
 ) -> Timeline:
     """The ad's timeline at the primary ``aspect`` (other aspects re-fit it)."""
     closing = variant.scenes[-1]
     total = sum(scene.seconds for scene in variant.scenes)
-    width, height = video.width, video.height
+    width, height = ASPECT_SIZES[aspect]
     return Timeline(
-        width=width, height=height, fps=video.fps, duration_s=round(total, 3),
-        visuals=[VideoClip(path=Path(video.video.path))],
+        width=width, height=height, fps=FPS, duration_s=round(total, 3),
+        # Each clip shows for its scene's length: cut if longer, its last frame held if shorter.
+        visuals=[VideoClip(path=Path(clip.path), end_s=seconds) for clip, seconds in zip(video.clips, video.seconds)],
         voice=VoiceTrack(path=Path(voice.voiceover.path)),
         music=MusicTrack(path=Path(brief.media.music)) if brief.media.music else None,
         loudness_lufs=loudness_lufs,
@@ -54,7 +65,7 @@ def build_timeline(
 
 
 def assemble_ad(
-    brief: Brief, variant: Variant, art: ArtDirection, video: AnimateResult, voice: VoiceoverResult,
+    brief: Brief, variant: Variant, art: ArtDirection, video: SceneVideo, voice: VoiceoverResult,
     captions: Captions, aspects: list[str], tools: ToolContext, *, loudness_lufs: float = SOCIAL_TARGET_LUFS,
 ) -> AssembleResult:
     """Render the ad at every aspect in ``aspects`` (the first is the primary) in one ffmpeg pass."""

@@ -21,6 +21,7 @@ from agents.brief import Brief
 from agents.config import CopywriterSettings
 from agents.fact_check import unsupported_claims
 from agents.llm_access import AgentLLM
+from agents.untrusted_text import render_trend_block
 from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
 from tools.context import ResidentModels
@@ -136,10 +137,6 @@ def fallback_copy(brief: Brief, platform: str) -> dict:
     }
 
 
-def _trend_block(brief: Brief) -> str:
-    return load_prompt("trend_block", trend=brief.trend[:1000]) if brief.trend else ""
-
-
 def write_platform_copy(
     brief: Brief,
     variant: Variant,
@@ -163,7 +160,7 @@ def write_platform_copy(
         audience=brief.audience,
         brand_voice=brief.brand.voice,
         key_messages="; ".join(variant.key_messages),
-        trend_block=_trend_block(brief),
+        trend_block=render_trend_block(brief.trend),
         headline_max=limits.headline_max,
         primary_text_max=min(limits.primary_text_max, 220),
         hashtags_max=limits.hashtags_max,

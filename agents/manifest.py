@@ -71,8 +71,16 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
     if media.get("voice"):
         outputs["voiceover"] = place(media["voice"]["voiceover"], "voiceover.wav", "voiceover")
     for image in media.get("art", {}).get("images", []):
-        name = f"scene-{image['scene_index'] + 1}.png"
-        outputs["images"].append(place(image["result"]["image"], f"images/{name}", f"key image {image['purpose']}"))
+        name = f"scene-{image['scene_index'] + 1}"
+        outputs["images"].append(place(image["result"]["image"], f"images/{name}.png", f"key image {image['purpose']}"))
+        if image.get("generated"):
+            generated = image["generated"]
+            best = generated["images"][0]
+            place(best, f"images/{name}-picture{Path(best['path']).suffix}", "generated picture")
+            entries[-1]["generation"] = {
+                "seed": best.get("metadata", {}).get("seed"), "score": generated["scores"][0],
+                "ranking": generated["ranking_method"], "candidate_scores": generated["scores"],
+            }
     return outputs, entries
 
 

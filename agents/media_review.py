@@ -11,16 +11,22 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
 - ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
 - ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director).
+
+A review is stored in the asset cache under the hashes of every file it looked at, so a
+variant whose media did not change (it was sent back for its copy only) is not reviewed
+twice: the ASR pass, OCR and NSFW scoring of a 15-second ad take several seconds.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from agents.art_director import ArtDirection, scene_key
 from agents.captioner import Captions
 from agents.critic import Check
 from agents.planner import Variant
+from storage.assets import cache_key
 from tools.asr import transcribe_cached
 from tools.context import ToolContext
 from tools.editor_tool import AssembleResult
@@ -41,6 +47,7 @@ from tools.tts_tool import VoiceoverResult
 CAPTION_FRAMES = 3
 FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame
 MIN_PAIRED_SHARE = 0.6  # caption words that must be heard again for the sync figure to count
+REVIEW_VERSION = 1  # bump when a check changes, so cached reviews are not reused
 
 
 def _spread(items: list, count: int) -> list:
@@ -55,6 +62,29 @@ def review_media(
     tools: ToolContext, *, language: str, loudness_lufs: float = SOCIAL_TARGET_LUFS,
 ) -> list[Check]:
     """Check one variant's key images, voiceover and finished videos; the first render is the primary."""
+    inputs = [image.result.image.sha256 for image in art.images] + [voice.voiceover.sha256]
+    inputs += [ass.sha256 for result in captions.by_aspect.values() for ass in result.ass.values()]
+    inputs += [render.video.sha256 for render in renders.videos]
+    key = cache_key("critic.media", "", "", {
+        "version": REVIEW_VERSION, "variant": variant.model_dump(mode="json"), "language": language,
+        "loudness_lufs": loudness_lufs, "captions": [c.model_dump(mode="json") for r in captions.by_aspect.values()
+                                                     for c in r.captions],
+    }, inputs)
+    cached = tools.assets.lookup(key)
+    if cached is not None:
+        return [Check.model_validate(item) for item in json.loads(Path(cached.path).read_text("utf-8"))]
+    checks = _run_checks(variant, art, voice, captions, renders, tools, language=language, loudness_lufs=loudness_lufs)
+    stored = tools.assets.put_bytes(
+        json.dumps([check.model_dump() for check in checks]).encode("utf-8"), ".json", kind="json", tool="critic.media",
+    )
+    tools.assets.remember(key, stored)
+    return checks
+
+
+def _run_checks(
+    variant: Variant, art: ArtDirection, voice: VoiceoverResult, captions: Captions, renders: AssembleResult,
+    tools: ToolContext, *, language: str, loudness_lufs: float,
+) -> list[Check]:
     checks: list[Check] = []
 
     def add(name: str, passed: bool, detail: str, responsible: str, target: str = "") -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from agents.brief import Aspect, Brief, Platform
 from agents.fact_check import unsupported_claims
 from agents.llm_access import AgentLLM
+from agents.untrusted_text import render_trend_block
 from tools.llm.prompts import load_prompt
 
 ScenePurpose = Literal["hook", "product", "benefit", "detail", "cta"]
@@ -134,12 +135,6 @@ def _fallback_draft(brief: Brief, count: int) -> PlanDraft:
     return PlanDraft(key_messages=facts[:3], scenes=scenes)
 
 
-def _trend_block(brief: Brief) -> str:
-    if not brief.trend:
-        return ""
-    return load_prompt("trend_block", trend=brief.trend[:1000])
-
-
 def plan_variant(brief: Brief, llm: AgentLLM, variant_number: int) -> Variant:
     """Plan one variant; falls back to a plan built from the brief if the LLM cannot."""
     count = scene_count_for(brief.duration_s)
@@ -152,7 +147,7 @@ def plan_variant(brief: Brief, llm: AgentLLM, variant_number: int) -> Variant:
         audience=brief.audience,
         brand_voice=brief.brand.voice,
         angle=angle,
-        trend_block=_trend_block(brief),
+        trend_block=render_trend_block(brief.trend),
         key_message_count=min(3, max(1, len(brief.product.facts))),
         scene_count=count,
         duration_s=brief.duration_s,

@@ -9,6 +9,13 @@ responsible node), and the chain runs again from there. Unchanged work comes bac
 the asset cache, so a pass re-does only what the feedback changed. The critic waits for
 every variant sent back in its round before it reviews again or writes the manifest.
 
+Approval gates (``RunContext.approval_gates``, empty for unattended ``adloom run``) pause a
+variant with ``interrupt()`` before a named chain node (``"video"``: before video
+generation, ``"editor"``: before the final render). The marketer approves (the node runs),
+rejects (the variant stops and the run ends without a manifest) or asks for changes in plain
+words; a change goes back to the earliest affected node exactly like the critic's send-back,
+so everything unaffected comes back from the asset cache.
+
 Everything a node needs that is not data (settings, models, the asset store, the event
 log) comes from the run-scoped :class:`RunContext`, not from the checkpointed state.
 """
@@ -22,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
-from langgraph.types import Command, RetryPolicy, Send
+from langgraph.types import Command, RetryPolicy, Send, interrupt
 
-from agents.animator import animate_scenes
+from agents.animator import SceneVideo, animate_scenes
 from agents.art_director import ArtDirection, direct_art, plain_scenes_from
 from agents.assembly import assemble_ad
 from agents.brief import Brief
@@ -38,20 +46,23 @@ from agents.manifest import write_manifest
 from agents.media_review import review_media
 from agents.planner import CampaignPlan, Variant, plan_campaign
 from agents.platforms import video_aspects
+from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
 from tools.context import ToolContext
 from tools.editor_tool import AssembleResult
 from tools.llm.backend import load_backend
+from tools.llm.prompts import load_prompt
 from tools.media_checks import measure_loudness
 from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
 from tools.tts_tool import VoiceoverResult
-from tools.video_tool import AnimateResult
 
 EventSink = Callable[[str, str, dict], None]
 MAX_REVISIONS_PER_NODE = 1
 VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")
 """The per-variant nodes in the order each hands the variant on."""
+APPROVAL_GATES: tuple[str, ...] = ("video", "editor")
+"""Chain nodes a run may pause before for the marketer's approval (video generation, final render)."""
 
 
 def _ignore_event(node: str, event: str, detail: dict) -> None:
@@ -66,7 +77,13 @@ class RunContext:
     copywriter: CopywriterSettings
     out_dir: Path
     record_event: EventSink = _ignore_event
+    approval_gates: frozenset[str] = frozenset()
     _llm: AgentLLM | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.approval_gates) - set(APPROVAL_GATES)
+        if unknown:
+            raise ValueError(f"RunContext.approval_gates: unknown gate(s) {sorted(unknown)}; choose from {APPROVAL_GATES}")
 
     @property
     def llm(self) -> AgentLLM:
@@ -141,8 +158,8 @@ def _chain_link(name: str, make: Callable[[_Variant, RunContext], dict]):
     following = VARIANT_CHAIN[position + 1] if position + 1 < len(VARIANT_CHAIN) else None
 
     def node(task: VariantTask, context: RunContext) -> dict | Command:
-        outputs = make(_Variant.of(task, name), context)
         variant_id = task["variant_id"]
+        outputs = make(_Variant.of(task, name), context)
         update: dict[str, Any] = {"media": {variant_id: {k: v for k, v in outputs.items() if k != "copy"}}}
         if "copy" in outputs:
             update["copy"] = {variant_id: outputs["copy"]}
@@ -154,6 +171,62 @@ def _chain_link(name: str, make: Callable[[_Variant, RunContext], dict]):
 
     node.__name__ = name
     return node
+
+
+def _gated(name: str, node: Callable[[VariantTask, Runtime[RunContext]], dict | Command]):
+    """Put the approval gate (when configured) in front of a chain node's tracked body."""
+    position = VARIANT_CHAIN.index(name)
+
+    def gated(task: VariantTask, runtime: Runtime[RunContext]) -> dict | Command:
+        if name in runtime.context.approval_gates:
+            revised = _ask_at_gate(name, task, runtime.context)
+            if revised is None:
+                return {"media": {task["variant_id"]: {"stopped_at": name}}}
+            if revised is not task:
+                task = revised
+                first = min(task["feedback"], key=VARIANT_CHAIN.index)
+                if VARIANT_CHAIN.index(first) < position:
+                    return Command(goto=Send(first, task))
+        return node(task, runtime)
+
+    gated.__name__ = name
+    return gated
+
+
+def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTask | None:
+    """Pause for the marketer before ``gate`` runs.
+
+    Returns:
+        None when rejected; ``task`` itself when approved; after an edit a new task with the
+        requested feedback and any brief change (the caller re-routes to the earliest
+        affected node).
+    """
+    message = load_prompt(f"chat_gate_{gate}", variant_id=task["variant_id"]).strip()
+    label = f"{gate}:{task['variant_id']}"
+    while True:
+        try:
+            answer = interrupt(gate_preview(gate, task, message=message))
+        except GraphBubbleUp:
+            context.record_event(gate, "waiting", {"label": label})
+            raise
+        decision = GateDecision.model_validate(answer)
+        if decision.action == "approve":
+            return task
+        if decision.action == "reject":
+            context.record_event(gate, "rejected", {"label": label})
+            return None
+        plan = CampaignPlan.model_validate(task["plan"])
+        variant = next(v for v in plan.variants if v.id == task["variant_id"])
+        revision = plan_revision(
+            decision.request, context.llm, platforms=task["brief"]["platforms"], scene_count=len(variant.scenes),
+        )
+        if revision.understood:
+            context.record_event(gate, "revising", {"label": label, "request": decision.request})
+            return VariantTask(**{  # type: ignore[typeddict-item]
+                **task, "brief": revision.patched_brief(task["brief"]), "feedback": revision.feedback,
+            })
+        # Not understood: ask again at the same gate (a further interrupt in this node).
+        message = load_prompt("chat_unclear_revision", request=decision.request).strip()
 
 
 def write_copy(work: _Variant, context: RunContext) -> dict:
@@ -211,7 +284,7 @@ def edit(work: _Variant, context: RunContext) -> dict:
         target += SOCIAL_TARGET_LUFS - measure_loudness(primary.video.path).integrated_lufs
     renders = assemble_ad(
         work.brief, work.variant, ArtDirection.model_validate(work.previous["art"]),
-        AnimateResult.model_validate(work.previous["video"]), VoiceoverResult.model_validate(work.previous["voice"]),
+        SceneVideo.model_validate(work.previous["video"]), VoiceoverResult.model_validate(work.previous["voice"]),
         Captions.model_validate(work.previous["captions"]), video_aspects(work.brief.aspect, work.brief.platforms),
         context.tools, loudness_lufs=round(target, 2),
     )
@@ -243,6 +316,8 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
     plan = CampaignPlan.model_validate(state["plan"])
     review_round = state.get("review_round", 0)
     media = state.get("media", {})
+    if any("stopped_at" in media.get(v.id, {}) for v in plan.variants):
+        return Command(goto=END)  # the marketer rejected a variant at an approval gate: no manifest
     if any(media.get(v.id, {}).get("round", -1) < review_round for v in plan.variants):
         return Command(goto=[])  # another variant's pass is still under way; its editor calls again
     revisions = state.get("revisions", {})
@@ -292,10 +367,10 @@ def build_campaign_graph() -> StateGraph:
     for position, name in enumerate(VARIANT_CHAIN):
         following = VARIANT_CHAIN[position + 1:position + 2]
         graph.add_node(
-            name, _tracked(name, _chain_link(name, _CHAIN_BODIES[name])), destinations=following,
+            name, _gated(name, _tracked(name, _chain_link(name, _CHAIN_BODIES[name]))), destinations=following,
             retry_policy=llm_retry if name == "copywriter" else None,
         )
-    graph.add_node("critic", _tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest"))
+    graph.add_node("critic", _tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest", END))
     graph.add_node("manifest", _tracked("manifest", manifest_node))
     graph.add_edge(START, "planner")
     graph.add_conditional_edges("planner", fan_out_variants, ["copywriter"])

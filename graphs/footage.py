@@ -5,9 +5,9 @@
 Each node is idempotent and goes through the asset cache, so a resumed run recomputes
 nothing finished; the state carries asset references and plain JSON only. Run-scoped
 dependencies (settings, warm models, the asset store, the event log) come from
-:class:`FootageContext`. :func:`run_footage` validates the input, records the run and
-executes the graph under the checkpointer (the run id is the thread id);
-:func:`resume_footage` continues a failed run.
+:class:`FootageContext`. ``adloom.runs.start_footage_run`` validates the input, records the
+run and executes the graph under the checkpointer (the run id is the thread id);
+``adloom.runs.resume_run`` continues a failed run, as it does campaign runs.
 """
 
 from __future__ import annotations
@@ -15,27 +15,22 @@ from __future__ import annotations
 import json
 import shutil
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
-from agents.brief import Brief, load_brief
+from agents.brief import Brief
 from agents.footage import FootageClip, FootagePlan, select_and_script
 from agents.llm_access import AgentLLM
-from graphs.checkpoint import open_checkpointer
 from graphs.state import merge_dicts
-from storage import records
-from storage.assets import AssetRef, AssetStore
-from storage.database import open_database
 from storage.files import copy_file_atomic, write_json_atomic
-from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
+from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
 from tools.editor_tool import AssembleRequest, assemble
 from tools.llm.backend import load_backend
@@ -291,22 +286,6 @@ def build_footage_graph() -> StateGraph:
     return graph
 
 
-class FootageRunFailed(RuntimeError):
-    """A footage run stopped after it started; :func:`resume_footage` continues it."""
-
-    def __init__(self, run_id: str, cause: BaseException):
-        self.run_id = run_id
-        super().__init__(f"footage run {run_id} failed: {type(cause).__name__}: {cause}")
-
-
-@dataclass(frozen=True)
-class FootageOutcome:
-    run_id: str
-    run_dir: Path
-    manifest_path: Path
-    rejected: list[dict]
-
-
 def check_videos(videos: list[Path | str]) -> tuple[list[str], list[str]]:
     """Split ``videos`` into usable paths and one error line per unusable file (before any run starts)."""
     usable, problems = [], []
@@ -316,108 +295,3 @@ def check_videos(videos: list[Path | str]) -> tuple[list[str], list[str]]:
         except FootageInputError as exc:
             problems.append(str(exc))
     return usable, problems
-
-
-def run_footage(
-    settings: Any,
-    brief_path: Path,
-    videos: list[Path | str],
-    out_dir: Path,
-    *,
-    k: int | None = None,
-    reporter: EventSink = _ignore_event,
-    progress: ProgressCallback = ignore_progress,
-    models: ResidentModels | None = None,
-    render_size: tuple[int, int] | None = None,
-) -> FootageOutcome:
-    """Make an ad from raw footage: validate, record the run, run the checkpointed graph.
-
-    Args:
-        settings: the composed :class:`adloom.config.Settings`.
-        k: number of clips to use; None lets the LLM choose.
-        render_size: output (width, height); None = the brief's aspect at 1080p.
-
-    Raises:
-        agents.brief.BriefError: the brief is invalid (nothing written).
-        FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
-        FootageRunFailed: a failure after the start; :func:`resume_footage` continues it.
-    """
-    brief = load_brief(brief_path)
-    if k is not None and k < 1:
-        raise FootageInputError(f"--clips {k}: the number of clips must be at least 1")
-    if not videos:
-        raise FootageInputError("no video files given")
-    usable, problems = check_videos(videos)
-    if not usable:
-        raise FootageInputError("no usable video:\n" + "\n".join(problems))
-    database = open_database(settings.database_url)
-    run_id = uuid.uuid4().hex
-    out_dir = Path(out_dir).resolve()
-    with database.session() as session:
-        records.create_run(
-            session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(Path(brief_path).resolve()),
-            out_dir=str(out_dir), config={"mode": MODE, "videos": [str(v) for v in videos], "k": k,
-                                          "settings": settings.model_dump(mode="json")},
-        )
-    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
-    # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
-    initial: FootageState = {"run_id": run_id, "brief": brief.model_dump(mode="json"),
-                             "videos": [str(v) for v in videos], "k": k}
-    return _execute(settings, database, run_id, initial, out_dir, reporter, progress, models, render_size)
-
-
-def resume_footage(
-    settings: Any,
-    run_id: str,
-    *,
-    reporter: EventSink = _ignore_event,
-    progress: ProgressCallback = ignore_progress,
-    models: ResidentModels | None = None,
-    render_size: tuple[int, int] | None = None,
-) -> FootageOutcome:
-    """Continue a footage run from its last checkpoint; finished nodes are not run again.
-
-    Raises:
-        storage.records.RunNotFoundError: no such run.
-        FootageRunFailed: it failed again.
-    """
-    database = open_database(settings.database_url)
-    with database.session() as session:
-        run = records.get_run(session, run_id)
-        if run is None:
-            raise records.RunNotFoundError(run_id)
-        out_dir = Path(run.out_dir or settings.runs_dir)
-        records.set_run_status(session, run_id, "running")
-    return _execute(settings, database, run_id, None, out_dir, reporter, progress, models, render_size)
-
-
-def _execute(settings, database, run_id, graph_input, out_dir, reporter, progress, models, render_size) -> FootageOutcome:
-    def record_event(node: str, event: str, detail: dict) -> None:
-        with database.session() as session:
-            records.record_event(session, run_id, node, event, detail)
-        reporter(node, event, detail)
-
-    context = FootageContext(
-        tools=ToolContext(settings=settings, assets=AssetStore(settings.data_dir), models=models or ResidentModels(),
-                          progress=progress),
-        out_dir=out_dir, record_event=record_event, render_size=render_size,
-    )
-    config = {"configurable": {"thread_id": run_id}}
-    try:
-        with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
-            graph = build_footage_graph().compile(checkpointer=saver)
-            final = graph.invoke(graph_input, config, context=context, durability="sync")
-    except Exception as exc:
-        with database.session() as session:
-            records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-        raise FootageRunFailed(run_id, exc) from exc
-    manifest_path = Path(final["manifest_path"])
-    with database.session() as session:
-        for entry in json.loads(manifest_path.read_text("utf-8"))["assets"]:
-            records.record_asset(session, run_id, AssetRef(
-                path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
-                backend=entry["backend"], metadata={"role": entry["role"]},
-            ))
-        records.set_run_status(session, run_id, "succeeded")
-    rejected = final["detected"]["rejected"]
-    return FootageOutcome(run_id, manifest_path.parent, manifest_path, rejected)

@@ -235,3 +235,80 @@ class Schedule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     last_tick_at: Mapped[datetime | None]
+
+
+SourceKind = Literal["rss", "google-trends", "reddit", "hackernews", "product"]
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
+ScheduleRunStatus = Literal["claimed", "started", "succeeded", "failed", "skipped"]
+SCHEDULE_RUN_STATUSES: tuple[str, ...] = get_args(ScheduleRunStatus)
+
+
+class Source(Base):
+    """A URL the trend crawler reads for a brand, and how its last crawl went."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "kind", "url"),
+        CheckConstraint(_one_of("kind", SOURCE_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    # Private, loopback and link-local addresses are refused unless this is set.
+    allow_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_crawled_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TrendItem(Base):
+    """One scraped item (story, post, search, product), deduplicated per brand by URL.
+
+    A later crawl of the same URL updates the row and keeps the previous engagement,
+    which is what velocity is computed from.
+    """
+
+    __tablename__ = "trend_items"
+    __table_args__ = (UniqueConstraint("brand_id", "url_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+    fetched_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    engagement: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    previous_engagement: Mapped[dict[str, Any] | None]
+    previous_fetched_at: Mapped[datetime | None]
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ScheduleRun(Base):
+    """One tick of a schedule: at most one per (schedule, fire time), enforced by the database."""
+
+    __tablename__ = "schedule_runs"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "fire_time"),
+        CheckConstraint(_one_of("status", SCHEDULE_RUN_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"), index=True)
+    fire_time: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    trend_id: Mapped[int | None] = mapped_column(ForeignKey("trends.id", ondelete="SET NULL"))
+    topic: Mapped[str | None] = mapped_column(Text)
+    product: Mapped[str | None] = mapped_column(String(120))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None]

@@ -241,7 +241,7 @@ def test_graph_shape_matches_the_snapshot():
 
 @pytest.mark.slow
 def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_path):
-    from graphs.footage import resume_footage, run_footage
+    from adloom.runs import resume_run, start_footage_run
     from storage import records
     from storage.database import open_database
 
@@ -249,7 +249,7 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
     answer = _draft(("v3c1", "Fresh cold brew coffee."), ("v1c2", "No added sugar."))
     backend = ScriptedBackend({"FootageDraft": [answer]})
     models = models_with_backend(backend, settings.llm)
-    outcome = run_footage(
+    outcome = start_footage_run(
         settings, EXAMPLE, [media["shots"], media["notes"], media["spoken"]], tmp_path / "out", k=2,
         models=models, render_size=(180, 320),
     )
@@ -271,7 +271,7 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
         counts = records.node_event_counts(session, outcome.run_id)
     assert counts.get("select", 0) >= 1
     # A finished run resumes to the same result without running a node again.
-    again = resume_footage(settings, outcome.run_id, models=models, render_size=(180, 320))
+    again = resume_run(settings, outcome.run_id, models=models)
     assert again.manifest_path == outcome.manifest_path
     assert len(backend.calls) == 1
 
@@ -345,7 +345,7 @@ def test_remix_benchmark_on_the_shared_footage(shared_data, module_settings, tmp
 
 @pytest.mark.slow
 def test_a_failed_footage_run_resumes_without_redoing_finished_steps(media, tmp_path):
-    from graphs.footage import FootageRunFailed, resume_footage, run_footage
+    from adloom.runs import RunFailed, resume_run, start_footage_run
     from storage import records
     from storage.database import open_database
 
@@ -359,13 +359,14 @@ def test_a_failed_footage_run_resumes_without_redoing_finished_steps(media, tmp_
         return _draft(("v1c1", "Steeped for 18 hours."))
 
     models = models_with_backend(ScriptedBackend({"FootageDraft": [flaky]}), settings.llm)
-    with pytest.raises(FootageRunFailed, match="endpoint went away") as failure:
-        run_footage(settings, EXAMPLE, [media["shots"]], tmp_path / "out", k=1, models=models, render_size=(120, 212))
+    with pytest.raises(RunFailed, match="endpoint went away") as failure:
+        start_footage_run(settings, EXAMPLE, [media["shots"]], tmp_path / "out", k=1, models=models,
+                          render_size=(120, 212))
     run_id = failure.value.run_id
     database = open_database(settings.database_url)
     with database.session() as session:
         assert records.get_run(session, run_id).status == "failed"
-    outcome = resume_footage(settings, run_id, models=models, render_size=(120, 212))
+    outcome = resume_run(settings, run_id, models=models)
     assert json.loads(outcome.manifest_path.read_text())["plan"]["clips"][0]["clip_id"] == "v1c1"
     with database.session() as session:
         assert records.get_run(session, run_id).status == "succeeded"

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from PIL import Image
 
 from agents.animator import animate_scenes
@@ -26,9 +27,20 @@ from agents.critic import Check
 from agents.media_review import review_media
 from agents.planner import Scene, Variant
 from agents.voice_director import ScriptFitError, speak
+from adloom.config import Settings
+from adloom.runs import start_run
 from conftest import REPO_ROOT
 from graphs.campaign import VARIANT_CHAIN, revision_feedback
-from scripted_llm import ScriptedBackend, northwind_script, plan_reply, script_reply, short_script_lines
+from scripted_llm import (
+    ScriptedBackend,
+    models_with_backend,
+    northwind_script,
+    plan_reply,
+    script_reply,
+    short_script_lines,
+)
+from storage import records
+from storage.database import open_database
 from test_campaign_graph import CampaignRun
 from test_cli import explain, run_adloom
 from tools.media_checks import check_streams, extract_frames, measure_loudness, ocr_frame
@@ -74,7 +86,9 @@ def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief
     assert art.images[1].request.logo == short_brief.brand.logo
     assert art.images[0].result.image.metadata["font"] == short_brief.brand.font
     video = animate_scenes(short_brief, variant, art, tool_context)
-    assert video.duration_s == pytest.approx(1.5) and (video.width, video.height) == (1080, 1920)
+    assert video.backend == "kenburns" and video.seconds == [1.5]
+    clip = check_streams(video.clips[0].path, (1080, 1920), 1.5, expect_audio=False)
+    assert clip.ok, clip.problems
     voice = speak(short_brief, variant, copy, tool_context)
     assert voice.duration_s == pytest.approx(3.0, abs=0.01)
     captions = write_captions(short_brief, variant, copy, voice, aspects, tool_context)
@@ -128,12 +142,12 @@ def test_art_director_redoes_named_scenes_plain_and_keeps_them_plain(short_brief
     copy = _copy(["One.", "Two.", "Three."])
 
     first = direct_art(brief, variant, copy, tool_context)
-    assert [image.request.layout for image in first.images] == ["headline", "hero", "end_card"]
+    assert [image.request.layout for image in first.images] == ["hero", "hero", "end_card"]
     assert first.images[1].request.product_images == [str(photo)]
 
     plain = plain_scenes_from({"scene-1": ["Open-NSFW 0.4"]}, first)
     again = direct_art(brief, variant, copy, tool_context, plain)
-    assert [image.request.layout for image in again.images] == ["headline", "headline", "end_card"]
+    assert [image.request.layout for image in again.images] == ["hero", "headline", "end_card"]
     assert again.images[1].plain and again.images[1].request.product_images == []
     assert again.images[0].result.image == first.images[0].result.image  # unchanged scene: same asset
     assert plain_scenes_from({}, again) == frozenset({1})  # a later pass keeps it plain
@@ -235,21 +249,30 @@ def _uneven_plan() -> str:
 
 @pytest.mark.slow
 def test_a_line_too_long_for_its_scene_is_rewritten_once_by_the_copywriter(tmp_path):
-    brief = _short_brief(10)
+    """Through ``start_run``, as ``adloom run`` does: the run log in the database, events reported."""
+    brief = tmp_path / "brief.yaml"
+    brief.write_text(yaml.safe_dump(_short_brief(10)), encoding="utf-8")
     script = northwind_script()
     script["PlanDraft"] = [_uneven_plan()]
     script["ScriptDraft"] = [_long_lines, short_script_lines]
-    run = CampaignRun(tmp_path, brief, ScriptedBackend(script))
-    run.start()
+    backend = ScriptedBackend(script)
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
+    reported: list[tuple[str, str, dict]] = []
+    outcome = start_run(
+        settings, brief, tmp_path / "out", models=models_with_backend(backend, settings.llm),
+        reporter=lambda node, event, detail: reported.append((node, event, detail)),
+    )
 
-    revising = [detail for node, event, detail in run.events if node == "voiceover" and event == "revising"]
+    revising = [detail for node, event, detail in reported if node == "voiceover" and event == "revising"]
     assert len(revising) == 1 and "ask the copywriter for a line of at most" in revising[0]["error"]
-    rewrite = run.backend.calls_for("ScriptDraft")[-1]
-    assert "use at most" in rewrite.prompt
-    manifest = run.manifest()
+    assert "use at most" in backend.calls_for("ScriptDraft")[-1].prompt
+    manifest = json.loads(outcome.manifest_path.read_text("utf-8"))
     assert [line["text"] for line in manifest["copy"]["v1"]["script"]][:2] == ["Smooth coffee.", "Naturally sweet."]
     assert manifest["status"] == "succeeded", [c for c in manifest["checks"] if not c["passed"]]
     assert Path(manifest["outputs"]["video"]).is_file()
+    with open_database(settings.database_url).session() as session:
+        counts = records.node_event_counts(session, outcome.run_id)
+    assert counts["voiceover"] == 1  # the log keeps lifecycle events; the rewrite was reported
 
 
 @pytest.mark.slow
@@ -301,3 +324,59 @@ def test_cli_refuses_a_brief_whose_music_is_not_audio(tmp_path):
     assert f"media.music: {music}: not a readable audio/video file" in result.stderr
     assert "run id" not in result.stdout
 
+
+
+# --- the GPU backends in the same chain (tiny random-weight models, on CPU) ---------------------
+
+
+@pytest.mark.slow
+def test_diffusion_pictures_and_generated_clips_flow_through_the_chain(short_brief, tmp_path):
+    from storage.assets import AssetStore
+    from tiny_diffusion import build_motion_adapter, build_stable_diffusion
+    from tools.context import ToolContext
+
+    base = build_stable_diffusion(tmp_path / "tiny-sd")
+    adapter = build_motion_adapter(tmp_path / "tiny-motion")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        image={"backend": "diffusers", "model": str(base), "device": "cpu", "steps": 2},
+        video={"backend": "animatediff", "model": str(base), "motion_adapter": str(adapter), "device": "cpu",
+               "steps": 2},
+    )
+    tools = ToolContext(settings=settings, assets=AssetStore(settings.data_dir))
+    variant = _three_second_variant()
+    copy = _copy(["Smooth cold brew.", "Grab a can."])
+
+    art = direct_art(short_brief, variant, copy, tools)
+    hook, closing = art.images
+    assert hook.generated is not None and closing.generated is None  # the end card is the template's alone
+    assert len(hook.generated.images) == 2 and hook.generated.scores == sorted(hook.generated.scores, reverse=True)
+    assert hook.request.layout == "hero" and hook.request.product_images[0] == hook.generated.images[0].path
+    assert "seed" in hook.generated.images[0].metadata
+
+    video = animate_scenes(short_brief, variant, art, tools)
+    assert video.backend == "animatediff" and len(video.clips) == 1 and video.seconds == [1.5]
+    voice = speak(short_brief, variant, copy, tools)
+    captions = write_captions(short_brief, variant, copy, voice, ["9:16"], tools)
+    renders = assemble_ad(short_brief, variant, art, video, voice, captions, ["9:16"], tools)
+    report = check_streams(renders.videos[0].video.path, (1080, 1920), 3.0)
+    assert report.ok, report.problems
+
+
+def test_an_unchanged_variant_is_not_reviewed_twice(short_brief, tool_context):
+    variant = _three_second_variant()
+    copy = _copy(["Smooth cold brew.", "Grab a can."])
+    art = direct_art(short_brief, variant, copy, tool_context)
+    video = animate_scenes(short_brief, variant, art, tool_context)
+    voice = speak(short_brief, variant, copy, tool_context)
+    captions = write_captions(short_brief, variant, copy, voice, ["9:16"], tool_context)
+    renders = assemble_ad(short_brief, variant, art, video, voice, captions, ["9:16"], tool_context)
+
+    first = review_media(variant, art, voice, captions, renders, tool_context, language="en")
+    reviews = list((tool_context.assets.root / "cache-index").rglob("*"))
+    again = review_media(variant, art, voice, captions, renders, tool_context, language="en")
+    assert again == first
+    assert list((tool_context.assets.root / "cache-index").rglob("*")) == reviews  # read back, nothing new
+    louder = review_media(variant, art, voice, captions, renders, tool_context, language="en", loudness_lufs=-10)
+    loudness = next(check for check in louder if check.name == "video.9:16.loudness")
+    assert not loudness.passed and "target -10" in loudness.detail  # another target: reviewed again

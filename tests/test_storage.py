@@ -44,7 +44,7 @@ from storage.records import (
 
 EXPECTED_TABLES = {
     "alembic_version", "brands", "products", "campaigns", "runs", "run_events",
-    "assets", "trends", "schedules",
+    "assets", "trends", "schedules", "sources", "trend_items", "schedule_runs",
 }
 
 BRIEF = {

@@ -1,8 +1,10 @@
 """Tool agent ``image.render``: one branded ad image, through the asset cache.
 
-The backend comes from ``[image] backend`` in the settings. ``template`` (the embedded
-default) is the Pillow brand template renderer in :mod:`tools.image`; each render is
-read back with OCR and the result says whether its words came out legible.
+The renderer is the Pillow brand template in :mod:`tools.image`, whatever ``[image]
+backend`` says: that setting chooses where *pictures* come from (``template``: the brief's
+product photos only; ``diffusers``: also generated ones, from ``image.generate``), and the
+template lays the words, logo and pictures out either way. Each render is read back with
+OCR and the result says whether its words came out legible.
 """
 
 from __future__ import annotations
@@ -97,16 +99,9 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
     contrast, then reported with ``legible: false`` rather than raised.
 
     Raises:
-        ValueError: ``[image] backend`` names a backend other than ``template``.
         ImageInputError: a photo, logo or font is missing or unreadable (names the field and file).
         TextFitError: a text cannot fit its layout even at the smallest size.
     """
-    backend = ctx.settings.image.backend
-    if backend != BACKEND:
-        raise ValueError(
-            f'[image] backend = "{backend}" is not available in this version; '
-            f'set [image] backend = "{BACKEND}" (or ADLOOM_IMAGE__BACKEND={BACKEND})'
-        )
     key = render_cache_key(request)
     cached = ctx.assets.lookup(key)
     if cached is not None:

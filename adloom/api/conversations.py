@@ -1,0 +1,252 @@
+"""Chat threads: running the chat graph per thread, one turn at a time, with its events.
+
+Shared by the web server and ``adloom chat``. A thread is the checkpointer's thread id;
+its messages, brief draft and pending approvals live in the checkpoint, so they survive a
+restart. One turn (a message or an approval decision) runs at a time per thread: a second
+one while the first is running is refused (:class:`ThreadBusyError`), which is what keeps
+two concurrent approvals of the same interrupt from both being applied.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.types import Command
+
+from adloom.config import Settings
+from adloom.runs import settings_record
+from agents.revisions import GateDecision
+from graphs.campaign import APPROVAL_GATES
+from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
+from graphs.checkpoint import open_checkpointer
+from storage import records
+from storage.assets import AssetStore
+from storage.database import Database, open_database
+from storage.models import RUN_EVENT_KINDS
+from tools.context import ResidentModels, ToolContext
+
+EventSink = Callable[[dict], None]
+MAX_MESSAGE_CHARS = 4000
+
+
+class ThreadNotFoundError(LookupError):
+    """No conversation has this thread id."""
+
+
+class ThreadBusyError(RuntimeError):
+    """The thread is already running a turn."""
+
+
+class NotWaitingError(RuntimeError):
+    """An approval was sent to a thread (or interrupt) that is not waiting for one."""
+
+
+class DatabaseLedger:
+    """Records a conversation's campaign runs, their node events and assets in the database."""
+
+    def __init__(self, database: Database, settings: Settings):
+        self.database = database
+        self.settings = settings
+
+    def open(self, run_id: str, brief: dict, out_dir: Path) -> None:
+        with self.database.session() as session:
+            if records.get_run(session, run_id) is None:
+                records.create_run(session, run_id, brief=brief, brief_path=None, out_dir=str(out_dir),
+                                   config=settings_record(self.settings, None))
+
+    def event(self, run_id: str, node: str, event: str, detail: dict) -> None:
+        # The run log keeps node executions only; gate waits and revisions are streamed, not stored.
+        if event not in RUN_EVENT_KINDS:
+            return
+        with self.database.session() as session:
+            records.record_event(session, run_id, node, event, detail)
+
+    def close(self, run_id: str, final: dict, error: str | None = None) -> None:
+        with self.database.session() as session:
+            if error is not None:
+                records.set_run_status(session, run_id, "failed", error=error)
+                return
+            for ref in final.get("assets", []):
+                records.record_asset(session, run_id, ref)
+            # A run the marketer rejected at an approval gate ends without a manifest: "interrupted".
+            records.set_run_status(session, run_id, "succeeded" if final.get("manifest_path") else "interrupted")
+
+
+@dataclass
+class ThreadView:
+    """A thread as clients see it."""
+
+    thread_id: str
+    messages: list[dict]
+    status: str  # "collecting" | "running" | "waiting" | "finished" | "needs_review" | "stopped" | "failed"
+    run_id: str | None
+    interrupts: list[dict]  # {"id", "gate", "variant_id", "message", "media", "headlines", "script"}
+    draft: dict
+    outputs: dict
+
+
+@dataclass
+class ChatService:
+    """Runs chat turns on threads; the same object serves every interface of one process."""
+
+    settings: Settings
+    models: ResidentModels = field(default_factory=ResidentModels)
+    approval_gates: frozenset[str] = frozenset(APPROVAL_GATES)
+    default_duration_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        self.database = open_database(self.settings.database_url)
+        self.assets = AssetStore(self.settings.data_dir)
+        self._graph = build_chat_graph()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._failures: dict[str, str] = {}
+
+    @contextmanager
+    def _compiled(self) -> Iterator[Any]:
+        with open_checkpointer(self.settings.database_url, self.settings.checkpoint_path) as saver:
+            yield self._graph.compile(checkpointer=saver)
+
+    def _lock(self, thread_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(thread_id, threading.Lock())
+
+    def is_running(self, thread_id: str) -> bool:
+        return self._lock(thread_id).locked()
+
+    def _context(self) -> ChatContext:
+        return ChatContext(
+            tools=ToolContext(settings=self.settings, assets=self.assets, models=self.models,
+                              progress=report_tool_progress),
+            copywriter=self.settings.copywriter, out_dir=self.settings.runs_dir.resolve(),
+            approval_gates=self.approval_gates, ledger=DatabaseLedger(self.database, self.settings),
+            default_duration_s=self.default_duration_s,
+        )
+
+    # --- reading -----------------------------------------------------------------------
+
+    def thread_ids(self, limit: int = 100) -> list[str]:
+        """Known conversations, most recently active first."""
+        seen: list[str] = []
+        with open_checkpointer(self.settings.database_url, self.settings.checkpoint_path) as saver:
+            for item in saver.list(None):
+                thread_id = item.config["configurable"]["thread_id"]
+                if item.config["configurable"].get("checkpoint_ns", "") == "" and thread_id not in seen:
+                    if "messages" in (item.checkpoint.get("channel_values") or {}):
+                        seen.append(thread_id)
+                if len(seen) >= limit:
+                    break
+        return seen
+
+    def view(self, thread_id: str) -> ThreadView:
+        """The thread's messages, status and pending approvals.
+
+        Raises:
+            ThreadNotFoundError: no such thread.
+        """
+        with self._compiled() as graph:
+            snapshot = graph.get_state({"configurable": {"thread_id": thread_id}})
+        values = snapshot.values or {}
+        if not values.get("messages"):
+            raise ThreadNotFoundError(thread_id)
+        interrupts = [{"id": item.id, **item.value} for item in snapshot.interrupts]
+        if self.is_running(thread_id):
+            status = "running"
+        elif thread_id in self._failures:
+            status = "failed"
+        elif interrupts:
+            status = "waiting"
+        else:
+            status = values.get("status", "collecting")
+        return ThreadView(
+            thread_id=thread_id, messages=list(values.get("messages", [])), status=status,
+            run_id=values.get("run_id"), interrupts=interrupts, draft=values.get("draft", {}),
+            outputs=values.get("outputs", {}),
+        )
+
+    def failure(self, thread_id: str) -> str | None:
+        return self._failures.get(thread_id)
+
+    # --- turns ---------------------------------------------------------------------------
+
+    def new_thread_id(self) -> str:
+        return uuid.uuid4().hex
+
+    def claim(self, thread_id: str) -> threading.Lock:
+        """Take the thread's turn lock (release it when the turn ends).
+
+        Raises:
+            ThreadBusyError: a turn is running on the thread.
+        """
+        lock = self._lock(thread_id)
+        if not lock.acquire(blocking=False):
+            raise ThreadBusyError(f"thread {thread_id} is already working on a turn; wait for it to finish")
+        return lock
+
+    def resume_command(self, thread_id: str, decision: GateDecision, interrupt_id: str | None) -> Command:
+        """The resume command for a decision, checked against the thread's pending approvals.
+
+        Raises:
+            ThreadNotFoundError: no such thread.
+            NotWaitingError: nothing (or not this interrupt) is waiting for approval.
+        """
+        pending = [item["id"] for item in self.view(thread_id).interrupts]
+        if not pending:
+            raise NotWaitingError(f"thread {thread_id} is not waiting for an approval")
+        if interrupt_id is not None and interrupt_id not in pending:
+            raise NotWaitingError(
+                f"interrupt {interrupt_id} of thread {thread_id} is not waiting (already answered?); "
+                f"pending: {', '.join(pending)}"
+            )
+        targets = [interrupt_id] if interrupt_id else pending
+        return Command(resume={target: decision.model_dump() for target in targets})
+
+    def run_turn(self, thread_id: str, graph_input: dict | Command, sink: EventSink, lock: threading.Lock) -> None:
+        """Run one turn to its end (finished, waiting for approval, or failed), then release ``lock``.
+
+        Every streamed item goes to ``sink``: ``{"type": "node"|"progress"|"message"|"interrupt"|"done"|"error", ...}``.
+        """
+        config = {"configurable": {"thread_id": thread_id}}
+        self._failures.pop(thread_id, None)
+        try:
+            with self._compiled() as graph:
+                for namespace, mode, chunk in graph.stream(
+                    graph_input, config, context=self._context(), stream_mode=["updates", "custom"],
+                    subgraphs=True, durability="sync",
+                ):
+                    if mode == "custom":
+                        sink(chunk)
+                    elif not namespace:
+                        for node, update in chunk.items():
+                            for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                                sink({"type": "message", "message": message})
+        except Exception as exc:
+            self._failures[thread_id] = f"{type(exc).__name__}: {exc}"
+            sink({"type": "error", "error": self._failures[thread_id]})
+            lock.release()
+            sink({"type": "done", "status": "failed"})
+            return
+        lock.release()
+        view = self.view(thread_id)
+        if view.interrupts:
+            sink({"type": "interrupt", "interrupts": view.interrupts})
+        sink({"type": "done", "status": view.status})
+
+    def user_message(self, text: str) -> dict:
+        """Graph input for a marketer's message.
+
+        Raises:
+            ValueError: empty or too long.
+        """
+        text = text.strip()
+        if not text:
+            raise ValueError("message: must not be empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"message: longer than {MAX_MESSAGE_CHARS} characters")
+        return {"messages": [{"role": "user", "content": text}]}

@@ -1,0 +1,48 @@
+"""The ``[server]`` settings section and the rule for which addresses may listen without a token."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+UPLOAD_CAP_BYTES = 10 * 1024 * 1024
+
+
+class ServerSettings(BaseModel):
+    """``[server]`` in adloom.toml (``ADLOOM_SERVER__TOKEN`` and so on)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on; not loopback needs a token.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token every request must carry.")
+    max_body_bytes: int = Field(default=UPLOAD_CAP_BYTES + 256 * 1024, ge=1024, description="Largest request body.")
+    max_upload_bytes: int = Field(default=UPLOAD_CAP_BYTES, ge=1024, description="Largest uploaded file.")
+    rate_limit_per_minute: int = Field(default=240, ge=1, description="Requests per client address per minute.")
+
+
+class InsecureListenError(ValueError):
+    """Listening beyond loopback without a token."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen_address(host: str, server: ServerSettings) -> None:
+    """Refuse to serve on a non-loopback address without a configured token.
+
+    Raises:
+        InsecureListenError: naming the setting to add.
+    """
+    if not is_loopback(host) and server.token is None:
+        raise InsecureListenError(
+            f"refusing to listen on {host}: set a token of 16+ characters in [server] token "
+            "(or ADLOOM_SERVER__TOKEN) to serve beyond loopback; every request must then carry it"
+        )

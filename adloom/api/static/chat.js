@@ -1,0 +1,179 @@
+// The web chat: plain JavaScript, no build step, no third-party assets (works offline).
+"use strict";
+
+const state = { threadId: null, busy: false };
+const $ = (id) => document.getElementById(id);
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: "same-origin", ...options,
+    headers: { "Content-Type": "application/json", ...(options.headers || {}) } });
+  if (response.status === 401) {
+    await signIn();
+    return api(path, options);
+  }
+  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  if (!response.ok) throw new Error((body && body.detail) || response.statusText);
+  return body;
+}
+
+function signIn() {
+  return new Promise((resolve) => {
+    const dialog = $("token-dialog");
+    $("token-form").onsubmit = async () => {
+      await fetch("/api/session", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ token: $("token").value }) });
+      resolve();
+    };
+    dialog.showModal();
+  });
+}
+
+function mediaElement(item) {
+  if (!item.url) return null;
+  let element;
+  if (item.kind === "image") { element = document.createElement("img"); element.alt = item.label || "image"; }
+  else if (item.kind === "video") { element = document.createElement("video"); element.controls = true; element.preload = "metadata"; }
+  else if (item.kind === "audio") { element = document.createElement("audio"); element.controls = true; }
+  else return null;
+  element.src = item.url;
+  element.title = item.label || "";
+  element.dataset.kind = item.kind;
+  return element;
+}
+
+function addMessage(role, text, media = []) {
+  const div = document.createElement("div");
+  div.className = `msg ${role}`;
+  div.textContent = text;
+  if (media.length) {
+    const box = document.createElement("div");
+    box.className = "media";
+    media.map(mediaElement).filter(Boolean).forEach((el) => box.appendChild(el));
+    div.appendChild(box);
+  }
+  $("log").appendChild(div);
+  $("log").scrollTop = $("log").scrollHeight;
+  return div;
+}
+
+function render(thread) {
+  $("log").replaceChildren();
+  for (const message of thread.messages) addMessage(message.role, message.content, message.media || []);
+  if (thread.error) addMessage("error", `Failed: ${thread.error}`);
+  showApproval(thread.interrupts || []);
+}
+
+function showApproval(interrupts) {
+  const box = $("approval");
+  if (!interrupts.length) { box.hidden = true; return; }
+  const first = interrupts[0];
+  $("approval-message").textContent = first.message +
+    (first.headlines ? "\n" + Object.entries(first.headlines).map(([p, h]) => `${p}: ${h}`).join("\n") : "");
+  const media = $("approval-media");
+  media.replaceChildren();
+  for (const item of interrupts.flatMap((i) => i.media || [])) {
+    const element = mediaElement(item);
+    if (element) media.appendChild(element);
+  }
+  box.hidden = false;
+  box.dataset.gate = first.gate;
+}
+
+async function follow(started) {
+  state.busy = true;
+  $("send").disabled = true;
+  const response = await fetch(started.events_url, { credentials: "same-origin" });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      if (data) onEvent(JSON.parse(data));
+    }
+  }
+  $("progress").hidden = true;
+  state.busy = false;
+  $("send").disabled = false;
+  render(await api(`/api/threads/${state.threadId}`));
+  loadSidebar();
+}
+
+function onEvent(event) {
+  if (event.type === "node") {
+    const marks = { started: "…", finished: "✓", failed: "✗", waiting: "⏸", revising: "↻", rejected: "■" };
+    const li = document.createElement("li");
+    li.textContent = `${marks[event.event] || "·"} ${event.label || event.node} ${event.event}`;
+    $("activity").appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+  } else if (event.type === "progress") {
+    $("progress").hidden = false;
+    $("progress-label").textContent = event.label;
+    $("progress-bar").value = event.fraction;
+  } else if (event.type === "message" && event.message.role === "assistant") {
+    addMessage("assistant", event.message.content);
+  } else if (event.type === "error") {
+    addMessage("error", event.error);
+  }
+}
+
+async function send(text) {
+  addMessage("user", text);
+  const started = state.threadId
+    ? await api(`/api/threads/${state.threadId}/messages`, { method: "POST", body: JSON.stringify({ message: text }) })
+    : await api("/api/threads", { method: "POST", body: JSON.stringify({ message: text }) });
+  state.threadId = started.thread_id;
+  await follow(started);
+}
+
+async function decide(action, request = "") {
+  $("approval").hidden = true;
+  try {
+    const started = await api(`/api/threads/${state.threadId}/approval`,
+      { method: "POST", body: JSON.stringify({ action, request }) });
+    await follow(started);
+  } catch (error) { addMessage("error", error.message); }
+}
+
+async function loadSidebar() {
+  const threads = await api("/api/threads");
+  $("threads").replaceChildren(...threads.map((t) => {
+    const li = document.createElement("li");
+    li.textContent = `${t.title || t.thread_id} (${t.status})`;
+    li.onclick = async () => { state.threadId = t.thread_id; render(await api(`/api/threads/${t.thread_id}`)); };
+    return li;
+  }));
+  const runs = await api("/api/runs");
+  $("runs").replaceChildren(...runs.map((r) => {
+    const li = document.createElement("li");
+    li.textContent = `${r.product || r.id.slice(0, 8)}: ${r.status}`;
+    li.onclick = async () => {
+      const run = await api(`/api/runs/${r.id}`);
+      const media = [
+        ...Object.entries(run.outputs.videos || {}).map(([aspect, url]) => ({ kind: "video", url, label: aspect })),
+        ...(run.outputs.images || []).map((url) => ({ kind: "image", url })),
+      ];
+      addMessage("assistant", `Run ${run.id}: ${run.status}`, media);
+    };
+    return li;
+  }));
+}
+
+$("composer").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = $("message").value.trim();
+  if (!text || state.busy) return;
+  $("message").value = "";
+  try { await send(text); } catch (error) { addMessage("error", error.message); state.busy = false; $("send").disabled = false; }
+});
+$("approve").onclick = () => decide("approve");
+$("reject").onclick = () => decide("reject");
+$("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
+$("new-thread").onclick = () => { state.threadId = null; $("log").replaceChildren(); $("approval").hidden = true; };
+loadSidebar().catch((error) => addMessage("error", error.message));

@@ -1,0 +1,171 @@
+"""Chat threads over HTTP: start a conversation, send messages, approve, follow progress (SSE).
+
+A message or a decision starts a turn in a background thread and answers ``202`` at once
+with ``events_after``: read ``GET /api/threads/{id}/events?after=N`` to follow the turn to
+its ``done`` event, then ``GET /api/threads/{id}`` for the messages and pending approvals.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from adloom.api.conversations import (
+    MAX_MESSAGE_CHARS,
+    ChatService,
+    NotWaitingError,
+    ThreadBusyError,
+    ThreadNotFoundError,
+    ThreadView,
+)
+from adloom.api.events import sse_lines
+from agents.revisions import GateDecision
+
+thread_router = APIRouter(tags=["chat"])
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["approve", "reject", "edit"]
+    request: str = Field(default="", max_length=2000, description="With 'edit': the change in plain words.")
+    interrupt_id: str | None = Field(default=None, description="Which pending approval; default: all pending.")
+
+
+class TurnStarted(BaseModel):
+    thread_id: str
+    events_after: int
+    events_url: str
+
+
+def _service(request: Request) -> ChatService:
+    return request.app.state.service
+
+
+def _view_json(request: Request, view: ThreadView) -> dict:
+    files = request.app.state.files
+    messages = [{**m, "media": files.with_urls(m.get("media", []))} for m in view.messages]
+    interrupts = [{**i, "media": files.with_urls(i.get("media", []))} for i in view.interrupts]
+    outputs = dict(view.outputs)
+    return {
+        "thread_id": view.thread_id, "status": view.status, "run_id": view.run_id, "messages": messages,
+        "interrupts": interrupts, "draft": view.draft, "outputs": outputs,
+        "error": _service(request).failure(view.thread_id),
+    }
+
+
+def _start_turn(request: Request, thread_id: str, graph_input, lock: threading.Lock) -> TurnStarted:
+    events = request.app.state.events
+    after = events.count(thread_id)
+    worker = threading.Thread(
+        target=_service(request).run_turn, args=(thread_id, graph_input, events.sink(thread_id), lock),
+        name=f"chat-{thread_id[:8]}", daemon=True,
+    )
+    with request.app.state.workers_lock:
+        request.app.state.workers.append(worker)
+    worker.start()
+    return TurnStarted(thread_id=thread_id, events_after=after,
+                       events_url=f"/api/threads/{thread_id}/events?after={after}")
+
+
+def _existing_view(request: Request, thread_id: str) -> ThreadView:
+    try:
+        return _service(request).view(thread_id)
+    except ThreadNotFoundError:
+        raise HTTPException(404, f"no chat thread {thread_id!r} (start one with POST /api/threads)") from None
+
+
+def _message_input(service: ChatService, body: MessageIn) -> dict:
+    try:
+        return service.user_message(body.message)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@thread_router.get("/threads")
+def list_threads(request: Request, limit: int = Query(50, ge=1, le=500)) -> list[dict]:
+    service = _service(request)
+    result = []
+    for thread_id in service.thread_ids(limit):
+        view = service.view(thread_id)
+        first = next((m["content"] for m in view.messages if m["role"] == "user"), "")
+        result.append({"thread_id": thread_id, "status": view.status, "run_id": view.run_id, "title": first[:80]})
+    return result
+
+
+@thread_router.post("/threads", status_code=202)
+def start_thread(request: Request, body: MessageIn) -> TurnStarted:
+    """Start a conversation with its first message."""
+    service = _service(request)
+    graph_input = _message_input(service, body)
+    thread_id = service.new_thread_id()
+    return _start_turn(request, thread_id, graph_input, service.claim(thread_id))
+
+
+@thread_router.get("/threads/{thread_id}")
+def get_thread(request: Request, thread_id: str) -> dict:
+    return _view_json(request, _existing_view(request, thread_id))
+
+
+@thread_router.post("/threads/{thread_id}/messages", status_code=202)
+def post_message(request: Request, thread_id: str, body: MessageIn) -> TurnStarted:
+    service = _service(request)
+    try:
+        lock = service.claim(thread_id)
+    except ThreadBusyError as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        view = _existing_view(request, thread_id)
+        if view.interrupts:
+            raise HTTPException(409, f"thread {thread_id} is waiting for an approval: POST "
+                                     f"/api/threads/{thread_id}/approval with approve, reject or edit")
+        graph_input = _message_input(service, body)
+    except BaseException:
+        lock.release()
+        raise
+    return _start_turn(request, thread_id, graph_input, lock)
+
+
+@thread_router.post("/threads/{thread_id}/approval", status_code=202)
+def decide(request: Request, thread_id: str, body: DecisionIn) -> TurnStarted:
+    """Answer the pending approval(s): approve, reject, or edit with a plain-words change."""
+    service = _service(request)
+    try:
+        decision = GateDecision(action=body.action, request=body.request)
+    except ValidationError as exc:
+        raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from None
+    try:
+        lock = service.claim(thread_id)
+    except ThreadBusyError as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        command = service.resume_command(thread_id, decision, body.interrupt_id)
+    except ThreadNotFoundError:
+        lock.release()
+        raise HTTPException(404, f"no chat thread {thread_id!r}") from None
+    except NotWaitingError as exc:
+        lock.release()
+        raise HTTPException(409, str(exc)) from None
+    return _start_turn(request, thread_id, command, lock)
+
+
+@thread_router.get("/threads/{thread_id}/events")
+def follow_events(request: Request, thread_id: str, after: int = Query(0, ge=0)) -> StreamingResponse:
+    """Server-Sent Events of the thread's turns from number ``after`` to the next ``done``."""
+    events = request.app.state.events
+    if events.count(thread_id) == 0 and not _service(request).is_running(thread_id):
+        _existing_view(request, thread_id)  # 404 for unknown threads
+    return StreamingResponse(
+        sse_lines(events.follow(thread_id, after)), media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

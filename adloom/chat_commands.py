@@ -1,0 +1,137 @@
+"""``adloom chat`` (the planner in the terminal) and ``adloom serve`` (API + web chat)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from adloom.console import ConfigOption, err, fail_input, out, progress_bar, settings_or_exit
+
+APPROVE_WORDS = {"approve", "yes", "ok", "y", "go", "approved"}
+REJECT_WORDS = {"reject", "no", "stop", "n", "cancel"}
+
+
+def _show_interrupts(view) -> None:
+    if not view.interrupts:
+        return
+    for item in view.interrupts:
+        out.print(f"[bold yellow]approval[/] ({item['gate']}, {item['variant_id']}): {escape(item['message'])}")
+        for platform, headline in item.get("headlines", {}).items():
+            out.print(f"  {platform}: {headline}", markup=False, highlight=False)
+        for media in item.get("media", []):
+            out.print(f"  {media['label']}: {media['path']}", markup=False, highlight=False)
+    out.print("[dim]answer: approve | reject | anything else = the change you want[/]")
+
+
+def _run_turn(service, thread_id: str, graph_input) -> None:
+    """Run one turn in the foreground with node lines and a tool progress bar."""
+    lock = service.claim(thread_id)
+    with progress_bar() as bar:
+        task = bar.add_task("working", total=1.0)
+
+        def show(event: dict) -> None:
+            kind = event.get("type")
+            if kind == "progress":
+                bar.update(task, description=event["label"], completed=event["fraction"])
+            elif kind == "node" and event.get("event") in ("finished", "failed", "revising", "rejected"):
+                mark = {"finished": "[green]✓[/]", "failed": "[red]✗[/]"}.get(event["event"], "[yellow]↻[/]")
+                err.print(f"{mark} {escape(str(event.get('label', event.get('node'))))}", highlight=False)
+            elif kind == "message" and event["message"]["role"] == "assistant":
+                out.print(f"[bold]planner:[/] {escape(event['message']['content'])}", highlight=False)
+                for media in event["message"].get("media", []):
+                    out.print(f"  {media['label']}: {media['path']}", markup=False, highlight=False)
+            elif kind == "error":
+                err.print(f"[red]error:[/] {escape(event['error'])}", highlight=False)
+
+        service.run_turn(thread_id, graph_input, show, lock)
+
+
+def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
+    """The terminal conversation loop until end of input; returns the exit code.
+
+    While an approval is pending, "approve"/"yes" approves, "reject"/"no" rejects and any
+    other line is the change wanted, in plain words.
+    """
+    from adloom.api.conversations import ThreadNotFoundError
+    from agents.revisions import GateDecision
+
+    while True:
+        try:
+            text = read_line().strip()
+        except EOFError:
+            return 0
+        if not text:
+            continue
+        try:
+            waiting = bool(service.view(thread_id).interrupts)
+        except ThreadNotFoundError:
+            waiting = False
+        if waiting:
+            lowered = text.lower()
+            action = "approve" if lowered in APPROVE_WORDS else "reject" if lowered in REJECT_WORDS else "edit"
+            graph_input = service.resume_command(
+                thread_id, GateDecision(action=action, request=text if action == "edit" else ""), None,
+            )
+        else:
+            try:
+                graph_input = service.user_message(text)
+            except ValueError as exc:
+                err.print(f"error: {exc}", markup=False, highlight=False)
+                continue
+        _run_turn(service, thread_id, graph_input)
+        view = service.view(thread_id)
+        if view.status == "failed":
+            err.print(f"the turn failed: {service.failure(thread_id)}", markup=False, highlight=False)
+            return 1
+        if view.interrupts:
+            _show_interrupts(view)
+
+
+def chat(
+    thread: Annotated[Optional[str], typer.Option("--thread", help="Continue this conversation.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Chat with the planner: describe the ad, answer its questions, approve its drafts."""
+    from adloom.api.conversations import ChatService, ThreadNotFoundError
+
+    settings = settings_or_exit(config)
+    service = ChatService(settings)
+    thread_id = thread or service.new_thread_id()
+    if thread:
+        try:
+            _show_interrupts(service.view(thread_id))
+        except ThreadNotFoundError:
+            fail_input([f"no chat thread {thread!r}"])
+    out.print(f"thread: {thread_id}  (Ctrl-D to leave; continue later with --thread {thread_id})", highlight=False)
+    code = converse(service, thread_id, lambda: out.input("[bold cyan]you:[/] "))
+    out.print()
+    raise typer.Exit(code)
+
+
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on (default [server] host).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default [server] port).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Start the API server and the web chat (uvicorn)."""
+    import uvicorn
+
+    from adloom.api.app import create_app
+    from adloom.api.settings import InsecureListenError, check_listen_address
+
+    settings = settings_or_exit(config)
+    host = host or settings.server.host
+    port = port or settings.server.port
+    try:
+        check_listen_address(host, settings.server)
+    except InsecureListenError as exc:
+        fail_input([str(exc)])
+    app = create_app(settings)
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"web chat: http://{shown}:{port}/   API docs: http://{shown}:{port}/docs", highlight=False)
+    out.print(f"data:     {settings.data_dir}", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
+

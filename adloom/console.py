@@ -1,0 +1,136 @@
+"""What every ``adloom`` command shares: its consoles, the ``--config`` option, input errors, progress.
+
+Exit codes of every command: 0 success; 2 invalid input (brief, config, arguments; one
+``error:`` line per problem on stderr, nothing written); 1 a failure after work started
+(a run stays resumable).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from adloom.config import ConfigError, Settings, load_settings
+from agents.brief import BriefError
+from tools.context import ProgressCallback
+
+# soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
+# so "one line per problem" holds and paths can be copied or parsed.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Optional[Path], typer.Option("--config", help="adloom.toml to read (default ./adloom.toml if present).")
+]
+
+
+def fail_input(lines: list[str]) -> NoReturn:
+    """Print one ``error:`` line per problem and exit 2."""
+    for line in lines:
+        err.print(f"error: {line}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def fail_brief(exc: BriefError) -> NoReturn:
+    fail_input([f"{exc.source}: {problem}" for problem in exc.problems])
+
+
+def settings_or_exit(config: Path | None) -> Settings:
+    """The effective settings, or exit 2 naming the bad key and its variable."""
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        fail_input(str(exc).splitlines())
+
+
+def quiet_libraries() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def shared_data_dir() -> Path:
+    """The shared test data: ``ADLOOM_SHARED_DATA`` or ``../shared/data``."""
+    return Path(os.environ.get("ADLOOM_SHARED_DATA", Path.cwd().parent / "shared" / "data"))
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+
+
+EventReporter = Callable[[str, str, dict], None]
+
+
+@contextmanager
+def run_progress() -> Iterator[tuple[ProgressCallback, EventReporter]]:
+    """A progress bar for a graph run: yields (tool progress callback, node event reporter).
+
+    Nodes print a line when they finish or fail; the bar shows the running node and its
+    tool's own progress (render percent, synthesis, transcription).
+    """
+    with progress_bar() as bar:
+        task = bar.add_task("starting", total=1.0)
+
+        def progress(label: str, fraction: float) -> None:
+            bar.update(task, description=label, completed=fraction)
+
+        def report(node: str, event: str, detail: dict) -> None:
+            label = detail.get("label", node)
+            if event == "started":
+                bar.update(task, description=label, completed=0.0)
+            elif event == "finished":
+                bar.console.print(f"[green]✓[/] {label} ({detail.get('seconds', 0):.1f} s)")
+            elif event == "failed":
+                bar.console.print(f"[red]✗[/] {label}: {detail.get('error', '')}", highlight=False)
+            elif event not in ("created", "resumed"):
+                bar.console.print(f"[yellow]↻[/] {label} {event}: {detail.get('error', '')}", highlight=False)
+
+        yield progress, report
+
+
+def print_outcome(outcome) -> None:
+    """Where a finished run's outputs went (an ``adloom.runs.RunOutcome``)."""
+    for rejected in outcome.rejected:
+        err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
+    out.print(f"run id:   {outcome.run_id}", highlight=False)
+    out.print(f"outputs:  {outcome.run_dir}", highlight=False)
+    video = json.loads(Path(outcome.manifest_path).read_text("utf-8")).get("outputs", {}).get("video")
+    if video:
+        out.print(f"video:    {video}", highlight=False)
+    out.print(f"manifest: {outcome.manifest_path}", highlight=False)
+
+
+def run_and_report(
+    launch: Callable[[ProgressCallback, EventReporter], object],
+    input_errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """Start or resume a run under a progress bar, then print where its outputs went.
+
+    Args:
+        launch: called with (progress callback, event reporter); returns an ``adloom.runs.RunOutcome``.
+        input_errors: exceptions that mean bad input (exit 2) besides an invalid brief.
+    """
+    from adloom.runs import RunFailed
+
+    quiet_libraries()
+    try:
+        with run_progress() as (progress, report):
+            outcome = launch(progress, report)
+    except BriefError as exc:
+        fail_brief(exc)
+    except input_errors as exc:
+        fail_input(str(exc).splitlines())
+    except RunFailed as exc:
+        err.print(f"[red]{exc}[/]\nresume it with: adloom resume {exc.run_id}", highlight=False)
+        raise typer.Exit(1)
+    print_outcome(outcome)

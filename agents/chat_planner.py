@@ -1,0 +1,181 @@
+"""The chat planner: turns a marketer's messages into a brief, asking for what is missing.
+
+Each turn the LLM fills a fixed, schema-constrained :class:`ChatTurn` (what the marketer
+said about brand, product, audience, platforms and length). Values are kept only when
+their words were really said in the conversation, so a small model cannot invent a
+product. Platform names and lengths are also read by keyword, which makes the common
+requests ("a TikTok ad", "15 seconds") work even when the model returns nothing usable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.brief import PLATFORMS, Brief, Platform, parse_brief
+from agents.llm_access import AgentLLM
+from tools.llm.prompts import load_prompt
+
+ChatRole = Literal["user", "assistant"]
+# Spoken names of the brief's platforms, longest first so "instagram reels" wins over "instagram".
+PLATFORM_WORDS: dict[str, str] = {
+    "youtube shorts": "youtube_shorts", "instagram reels": "instagram_reels", "instagram feed": "instagram_feed",
+    "tiktok": "tiktok", "tik tok": "tiktok", "reels": "instagram_reels", "instagram": "instagram_reels",
+    "shorts": "youtube_shorts", "youtube": "youtube_shorts", "linkedin": "linkedin", "facebook": "facebook",
+    "twitter": "x",
+}
+REQUIRED_FIELDS: dict[str, str] = {
+    "brand_name": "your brand's name",
+    "product_name": "the product's name",
+    "product_description": "one sentence about the product",
+    "audience": "who the ad is for",
+    "platforms": f"where it runs ({', '.join(PLATFORMS)})",
+}
+
+
+class ChatTurn(BaseModel):
+    """What one turn of the conversation says about the brief (null: not said)."""
+
+    model_config = ConfigDict(title="ChatTurn")
+
+    # Tight lengths: the grammar then stops a small model's run-on sentences.
+    brand_name: str | None = Field(default=None, max_length=60)
+    product_name: str | None = Field(default=None, max_length=80)
+    product_description: str | None = Field(default=None, max_length=160)
+    audience: str | None = Field(default=None, max_length=100)
+    platforms: list[Platform] | None = Field(default=None, max_length=7)
+    duration_s: float | None = Field(default=None, ge=5, le=180)
+    wants_ad: bool | None = None
+
+
+class BriefDraft(BaseModel):
+    """The brief as known so far in a conversation."""
+
+    brand_name: str | None = None
+    product_name: str | None = None
+    product_description: str | None = None
+    audience: str | None = None
+    platforms: list[Platform] = Field(default_factory=list)
+    duration_s: float | None = None
+
+    def missing(self) -> list[str]:
+        """Names of the required fields not known yet, in asking order."""
+        return [name for name in REQUIRED_FIELDS if not getattr(self, name)]
+
+    def to_brief(self, default_duration_s: float) -> Brief:
+        """The validated brief (call only when nothing is missing).
+
+        Raises:
+            agents.brief.BriefError: a value the marketer gave is not valid in a brief.
+        """
+        return parse_brief({
+            "brand": {"name": self.brand_name},
+            "product": {"name": self.product_name, "description": self.product_description},
+            "audience": self.audience, "platforms": list(self.platforms),
+            "duration_s": self.duration_s or default_duration_s,
+        }, source="chat")
+
+
+def _said(value: str, conversation: str, share: float = 1.0) -> bool:
+    """True when (at least ``share`` of) the words of ``value`` appear in what the marketer wrote."""
+    words = re.findall(r"[a-z0-9]+", value.lower())
+    return bool(words) and sum(word in conversation for word in words) >= share * len(words)
+
+
+def platforms_named(text: str) -> list[str]:
+    """Brief platforms named in the text, in the brief's order."""
+    lowered = f" {text.lower()} "
+    found: set[str] = set()
+    for words, platform in PLATFORM_WORDS.items():
+        pattern = rf"\b{re.escape(words)}\b"
+        if re.search(pattern, lowered):
+            found.add(platform)
+            lowered = re.sub(pattern, " ", lowered)
+    return [p for p in PLATFORMS if p in found]
+
+
+def duration_named(text: str) -> float | None:
+    match = re.search(r"\b(\d{1,3})\s*(?:-\s*)?(?:s|sec|secs|seconds?)\b", text.lower())
+    return float(match.group(1)) if match and 5 <= int(match.group(1)) <= 180 else None
+
+
+_NAME = r"([A-Z0-9][\w&'-]*(?:\s+[A-Z0-9][\w&'-]*)*)"  # Capitalised words: a name as written
+_KEYWORD_PATTERNS: dict[str, tuple[str, ...]] = {
+    "brand_name": (rf"\b(?:[Oo]ur brand is|[Bb]rand(?: name)? is|[Bb]rand:|[Ww]e are|[Ww]e're|[Cc]ompany is)\s+{_NAME}",),
+    "product_name": (
+        rf"\b(?:[Pp]roduct(?: name)? is|[Pp]roduct:|[Cc]alled|[Nn]amed)\s+(?:the\s+)?{_NAME}",
+        r"\bad for (?:our|my) (?:new )?([a-z][a-z0-9 -]{2,40}?)\s*(?:[.!?,]|$|\bon\b|\bto\b)",
+    ),
+    "product_description": (r"\b(?:is|,)\s+(an?\s+[^.!?]{8,160}?)(?:[.!?]|$)",),
+    "audience": (
+        r"\b(?:[Ii]t is for|[Ii]t's for|[Aa]imed at|[Tt]argeting|[Aa]udience is|[Aa]udience:)\s+([^.!?,]{3,100})",
+        r"\bfor\s+((?:busy |young |new |weekend |first-time |[a-z]+ )?[a-z]+(?:ers|ists|ents|ople|ilies|ents|ids|en|omers))\b",
+    ),
+}
+
+
+def fields_named(text: str) -> dict[str, str]:
+    """Brief fields stated in common phrasings ("Our brand is X", "It is for Y"), read without a model."""
+    found: dict[str, str] = {}
+    for name, patterns in _KEYWORD_PATTERNS.items():
+        for pattern in patterns:
+            match = re.search(pattern, text)
+            if match:
+                found[name] = match.group(1).strip()
+                break
+    return found
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].rstrip(".!? ")
+
+
+def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDraft:
+    """The draft updated with what the marketer's messages say.
+
+    Args:
+        messages: the conversation so far, ``{"role", "content"}`` dicts, oldest first.
+        draft: what was known before this turn.
+        llm: fills :class:`ChatTurn` (schema-constrained).
+    """
+    said_by_marketer = " ".join(m["content"] for m in messages if m["role"] == "user").lower()
+    conversation = "\n".join(f"{m['role']}: {m['content']}" for m in messages[-8:])
+    turn = llm.structured(
+        [{"role": "user", "content": load_prompt(
+            "chat_planner", platforms=", ".join(PLATFORMS), known=draft.model_dump_json(exclude_none=True),
+            conversation=conversation,
+        )}],
+        ChatTurn, seed=0, max_tokens=320, temperature=0.0,
+    ) or ChatTurn()
+    update: dict = {}
+    latest = messages[-1]["content"] if messages else ""
+    stated = fields_named(latest)
+    for name in ("brand_name", "product_name", "product_description", "audience"):
+        value = getattr(turn, name)
+        if name == "product_description" and value:
+            value = _first_sentence(value)
+        # Descriptions and audiences get rephrased; names must be the marketer's own words.
+        share = 1.0 if name.endswith("_name") else 0.6
+        if value and _said(value, said_by_marketer, share):
+            update[name] = value.strip()
+        elif name in stated:  # an explicit "our brand is X" in the latest message wins over an older value
+            update[name] = stated[name]
+    platforms = platforms_named(latest) or [p for p in (turn.platforms or []) if _said(p.replace("_", " "), said_by_marketer)]
+    if platforms:
+        update["platforms"] = platforms
+    duration = duration_named(latest) or turn.duration_s
+    if duration:
+        update["duration_s"] = duration
+    return draft.model_copy(update=update)
+
+
+def ask_for_missing(draft: BriefDraft) -> str:
+    """The assistant's question naming everything still missing."""
+    missing = [REQUIRED_FIELDS[name] for name in draft.missing()]
+    listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    known = [f"{name.replace('_', ' ')}: {value if not isinstance(value, list) else ', '.join(value)}"
+             for name, value in draft.model_dump(exclude_none=True).items() if value]
+    examples = f"So far I have {'; '.join(known)}." if known else ""
+    return load_prompt("chat_ask_missing", missing=listed, examples=examples).strip()

@@ -1,0 +1,187 @@
+"""Plain-word revision requests at an approval gate, turned into per-node feedback.
+
+"shorter headline", "redo image 2 warmer", "male voice": each names a part of the ad, and
+each part is made by one node of the campaign's variant chain. A request becomes the same
+``feedback`` the critic sends back (node -> target -> notes), plus a brief change where the
+brief decides the part (the voice). The graph re-runs the variant from the earliest
+affected node; everything upstream of it, and everything whose inputs did not change, comes
+back from the asset cache.
+
+Common wordings are recognised by keywords (deterministic, no model call); anything else is
+classified by the LLM into a fixed set of parts with a schema-constrained answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agents.art_director import scene_key
+from agents.llm_access import AgentLLM
+from tools.llm.prompts import load_prompt
+
+Part = Literal["copy", "script", "image", "voice", "captions", "video", "render", "unclear"]
+GateAction = Literal["approve", "reject", "edit"]
+
+# The node that makes each part of the ad, and the feedback target it understands.
+PART_NODES: dict[str, str] = {
+    "copy": "copywriter", "script": "copywriter", "image": "art_director", "voice": "voiceover",
+    "captions": "subtitles", "video": "video", "render": "editor",
+}
+# Which Piper/Hibari voice a plain "male"/"female" request means (see ../shared/MODELS.md).
+VOICE_BACKEND_BY_GENDER = {"male": "piper", "female": "hibari"}
+
+_IMAGE_WORDS = r"(?:image|picture|photo|scene|frame|shot)"
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
+
+
+class GateDecision(BaseModel):
+    """The marketer's answer at an approval gate (the value passed to ``Command(resume=...)``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: GateAction
+    request: str = Field(default="", max_length=2000, description="With action 'edit': the change, in plain words.")
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.action == "edit" and not self.request.strip():
+            raise ValueError("an 'edit' decision needs the change in 'request'")
+
+
+class RevisionDraft(BaseModel):
+    """What the LLM fills when keywords do not tell which part a request is about."""
+
+    part: Part
+    image_number: int | None = Field(default=None, ge=0, le=12)
+    voice_gender: Literal["male", "female"] | None = None
+    note: str = Field(default="", max_length=300)
+
+
+class Revision(BaseModel):
+    """One request as feedback per node and an optional change to the variant's brief."""
+
+    request: str
+    feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    voice_backend: str | None = None
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.feedback)
+
+    def patched_brief(self, brief: dict) -> dict:
+        """The variant's brief with the requested voice (other fields untouched)."""
+        if self.voice_backend is None:
+            return brief
+        return {**brief, "voiceover": {**brief.get("voiceover", {}), "backend": self.voice_backend, "voice": None}}
+
+
+def _image_numbers(text: str) -> list[int]:
+    """1-based image numbers named in the text (``-1`` for "last"); empty when none is named."""
+    numbers = [int(n) for n in re.findall(rf"{_IMAGE_WORDS}s?\s*#?\s*(\d+)", text)]
+    numbers += [_ORDINALS[w] for w in re.findall(rf"\b({'|'.join(_ORDINALS)})\s+{_IMAGE_WORDS}", text)]
+    return numbers
+
+
+def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
+    found: list[tuple[Part, dict[str, Any]]] = []
+    if re.search(r"\b(male|man|men's|masculine|deeper)\b", text) and "female" not in text:
+        found.append(("voice", {"voice_gender": "male"}))
+    elif re.search(r"\b(female|woman|women's|feminine)\b", text):
+        found.append(("voice", {"voice_gender": "female"}))
+    if re.search(r"\b(headline|title|hashtags?|cta|call to action|caption text|post text|copy|slogan)\b", text):
+        found.append(("copy", {}))
+    if re.search(r"\b(script|voiceover text|narration|what (?:the voice|it) says|lines?)\b", text):
+        found.append(("script", {}))
+    if re.search(rf"\b{_IMAGE_WORDS}s?\b", text):
+        found.append(("image", {"numbers": _image_numbers(text)}))
+    if re.search(r"\b(subtitles?|captions?)\b", text) and not any(part == "copy" for part, _ in found):
+        found.append(("captions", {}))
+    if re.search(r"\b(motion|zoom|pan|animation|movement)\b", text):
+        found.append(("video", {}))
+    if re.search(r"\b(music|louder|quieter|volume|loudness)\b", text):
+        found.append(("render", {}))
+    return found
+
+
+def _parts_by_llm(request: str, llm: AgentLLM) -> list[tuple[Part, dict[str, Any]]]:
+    draft = llm.structured(
+        [{"role": "user", "content": load_prompt("chat_revision", request=request)}], RevisionDraft,
+        seed=0, max_tokens=120, temperature=0.0,
+    )
+    if draft is None or draft.part == "unclear":
+        return []
+    detail: dict[str, Any] = {"voice_gender": draft.voice_gender}
+    if draft.part == "image":
+        detail["numbers"] = [draft.image_number] if draft.image_number else []
+    if draft.part == "voice" and draft.voice_gender is None:
+        return []
+    return [(draft.part, detail)]
+
+
+def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], scene_count: int) -> Revision:
+    """Turn a plain-word change request into feedback for the nodes that make the named parts.
+
+    Args:
+        request: the marketer's words, e.g. ``"shorter headline"``.
+        llm: asked only when no keyword matches (``None``: keywords only).
+        platforms: the brief's platforms (copy feedback targets each one).
+        scene_count: scenes in the variant (an image request without a number means all).
+
+    Returns:
+        A revision; ``understood`` is False when no part could be identified.
+    """
+    text = request.lower()
+    parts = _parts_by_keyword(text) or (_parts_by_llm(request, llm) if llm is not None else [])
+    note = f"The marketer asked: {request.strip()}"
+    feedback: dict[str, dict[str, list[str]]] = {}
+    voice_backend = None
+    for part, detail in parts:
+        node = PART_NODES[part]
+        if part == "copy":
+            targets = list(platforms)
+        elif part == "script":
+            targets = ["script"]
+        elif part == "image":
+            numbers = [n for n in detail.get("numbers", []) if n == -1 or 1 <= n <= scene_count]
+            indexes = [scene_count - 1 if n == -1 else n - 1 for n in numbers] or list(range(scene_count))
+            targets = [scene_key(i) for i in indexes]
+        elif part == "voice":
+            voice_backend = VOICE_BACKEND_BY_GENDER[detail["voice_gender"]]
+            targets = ["voice"]
+        elif part == "captions":
+            targets = ["legibility"]
+        elif part == "render":
+            targets = ["loudness"] if re.search(r"louder|quieter|volume|loudness", text) else ["music"]
+        else:
+            targets = ["motion"]
+        for target in targets:
+            feedback.setdefault(node, {}).setdefault(target, []).append(note)
+    return Revision(request=request, feedback=feedback, voice_backend=voice_backend)
+
+
+def gate_preview(gate: str, task: dict, *, message: str) -> dict:
+    """The interrupt payload at an approval gate: what is ready so far, as asset paths and copy.
+
+    Args:
+        gate: the chain node about to run (``"video"`` or ``"editor"``).
+        task: the variant's :class:`graphs.state.VariantTask` (plain dict).
+        message: the question shown to the marketer.
+    """
+    previous = task["previous"]
+    media: list[dict[str, str]] = []
+    for image in (previous.get("art") or {}).get("images", []):
+        media.append({"kind": "image", "path": image["result"]["image"]["path"],
+                      "label": f"image {image['scene_index'] + 1} ({image['purpose']})"})
+    for index, clip in enumerate((previous.get("video") or {}).get("clips", [])):
+        media.append({"kind": "video", "path": clip["path"], "label": f"scene {index + 1}"})
+    if previous.get("voice"):
+        media.append({"kind": "audio", "path": previous["voice"]["voiceover"]["path"], "label": "voiceover"})
+    copy = previous.get("copy") or {}
+    headlines = {platform: item.get("headline", "") for platform, item in copy.get("platforms", {}).items()}
+    script = [line.get("text", "") for line in copy.get("script", [])]
+    return {
+        "gate": gate, "variant_id": task["variant_id"], "message": message,
+        "media": media, "headlines": headlines, "script": script,
+    }

@@ -1,0 +1,256 @@
+"""The REST API against the real app on a real SQLite database (FastAPI TestClient).
+
+The chat endpoints run the real chat and campaign graphs; only the LLM's words are
+scripted (see test_chat_graph.shoe_script).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adloom.api.app import create_app
+from adloom.config import Settings
+from scripted_llm import ScriptedBackend, models_with_backend
+from storage import records
+from storage.database import open_database
+from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
+
+
+def make_client(tmp_path, script=None, **server) -> TestClient:
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1},
+                        server=server)
+    backend = ScriptedBackend(script or shoe_script())
+    app = create_app(settings, models=models_with_backend(backend, settings.llm))
+    app.state.service.default_duration_s = 6
+    client = TestClient(app)
+    client.backend = backend  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def client(tmp_path):
+    with make_client(tmp_path) as client:
+        yield client
+
+
+def follow(client: TestClient, started: dict) -> list[dict]:
+    """Read a turn's Server-Sent Events to its ``done`` event."""
+    events = []
+    with client.stream("GET", started["events_url"]) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+                if events[-1]["type"] == "done":
+                    break
+    return events
+
+
+def say(client: TestClient, text: str, thread_id: str | None = None) -> tuple[str, list[dict]]:
+    url = f"/api/threads/{thread_id}/messages" if thread_id else "/api/threads"
+    response = client.post(url, json={"message": text})
+    assert response.status_code == 202, response.text
+    started = response.json()
+    return started["thread_id"], follow(client, started)
+
+
+def decide(client: TestClient, thread_id: str, action: str, request: str = "") -> list[dict]:
+    response = client.post(f"/api/threads/{thread_id}/approval", json={"action": action, "request": request})
+    assert response.status_code == 202, response.text
+    return follow(client, response.json())
+
+
+# --- data endpoints -----------------------------------------------------------------------
+
+
+def test_openapi_docs_list_the_endpoints(client):
+    schema = client.get("/openapi.json").json()
+    for path in ("/api/brands", "/api/runs/{run_id}", "/api/threads/{thread_id}/approval", "/api/uploads",
+                 "/api/trends", "/api/schedules", "/api/threads/{thread_id}/events", "/api/assemble"):
+        assert path in schema["paths"], path
+    assert client.get("/docs").status_code == 200
+
+
+def test_brands_are_created_validated_and_listed(client):
+    created = client.post("/api/brands", json={
+        "brand": {"name": "Stride", "colors": ["#112233"]},
+        "product": {"name": "Runner One", "description": "A light running shoe", "facts": ["Recycled foam sole"]},
+    })
+    assert created.status_code == 201, created.text
+    brand = created.json()
+    assert brand["name"] == "Stride" and brand["products"][0]["name"] == "Runner One"
+    assert client.get(f"/api/brands/{brand['id']}").json()["colors"] == ["#112233"]
+    assert [b["name"] for b in client.get("/api/brands").json()] == ["Stride"]
+    assert [p["name"] for p in client.get("/api/products").json()] == ["Runner One"]
+
+    bad = client.post("/api/brands", json={"brand": {"name": "X", "colors": ["red"]}, "product": {"name": "P"}})
+    assert bad.status_code == 422
+    assert "brand.colors.0" in bad.json()["detail"] and "product.description" in bad.json()["detail"]
+    assert client.get("/api/brands/999").status_code == 404
+
+
+def test_runs_campaigns_trends_and_schedules_read_the_database(client, tmp_path):
+    database = open_database(client.app.state.settings.database_url)
+    brief = {"brand": {"name": "Stride"}, "product": {"name": "Runner One", "description": "A shoe"}}
+    with database.session() as session:
+        records.create_run(session, "run-a", brief=brief, brief_path=None, out_dir=str(tmp_path), config={})
+        records.record_event(session, "run-a", "planner", "finished", {"label": "planner"})
+    runs = client.get("/api/runs").json()
+    assert [(r["id"], r["status"], r["product"]) for r in runs] == [("run-a", "running", "Runner One")]
+    run = client.get("/api/runs/run-a").json()
+    assert run["events"][0]["node"] == "planner" and run["outputs"] == {}
+    campaigns = client.get("/api/campaigns").json()
+    assert campaigns[0]["runs"] == ["run-a"]
+    assert client.get(f"/api/campaigns/{campaigns[0]['id']}").json()["brief"]["product"]["name"] == "Runner One"
+    assert client.get("/api/runs/nope").status_code == 404
+    assert client.get("/api/trends").json() == {"trends": [], "items": []}
+    assert client.get("/api/schedules").json() == []
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_malformed_json_is_a_clear_422(client):
+    response = client.post("/api/threads", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "invalid request"
+    assert any("JSON" in problem for problem in response.json()["problems"])
+    missing = client.post("/api/threads", json={"text": "hi"})
+    assert missing.status_code == 422 and any("message" in p for p in missing.json()["problems"])
+    blank = client.post("/api/threads", json={"message": "   "})
+    assert blank.status_code == 422 and "empty" in blank.json()["detail"]
+
+
+def test_unknown_threads_are_404(client):
+    assert client.get("/api/threads/nope").status_code == 404
+    assert client.post("/api/threads/nope/messages", json={"message": "hi"}).status_code == 404
+    assert client.post("/api/threads/nope/approval", json={"action": "approve"}).status_code == 404
+    assert client.get("/api/threads/nope/events").status_code == 404
+    # the failed requests left nothing behind: the lock is free and no thread exists
+    assert client.get("/api/threads").json() == []
+    assert not client.app.state.service.is_running("nope")
+
+
+def test_a_question_turn_and_approval_for_a_thread_that_is_not_waiting(client):
+    thread_id, events = say(client, FIRST_MESSAGE)
+    assert events[-1] == {"type": "done", "status": "collecting"}
+    messages = [e["message"] for e in events if e["type"] == "message"]
+    assert "your brand's name" in messages[-1]["content"]
+    view = client.get(f"/api/threads/{thread_id}").json()
+    assert view["status"] == "collecting" and view["interrupts"] == []
+    assert [m["role"] for m in view["messages"]] == ["user", "assistant"]
+
+    refused = client.post(f"/api/threads/{thread_id}/approval", json={"action": "approve"})
+    assert refused.status_code == 409 and "not waiting" in refused.json()["detail"]
+    edit_without_words = client.post(f"/api/threads/{thread_id}/approval", json={"action": "edit"})
+    assert edit_without_words.status_code == 422
+    unknown_action = client.post(f"/api/threads/{thread_id}/approval", json={"action": "maybe"})
+    assert unknown_action.status_code == 422
+    # nothing was added to the conversation by the refused requests
+    assert len(client.get(f"/api/threads/{thread_id}").json()["messages"]) == 2
+    assert [t["thread_id"] for t in client.get("/api/threads").json()] == [thread_id]
+
+
+# --- the whole conversation ----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
+    thread_id, _ = say(client, FIRST_MESSAGE)
+    _, events = say(client, SECOND_MESSAGE, thread_id)
+    assert events[-1] == {"type": "done", "status": "waiting"}
+    assert any(e["type"] == "node" and e["node"] == "art_director" and e["event"] == "finished" for e in events)
+    assert any(e["type"] == "progress" for e in events)
+    interrupt = next(e for e in events if e["type"] == "interrupt")["interrupts"][0]
+    assert interrupt["gate"] == "video"
+    assert any(m["kind"] == "image" for m in interrupt["media"])
+    view = client.get(f"/api/threads/{thread_id}").json()
+    assert view["status"] == "waiting"
+    preview = next(m for m in view["interrupts"][0]["media"] if m["kind"] == "image")
+    fetched = client.get(preview["url"])
+    assert fetched.status_code == 200 and fetched.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A message while an approval is pending is refused, and changes nothing.
+    busy = client.post(f"/api/threads/{thread_id}/messages", json={"message": "hello?"})
+    assert busy.status_code == 409 and "waiting for an approval" in busy.json()["detail"]
+
+    events = decide(client, thread_id, "approve")
+    assert next(e for e in events if e["type"] == "interrupt")["interrupts"][0]["gate"] == "editor"
+    events = decide(client, thread_id, "approve")
+    assert events[-1] == {"type": "done", "status": "succeeded"}
+
+    view = client.get(f"/api/threads/{thread_id}").json()
+    final = view["messages"][-1]
+    video = next(m for m in final["media"] if m["kind"] == "video")
+    response = client.get(video["url"])
+    assert response.status_code == 200 and response.content[4:8] == b"ftyp"
+
+    run = client.get(f"/api/runs/{view['run_id']}").json()
+    assert run["status"] == "succeeded" and run["outputs"]["videos"]["9:16"] == video["url"]
+    assert {"planner", "video", "editor", "manifest"} <= {e["node"] for e in run["events"]}
+    assets = client.get("/api/assets", params={"run_id": view["run_id"]}).json()
+    assert assets and client.get(f"/api/assets/{assets[0]['id']}/content").status_code == 200
+
+
+@pytest.mark.slow
+def test_concurrent_approvals_of_one_interrupt_apply_once(client):
+    thread_id, _ = say(client, FIRST_MESSAGE)
+    say(client, SECOND_MESSAGE, thread_id)
+    pending = client.get(f"/api/threads/{thread_id}").json()["interrupts"]
+    assert [i["gate"] for i in pending] == ["video"]
+
+    barrier = threading.Barrier(2)
+    answers: list = [None, None]
+
+    def approve(slot: int) -> None:
+        barrier.wait()
+        answers[slot] = client.post(f"/api/threads/{thread_id}/approval",
+                                    json={"action": "approve", "interrupt_id": pending[0]["id"]})
+
+    workers = [threading.Thread(target=approve, args=(slot,)) for slot in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [202, 409], [a.text for a in answers]
+    accepted = next(a for a in answers if a.status_code == 202).json()
+    events = follow(client, accepted)
+    assert events[-1]["status"] == "waiting"
+    video_runs = [e for e in events if e["type"] == "node" and e["node"] == "video" and e["event"] == "finished"]
+    assert len(video_runs) == 1
+    # The same interrupt cannot be answered again once it was.
+    again = client.post(f"/api/threads/{thread_id}/approval", json={"action": "approve", "interrupt_id": pending[0]["id"]})
+    assert again.status_code == 409 and "not waiting" in again.json()["detail"]
+    view = client.get(f"/api/threads/{thread_id}").json()
+    assert [i["gate"] for i in view["interrupts"]] == ["editor"]
+    assert sum(1 for m in view["messages"] if m["role"] == "user") == 2
+
+
+def test_own_media_is_assembled_from_uploads_only(client, tmp_path):
+    import io
+
+    from PIL import Image
+
+    paths = []
+    for color in ("#ff5a1f", "#1f8fff"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (320, 568), color).save(buffer, "PNG")
+        stored = client.post("/api/uploads", data={"purpose": "product_photo"},
+                             files={"file": (f"{color[1:]}.png", buffer.getvalue(), "image/png")})
+        assert stored.status_code == 201, stored.text
+        paths.append(stored.json()["path"])
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"")
+    refused = client.post("/api/assemble", json={"images": [paths[0], str(outside)], "duration_s": 2})
+    assert refused.status_code == 422 and "images[1]" in refused.json()["detail"]
+
+    made = client.post("/api/assemble", json={"images": paths, "duration_s": 2})
+    assert made.status_code == 200, made.text
+    video = client.get(made.json()["video"])
+    assert video.status_code == 200 and video.content[4:8] == b"ftyp"

@@ -1,0 +1,67 @@
+"""``adloom chat``: the terminal conversation over the same graph, and its input errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adloom.api.conversations import ChatService
+from adloom.chat_commands import converse
+from adloom.cli import app as cli_app
+from adloom.config import Settings
+from scripted_llm import ScriptedBackend, models_with_backend
+from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
+
+
+def lines(*texts: str):
+    queue = list(texts)
+
+    def read_line() -> str:
+        if not queue:
+            raise EOFError
+        return queue.pop(0)
+
+    return read_line
+
+
+@pytest.fixture
+def service(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
+    return ChatService(settings, models=models_with_backend(ScriptedBackend(shoe_script()), settings.llm),
+                       default_duration_s=6)
+
+
+@pytest.mark.slow
+def test_terminal_chat_goes_from_request_through_approvals_to_a_video(service, capsys):
+    code = converse(service, "t-1", lines(FIRST_MESSAGE, SECOND_MESSAGE, "approve", "yes"))
+    assert code == 0
+    printed = capsys.readouterr()
+    assert "your brand's name" in printed.out
+    assert "approval (video, v1)" in printed.out and "approval (editor, v1)" in printed.out
+    assert "Your ad is ready" in printed.out
+    assert "art_director:v1" in printed.err  # node progress on stderr
+    view = service.view("t-1")
+    assert view.status == "succeeded" and view.interrupts == []
+    video = next(m for m in view.messages[-1]["media"] if m["kind"] == "video")
+    assert Path(video["path"]).is_file()
+
+
+@pytest.mark.slow
+def test_terminal_reject_stops_the_run(service, capsys):
+    assert converse(service, "t-2", lines(FIRST_MESSAGE, SECOND_MESSAGE, "reject")) == 0
+    assert "Stopped as you asked" in capsys.readouterr().out
+    assert service.view("t-2").status == "stopped"
+
+
+def test_blank_and_overlong_lines_are_refused_without_a_turn(service, capsys):
+    assert converse(service, "t-3", lines("   ", "x" * 5000)) == 0
+    assert "longer than 4000 characters" in capsys.readouterr().err
+    assert service.thread_ids() == []
+
+
+def test_unknown_thread_is_an_input_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADLOOM_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli_app, ["chat", "--thread", "nope"])
+    assert result.exit_code == 2 and "error: no chat thread 'nope'" in result.output

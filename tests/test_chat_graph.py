@@ -1,0 +1,277 @@
+"""The chat graph and the approval gates: real graphs, checkpointer, agents and media tools.
+
+Only the LLM's words are scripted (``override_backend``); every gate pause is a real
+``interrupt()`` resumed with ``Command(resume=...)`` on the SQLite checkpointer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from langgraph.types import Command
+
+from adloom.config import Settings
+from agents.chat_planner import BriefDraft, ask_for_missing, duration_named, platforms_named
+from agents.llm_access import AgentLLM
+from agents.revisions import GateDecision, gate_preview, plan_revision
+from graphs.campaign import APPROVAL_GATES, RunContext
+from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
+from graphs.checkpoint import open_checkpointer
+from scripted_llm import ScriptedBackend, copy_reply, models_with_backend, plan_reply, script_reply
+from storage.assets import AssetStore
+from tools.context import ToolContext
+
+FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
+SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
+
+
+def shoe_script_lines(call) -> str:
+    count = int(call.schema_title.rsplit("_", 1)[1])
+    pool = ["Run light.", "Recycled sole.", "Feel the road.", "Shop Stride."]
+    return script_reply([pool[i % len(pool)] for i in range(count)])
+
+
+def shoe_script() -> dict:
+    """Replies for a whole conversation about the running shoe, brief questions included."""
+    return {
+        "ChatTurn": [
+            json.dumps({"product_name": "running shoe", "platforms": ["tiktok"], "wants_ad": True}),
+            json.dumps({"brand_name": "Stride", "product_description": "A light running shoe with a recycled foam sole",
+                        "audience": "weekend runners"}),
+        ],
+        "PlanDraft": [plan_reply(["A light running shoe", "A recycled foam sole"],
+                                 ["A runner laces up", "Close-up of the sole", "Logo and call to action"])],
+        "CopyDraft": [copy_reply("Light shoes for weekend runs", "A light running shoe with a recycled foam sole.",
+                                 ["#Stride"], "Shop now")],
+        "ScriptDraft": [shoe_script_lines],
+    }
+
+
+class ChatHarness:
+    """The chat graph on a thread in a temporary data folder, streamed like the server does."""
+
+    def __init__(self, tmp_path: Path, backend: ScriptedBackend, gates=APPROVAL_GATES):
+        self.settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
+        self.backend = backend
+        self.models = models_with_backend(backend, self.settings.llm)
+        self.gates = frozenset(gates)
+        self.config = {"configurable": {"thread_id": "thread-1"}}
+        self.events: list[dict] = []
+        self.out_dir = tmp_path / "out"
+
+    def context(self) -> ChatContext:
+        return ChatContext(
+            tools=ToolContext(settings=self.settings, assets=AssetStore(self.settings.data_dir), models=self.models,
+                              progress=report_tool_progress),
+            copywriter=self.settings.copywriter, out_dir=self.out_dir, approval_gates=self.gates,
+            default_duration_s=6,
+        )
+
+    def send(self, graph_input):
+        with open_checkpointer(self.settings.database_url, self.settings.checkpoint_path) as saver:
+            graph = build_chat_graph().compile(checkpointer=saver)
+            for _, mode, chunk in graph.stream(graph_input, self.config, context=self.context(),
+                                               stream_mode=["updates", "custom"], subgraphs=True, durability="sync"):
+                if mode == "custom":
+                    self.events.append(chunk)
+            return graph.get_state(self.config)
+
+    def say(self, text: str):
+        return self.send({"messages": [{"role": "user", "content": text}]})
+
+    def decide(self, snapshot, action: str, request: str = ""):
+        assert snapshot.interrupts, "nothing is waiting for approval"
+        return self.send(Command(resume={i.id: {"action": action, "request": request} for i in snapshot.interrupts}))
+
+    def finished(self, node: str) -> int:
+        return sum(1 for e in self.events if e.get("type") == "node" and e["node"] == node and e["event"] == "finished")
+
+
+# --- the planner's reading of messages -------------------------------------------------------
+
+
+def test_platforms_and_lengths_are_read_from_plain_words():
+    assert platforms_named("I need a TikTok ad and some Instagram Reels") == ["tiktok", "instagram_reels"]
+    assert platforms_named("youtube shorts please") == ["youtube_shorts"]
+    assert platforms_named("a nice ad") == []
+    assert duration_named("make it 20 seconds") == 20.0
+    assert duration_named("a 3 s ad") is None  # below the brief's minimum
+
+
+def test_missing_fields_are_asked_for_by_name():
+    draft = BriefDraft(product_name="running shoe", platforms=["tiktok"])
+    assert draft.missing() == ["brand_name", "product_description", "audience"]
+    question = ask_for_missing(draft)
+    assert "your brand's name" in question and "who the ad is for" in question
+    assert "running shoe" in question
+
+
+def test_invented_names_are_dropped(tmp_path):
+    """A model that names a product the marketer never mentioned does not get it into the brief."""
+    from agents.chat_planner import read_turn
+
+    settings = Settings(data_dir=tmp_path, llm={"max_retries": 0})
+    backend = ScriptedBackend({"ChatTurn": [json.dumps({"product_name": "Nimbus 9000", "brand_name": "Stride"})]})
+    llm = AgentLLM(backend, settings.llm)
+    draft = read_turn([{"role": "user", "content": "We are Stride and need an ad on tiktok"}], BriefDraft(), llm)
+    assert draft.product_name is None and draft.brand_name == "Stride" and draft.platforms == ["tiktok"]
+
+
+# --- plain-word revisions -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_text, node, targets", [
+    ("shorter headline", "copywriter", ["tiktok", "instagram_reels"]),
+    ("redo image 2 warmer", "art_director", ["scene-1"]),
+    ("the last picture looks off", "art_director", ["scene-2"]),
+    ("rewrite the script", "copywriter", ["script"]),
+    ("bigger subtitles", "subtitles", ["legibility"]),
+    ("music louder", "editor", ["loudness"]),
+])
+def test_revision_requests_map_to_the_node_that_makes_the_part(request_text, node, targets):
+    revision = plan_revision(request_text, None, platforms=["tiktok", "instagram_reels"], scene_count=3)
+    assert list(revision.feedback) == [node]
+    assert sorted(revision.feedback[node]) == sorted(targets)
+    assert all(request_text in note for notes in revision.feedback[node].values() for note in notes)
+
+
+def test_male_voice_changes_the_brief_and_reruns_the_voiceover():
+    revision = plan_revision("male voice please", None, platforms=["tiktok"], scene_count=3)
+    assert list(revision.feedback) == ["voiceover"]
+    brief = {"voiceover": {"backend": "hibari", "voice": "af_heart"}, "platforms": ["tiktok"]}
+    assert revision.patched_brief(brief)["voiceover"] == {"backend": "piper", "voice": None}
+    assert plan_revision("female voice", None, platforms=["tiktok"], scene_count=3).voice_backend == "hibari"
+
+
+def test_unrecognised_request_asks_the_llm_with_a_fixed_part_set(tmp_path):
+    settings = Settings(data_dir=tmp_path, llm={"max_retries": 0})
+    backend = ScriptedBackend({"RevisionDraft": [json.dumps({"part": "image", "image_number": 1, "note": "sunnier"})]})
+    revision = plan_revision("make the opening sunnier", AgentLLM(backend, settings.llm),
+                             platforms=["tiktok"], scene_count=3)
+    assert revision.feedback == {"art_director": {"scene-0": ["The marketer asked: make the opening sunnier"]}}
+    unclear = ScriptedBackend({"RevisionDraft": [json.dumps({"part": "unclear"})]})
+    assert not plan_revision("hmm", AgentLLM(unclear, settings.llm), platforms=["tiktok"], scene_count=3).understood
+
+
+def test_gate_decisions_are_validated():
+    assert GateDecision(action="approve").action == "approve"
+    with pytest.raises(ValueError, match="needs the change"):
+        GateDecision(action="edit", request=" ")
+    with pytest.raises(ValueError):
+        GateDecision.model_validate({"action": "maybe"})
+
+
+def test_unknown_gate_names_are_refused(tool_context, settings):
+    with pytest.raises(ValueError, match="unknown gate"):
+        RunContext(tools=tool_context, copywriter=settings.copywriter, out_dir=Path("."), approval_gates=frozenset({"vidoe"}))
+
+
+def test_gate_preview_lists_the_finished_media():
+    task = {"variant_id": "v1", "previous": {
+        "copy": {"platforms": {"tiktok": {"headline": "Run light"}}, "script": [{"text": "Run light."}]},
+        "art": {"images": [{"scene_index": 0, "purpose": "hook", "result": {"image": {"path": "/d/a.png"}}}]},
+    }}
+    preview = gate_preview("video", task, message="ready")
+    assert preview["media"] == [{"kind": "image", "path": "/d/a.png", "label": "image 1 (hook)"}]
+    assert preview["headlines"] == {"tiktok": "Run light"} and preview["script"] == ["Run light."]
+
+
+# --- whole conversations ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_conversation_asks_then_pauses_at_both_gates_and_finishes(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    first = chat.say(FIRST_MESSAGE)
+    assert first.next == () and not first.interrupts
+    question = first.values["messages"][-1]["content"]
+    assert "your brand's name" in question and "who the ad is for" in question
+    assert first.values["draft"]["platforms"] == ["tiktok"]
+
+    at_video = chat.say(SECOND_MESSAGE)
+    assert [i.value["gate"] for i in at_video.interrupts] == ["video"]
+    assert chat.finished("art_director") == 1 and chat.finished("video") == 0
+    images = [m for m in at_video.interrupts[0].value["media"] if m["kind"] == "image"]
+    assert images and all(Path(m["path"]).is_file() for m in images)
+    assert at_video.interrupts[0].value["headlines"] == {"tiktok": "Light shoes for weekend runs"}
+
+    at_render = chat.decide(at_video, "approve")
+    assert [i.value["gate"] for i in at_render.interrupts] == ["editor"]
+    assert chat.finished("video") == 1 and chat.finished("editor") == 0
+    assert any(e.get("type") == "progress" for e in chat.events), "tool progress was not streamed"
+
+    done = chat.decide(at_render, "approve")
+    assert done.next == () and done.values["status"] == "succeeded"
+    final = done.values["messages"][-1]
+    video = next(m for m in final["media"] if m["kind"] == "video")
+    assert Path(video["path"]).is_file() and video["path"].endswith("ad-9x16.mp4")
+    assert len(chat.backend.calls_for("PlanDraft")) == 1
+
+
+@pytest.mark.slow
+def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    at_render = chat.decide(at_video, "approve")
+    first_voice = next(m for m in at_render.interrupts[0].value["media"] if m["kind"] == "audio")["path"]
+    counts = {node: chat.finished(node) for node in ("copywriter", "art_director", "video", "voiceover", "subtitles")}
+
+    # The default voice is Piper's male "joe"; asking for a female one switches to Hibari.
+    again = chat.decide(at_render, "edit", "female voice")
+    assert [i.value["gate"] for i in again.interrupts] == ["editor"]
+    new_voice = next(m for m in again.interrupts[0].value["media"] if m["kind"] == "audio")["path"]
+    assert new_voice != first_voice
+    # copy, images and scene clips were not made again; the voice and captions were
+    assert {n: chat.finished(n) for n in ("copywriter", "art_director", "video")} == {
+        n: counts[n] for n in ("copywriter", "art_director", "video")}
+    assert chat.finished("voiceover") == counts["voiceover"] + 1
+    assert chat.finished("subtitles") == counts["subtitles"] + 1
+    assert any(e.get("event") == "revising" and e.get("request") == "female voice" for e in chat.events)
+
+    done = chat.decide(again, "approve")
+    assert done.values["status"] == "succeeded"
+
+
+@pytest.mark.slow
+def test_shorter_headline_at_the_video_gate_goes_back_to_the_copywriter(tmp_path):
+    script = shoe_script()
+    script["CopyDraft"] = [
+        copy_reply("Light shoes for weekend runs", "A light running shoe with a recycled foam sole.", ["#Stride"], "Shop now"),
+        copy_reply("Run light", "A light running shoe with a recycled foam sole.", ["#Stride"], "Shop now"),
+    ]
+    chat = ChatHarness(tmp_path, ScriptedBackend(script))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    again = chat.decide(at_video, "edit", "shorter headline")
+    assert [i.value["gate"] for i in again.interrupts] == ["video"]
+    assert again.interrupts[0].value["headlines"] == {"tiktok": "Run light"}
+    revision_prompt = chat.backend.calls_for("CopyDraft_tiktok")[-1].prompt
+    assert "shorter headline" in revision_prompt
+    assert chat.finished("copywriter") == 2 and chat.finished("video") == 0
+
+
+@pytest.mark.slow
+def test_unclear_request_asks_again_and_reject_stops_without_a_manifest(tmp_path):
+    script = shoe_script()
+    script["RevisionDraft"] = [json.dumps({"part": "unclear"})]
+    chat = ChatHarness(tmp_path, ScriptedBackend(script))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    asked_again = chat.decide(at_video, "edit", "hmm not sure")
+    assert [i.value["gate"] for i in asked_again.interrupts] == ["video"]
+    assert "could not tell what to change" in asked_again.interrupts[0].value["message"]
+
+    stopped = chat.decide(asked_again, "reject")
+    assert stopped.next == () and stopped.values["status"] == "stopped"
+    assert chat.finished("video") == 0
+    assert not list(chat.out_dir.rglob("manifest.json"))
+
+
+def test_no_gates_means_no_interrupts(tmp_path):
+    """RunContext without approval gates (``adloom run``) never pauses."""
+    from graphs.campaign import RunContext as Plain
+
+    assert Plain.__dataclass_fields__["approval_gates"].default == frozenset()

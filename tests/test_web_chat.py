@@ -1,0 +1,98 @@
+"""The web chat page in a real browser (Debian's chromium, headless, driven by Playwright).
+
+A real uvicorn server runs the real app, chat and campaign graphs on loopback; only the
+LLM's words are scripted. The marketer types the request, answers the planner's question,
+approves at both gates and sees the finished video.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from adloom.api.app import create_app
+from adloom.config import Settings
+from scripted_llm import ScriptedBackend, models_with_backend
+from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing (.ci/run installs Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server_url(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
+    app = create_app(settings, models=models_with_backend(ScriptedBackend(shoe_script()), settings.llm))
+    app.state.service.default_duration_s = 6
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.mark.slow
+def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_url):
+    page = browser.new_page()
+    external: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(server_url) else external.append(request.url))
+    page.goto(server_url + "/")
+
+    page.fill("#message", FIRST_MESSAGE)
+    page.click("#send")
+    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+
+    page.fill("#message", SECOND_MESSAGE)
+    page.click("#send")
+    approval = page.locator("#approval")
+    approval.wait_for(state="visible", timeout=90_000)
+    assert "Approve to generate the video" in page.inner_text("#approval-message")
+    preview = page.locator("#approval-media img").first
+    preview.wait_for(timeout=10_000)
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", preview.element_handle())
+    assert page.locator("#activity li", has_text="art_director:v1 finished").count() == 1  # streamed progress
+
+    page.click("#approve")  # generate the video
+    page.wait_for_function(
+        "document.querySelector('#approval-message').textContent.includes('render the final video')",
+        timeout=90_000,
+    )
+    page.click("#approve")  # render
+    video = page.locator(".msg.assistant video").first
+    video.wait_for(timeout=120_000)
+    page.locator(".msg.assistant", has_text="Your ad is ready").wait_for(timeout=10_000)
+    page.wait_for_function(
+        "(v) => v.readyState >= 1 && v.duration > 4", arg=video.element_handle(), timeout=30_000,
+    )
+    assert page.is_hidden("#approval")
+    # the finished run shows up in the list of past runs
+    page.locator("#runs li", has_text="succeeded").wait_for(timeout=10_000)
+    assert external == [], f"the page reached outside the server: {external}"
