@@ -8,6 +8,8 @@ then finds the schema already at head.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -125,10 +127,29 @@ def _parse_url(url: str) -> URL:
     raise ValueError(f"unsupported database {redacted(parsed)}: use sqlite:/// or postgresql+psycopg://")
 
 
+def _use_wal(cursor) -> None:
+    """Switch the file to WAL (readers run while one process writes; the mode is stored in the file).
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is
+    locked" at once rather than through the busy timeout when another process holds it (as
+    when several processes open a new database together). So: only when not yet WAL, and
+    retried until the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run while one process writes; the setting is stored in the file.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     # SQLite ignores foreign keys unless asked, per connection.
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")

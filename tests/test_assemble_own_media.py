@@ -273,7 +273,9 @@ def test_brief_media_section_feeds_the_same_assembly(files: dict[str, Path], tmp
                   "subtitles": str(files["srt"]), "caption_style": "highlight", "clip_seconds": 2, "fill": "hold"},
     }
     media = OwnMedia(**media_from_brief(parse_brief(data)))
-    assert media.clips == [files["chaplin"], files["bunny"]] and media.logo == files["logo"]
+    # The brief resolves its paths (symlinks included), so compare resolved paths.
+    assert [Path(clip).resolve() for clip in media.clips] == [files["chaplin"].resolve(), files["bunny"].resolve()]
+    assert Path(media.logo).resolve() == files["logo"].resolve()
     assert (media.aspect, media.caption_style, media.clip_seconds, media.fill) == ("1:1", "highlight", 2, "hold")
     assert media.duration_s is None  # the brief left its length unset: the voice decides
     assert OwnMedia(**media_from_brief(parse_brief({**data, "duration_s": 12}))).duration_s == 12
