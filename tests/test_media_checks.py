@@ -180,3 +180,14 @@ def test_sync_counts_words_recognition_missed_and_catches_a_shifted_track():
     assert report.caption_words == 6 and report.paired == 5
     assert report.mean_offset_s == pytest.approx(0.4) and report.mean_offset_s > SYNC_LIMIT_S
     assert measure_sync(captions, []).mean_offset_s is None
+
+
+def test_sync_pairs_look_alikes_and_words_heard_as_two():
+    captions = [_Word("Northwind", 0.0, 0.45), _Word("Cold", 0.45, 0.7), _Word("Brew.", 0.7, 1.0),
+                _Word("single-origin", 3.5, 4.3), _Word("beans.", 4.3, 4.7)]
+    heard = [_Word("Northwink", 0.0, 0.44), _Word("Old", 0.45, 0.7), _Word("Brew", 0.71, 0.98),
+             _Word("Single", 3.4, 3.86), _Word("origin", 3.86, 4.28), _Word("beans", 4.3, 4.7)]
+    report = measure_sync(captions, heard)
+    assert report.paired == 5 and report.caption_words == 5
+    assert report.mean_offset_s < 0.02
+    assert measure_sync([_Word("coffee", 0.0, 0.5)], [_Word("tea", 0.0, 0.5)]).paired == 0  # unrelated: unpaired
