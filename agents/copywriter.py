@@ -170,10 +170,12 @@ def write_platform_copy(
         prompt += "\n\n" + load_prompt("revise_copy", problems="\n".join(f"- {p}" for p in feedback))
     messages = [{"role": "user", "content": prompt}]
     variant_number = int(variant.id[1:])
+    # A revision samples afresh: the same seed would mostly repeat the rejected answer.
+    revision_offset = 500 if feedback else 0
     candidates: list[dict] = []
     for attempt in range(settings.candidates):
         draft = llm.structured(
-            messages, draft_model, seed=1000 * variant_number + 10 * attempt + len(platform),
+            messages, draft_model, seed=1000 * variant_number + 10 * attempt + len(platform) + revision_offset,
             max_tokens=300, check=lambda d: copy_problems(d, limits, brief_data),
         )
         if draft is not None:
