@@ -22,7 +22,6 @@ log) comes from the run-scoped :class:`RunContext`, not from the checkpointed st
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from agents.platforms import video_aspects
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
+from graphs.tracking import tracked
 from tools.context import ToolContext
 from tools.editor_tool import AssembleResult
 from tools.llm.backend import load_backend
@@ -91,30 +91,6 @@ class RunContext:
             settings = self.tools.settings.llm
             self._llm = AgentLLM(load_backend(settings, self.tools.models), settings)
         return self._llm
-
-
-def _tracked(name: str, body: Callable[[Any, RunContext], dict | Command]):
-    """Wrap a node body: log start/finish in the run's event log and time it."""
-
-    def node(state: Any, runtime: Runtime[RunContext]) -> dict | Command:
-        context = runtime.context
-        label = f"{name}:{state['variant_id']}" if "variant_id" in state else name
-        context.record_event(name, "started", {"label": label})
-        started = time.perf_counter()
-        try:
-            result = body(state, context)
-        except Exception as exc:
-            context.record_event(name, "failed", {"label": label, "error": str(exc)})
-            raise
-        seconds = round(time.perf_counter() - started, 3)
-        context.record_event(name, "finished", {"label": label, "seconds": seconds})
-        timing = {"timings": {label: seconds}}
-        if isinstance(result, Command):
-            return Command(goto=result.goto, update={**(result.update or {}), **timing})
-        return {**result, **timing}
-
-    node.__name__ = name
-    return node
 
 
 def plan_node(state: CampaignState, context: RunContext) -> dict:
@@ -363,15 +339,15 @@ def build_campaign_graph() -> StateGraph:
     """The uncompiled campaign graph (compile it with a checkpointer to run it)."""
     llm_retry = RetryPolicy(max_attempts=2)
     graph = StateGraph(CampaignState, context_schema=RunContext)
-    graph.add_node("planner", _tracked("planner", plan_node), retry_policy=llm_retry)
+    graph.add_node("planner", tracked("planner", plan_node), retry_policy=llm_retry)
     for position, name in enumerate(VARIANT_CHAIN):
         following = VARIANT_CHAIN[position + 1:position + 2]
         graph.add_node(
-            name, _gated(name, _tracked(name, _chain_link(name, _CHAIN_BODIES[name]))), destinations=following,
+            name, _gated(name, tracked(name, _chain_link(name, _CHAIN_BODIES[name]))), destinations=following,
             retry_policy=llm_retry if name == "copywriter" else None,
         )
-    graph.add_node("critic", _tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest", END))
-    graph.add_node("manifest", _tracked("manifest", manifest_node))
+    graph.add_node("critic", tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest", END))
+    graph.add_node("manifest", tracked("manifest", manifest_node))
     graph.add_edge(START, "planner")
     graph.add_conditional_edges("planner", fan_out_variants, ["copywriter"])
     graph.add_edge(VARIANT_CHAIN[-1], "critic")

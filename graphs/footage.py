@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,13 +21,13 @@ from pathlib import Path
 from typing import Annotated, TypedDict
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
 
 from agents.brief import Brief
 from agents.footage import FootageClip, FootagePlan, select_and_script
 from agents.llm_access import AgentLLM
 from graphs.state import merge_dicts
+from graphs.tracking import tracked
 from storage.files import copy_file_atomic, write_json_atomic
 from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
@@ -88,24 +87,6 @@ class FootageContext:
             settings = self.tools.settings.llm
             self._llm = AgentLLM(load_backend(settings, self.tools.models), settings)
         return self._llm
-
-
-def _tracked(name: str, body: Callable[[FootageState, FootageContext], dict]):
-    def node(state: FootageState, runtime: Runtime[FootageContext]) -> dict:
-        context = runtime.context
-        context.record_event(name, "started", {"label": name})
-        started = time.perf_counter()
-        try:
-            result = body(state, context)
-        except Exception as exc:
-            context.record_event(name, "failed", {"label": name, "error": str(exc)})
-            raise
-        seconds = round(time.perf_counter() - started, 3)
-        context.record_event(name, "finished", {"label": name, "seconds": seconds})
-        return {**result, "timings": {name: seconds}}
-
-    node.__name__ = name
-    return node
 
 
 def candidate_clips(state: FootageState, max_clip_s: float) -> list[FootageClip]:
@@ -271,13 +252,13 @@ def build_footage_graph() -> StateGraph:
     """The uncompiled footage graph (compile it with a checkpointer to run it)."""
     llm_retry = RetryPolicy(max_attempts=2)
     graph = StateGraph(FootageState, context_schema=FootageContext)
-    graph.add_node("scenes", _tracked("scenes", scenes_node))
-    graph.add_node("describe", _tracked("describe", describe_node))
-    graph.add_node("select", _tracked("select", select_node), retry_policy=llm_retry)
-    graph.add_node("voiceover", _tracked("voiceover", voiceover_node))
-    graph.add_node("subtitles", _tracked("subtitles", subtitles_node))
-    graph.add_node("editor", _tracked("editor", editor_node))
-    graph.add_node("manifest", _tracked("manifest", manifest_node))
+    graph.add_node("scenes", tracked("scenes", scenes_node))
+    graph.add_node("describe", tracked("describe", describe_node))
+    graph.add_node("select", tracked("select", select_node), retry_policy=llm_retry)
+    graph.add_node("voiceover", tracked("voiceover", voiceover_node))
+    graph.add_node("subtitles", tracked("subtitles", subtitles_node))
+    graph.add_node("editor", tracked("editor", editor_node))
+    graph.add_node("manifest", tracked("manifest", manifest_node))
     graph.add_edge(START, "scenes")
     for before, after in [("scenes", "describe"), ("describe", "select"), ("select", "voiceover"),
                           ("voiceover", "subtitles"), ("subtitles", "editor"), ("editor", "manifest")]:
