@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from adloom.console import ConfigOption, err, fail_brief, fail_input, out, progress_bar, quiet_libraries, settings_or_exit
 from agents.brief import Brief, BriefError, load_brief
-from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image
-from tools.ffmpeg import FFmpegError, MediaReadError, probe
+from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image, probe_input
+from tools.ffmpeg import FFmpegError
 
 EXTRA_FILES = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Context settings the command needs (so ``--clips A B`` reaches it): pass to ``app.command``."""
@@ -37,12 +37,7 @@ def sort_extra_files(extra: list[str]) -> tuple[list[Path], list[Path]]:
         if value.startswith("-"):
             raise MediaInputError(f"no such option: {value} (see adloom assemble --help)")
         path = Path(value)
-        if not path.is_file():
-            raise MediaInputError(f"file {path} does not exist (listed after --clips/--images)")
-        try:
-            info = probe(path)
-        except MediaReadError as exc:
-            raise MediaInputError(f"clips: {exc}") from exc
+        info = probe_input(path, "clips")
         if is_still_image(info):
             images.append(path)
         elif is_moving_video(info):

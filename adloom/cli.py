@@ -168,7 +168,6 @@ def eval_copy(
     from agents.llm_access import AgentLLM
     from evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path, write_report
     from tools.context import ResidentModels
-    from tools.llm.backend import load_backend
 
     quiet_libraries()
     settings = settings_or_exit(config)
@@ -176,7 +175,7 @@ def eval_copy(
     if not csv_path.is_file():
         fail_input([f"slogan CSV not found: {csv_path} (pass --csv or set ADLOOM_SHARED_DATA)"])
     rows = load_slogan_rows(csv_path, limit=limit)
-    llm = AgentLLM(load_backend(settings.llm, ResidentModels()), settings.llm)
+    llm = AgentLLM.load(settings.llm, ResidentModels())
     with progress_bar() as bar:
         task = bar.add_task("copywriter", total=len(rows))
         report = evaluate_copy(

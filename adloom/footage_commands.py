@@ -56,7 +56,6 @@ def eval_footage(
     from agents.llm_access import AgentLLM
     from evals.footage_eval import FootageEvalError, evaluate_footage, format_report, write_report
     from tools.context import ResidentModels
-    from tools.llm.backend import load_backend
 
     settings = settings_or_exit(config)
     folder = data or shared_data_dir()
@@ -65,7 +64,7 @@ def eval_footage(
     with progress_bar() as bar:
         task = bar.add_task("footage eval", total=1.0)
         models = ResidentModels()
-        llm = AgentLLM(load_backend(settings.llm, models), settings.llm)
+        llm = AgentLLM.load(settings.llm, models)
         try:
             report = evaluate_footage(
                 settings, folder, distractors=distractors, seed=seed, llm=llm, models=models,

@@ -10,7 +10,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from tools.config import LLMSettings
-from tools.llm.backend import ChatBackend
+from tools.context import ResidentModels
+from tools.llm.backend import ChatBackend, load_backend
 from tools.llm.structured import StructuredOutputError, generate_structured
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ class AgentLLM:
     backend: ChatBackend
     settings: LLMSettings
     usage: LLMUsage = field(default_factory=LLMUsage)
+
+    @classmethod
+    def load(cls, settings: LLMSettings, models: ResidentModels) -> AgentLLM:
+        """The configured backend (kept warm in ``models``) with the configured retry policy."""
+        return cls(load_backend(settings, models), settings)
 
     def structured(
         self,

@@ -18,7 +18,6 @@ from agents.llm_access import AgentLLM
 from agents.planner import plan_campaign
 from tools.context import ResidentModels
 from tools.embeddings import embed_texts
-from tools.llm.backend import load_backend
 
 
 def main() -> None:
@@ -35,7 +34,7 @@ def main() -> None:
     models = ResidentModels()
 
     started = time.perf_counter()
-    llm = AgentLLM(load_backend(settings.llm, models), settings.llm)
+    llm = AgentLLM.load(settings.llm, models)
     embed_texts(["warm up"], models)
     load_s = time.perf_counter() - started
 

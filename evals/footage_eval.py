@@ -32,7 +32,6 @@ from evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, 
 from storage.assets import AssetStore
 from storage.files import write_json_atomic
 from tools.context import ResidentModels, ToolContext
-from tools.llm.backend import load_backend
 from tools.scenes_tool import ClipOut, DetectRequest, detect_scenes
 from tools.subtitles.align import scenes_from_durations, time_script_evenly
 from tools.subtitles.segment import CaptionRules, segment_captions
@@ -132,7 +131,7 @@ def evaluate_footage(
     if detected.rejected:
         raise FootageEvalError("unreadable footage: " + "; ".join(r.error for r in detected.rejected))
     descriptions = {d.clip_id: d.text for d in describe_clips([c.as_input() for c in detected.clips], ctx)}
-    llm = llm or AgentLLM(load_backend(settings.llm, models), settings.llm)
+    llm = llm or AgentLLM.load(settings.llm, models)
     wps = settings.footage.words_per_second
     max_clip_s = settings.footage.max_clip_s
     rng = random.Random(seed)

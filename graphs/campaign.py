@@ -51,7 +51,6 @@ from graphs.state import CampaignState, VariantTask
 from graphs.tracking import tracked
 from tools.context import ToolContext
 from tools.editor_tool import AssembleResult
-from tools.llm.backend import load_backend
 from tools.llm.prompts import load_prompt
 from tools.media_checks import measure_loudness
 from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
@@ -89,7 +88,7 @@ class RunContext:
     def llm(self) -> AgentLLM:
         if self._llm is None:
             settings = self.tools.settings.llm
-            self._llm = AgentLLM(load_backend(settings, self.tools.models), settings)
+            self._llm = AgentLLM.load(settings, self.tools.models)
         return self._llm
 
 

@@ -32,7 +32,6 @@ from storage.files import copy_file_atomic, write_json_atomic
 from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
 from tools.editor_tool import AssembleRequest, assemble
-from tools.llm.backend import load_backend
 from tools.scenes.detect import FootageInputError, inspect_video
 from tools.scenes_tool import DetectRequest, DetectResult, detect_scenes
 from tools.subtitles.ass import write_ass
@@ -85,7 +84,7 @@ class FootageContext:
     def llm(self) -> AgentLLM:
         if self._llm is None:
             settings = self.tools.settings.llm
-            self._llm = AgentLLM(load_backend(settings, self.tools.models), settings)
+            self._llm = AgentLLM.load(settings, self.tools.models)
         return self._llm
 
 

@@ -19,7 +19,8 @@ class MediaInputError(ValueError):
     """An input file is missing or not the kind of media its field needs; names both."""
 
 
-def _probe(path: Path, field: str) -> MediaInfo:
+def probe_input(path: Path, field: str) -> MediaInfo:
+    """Probe an input file, or raise :class:`MediaInputError` naming the field when it is missing or unreadable."""
     if not Path(path).is_file():
         raise MediaInputError(f"{field}: file {path} does not exist")
     try:
@@ -47,7 +48,7 @@ def is_moving_video(info: MediaInfo) -> bool:
 
 def require_image(path: Path, field: str) -> MediaInfo:
     """Probe ``path`` and raise :class:`MediaInputError` unless it is a still image."""
-    info = _probe(path, field)
+    info = probe_input(path, field)
     if not is_still_image(info):
         raise MediaInputError(
             f"{field}: {path} is not a still image (format {info.format_name!r}); "
@@ -58,7 +59,7 @@ def require_image(path: Path, field: str) -> MediaInfo:
 
 def require_video(path: Path, field: str) -> MediaInfo:
     """Probe ``path`` and raise :class:`MediaInputError` unless it is a moving video."""
-    info = _probe(path, field)
+    info = probe_input(path, field)
     if not is_moving_video(info):
         what = "a still image" if is_still_image(info) else f"format {info.format_name!r} without video"
         raise MediaInputError(f"{field}: {path} is not a video file ({what})")
@@ -67,7 +68,7 @@ def require_video(path: Path, field: str) -> MediaInfo:
 
 def require_audio(path: Path, field: str) -> MediaInfo:
     """Probe ``path`` and raise :class:`MediaInputError` unless it has an audio stream."""
-    info = _probe(path, field)
+    info = probe_input(path, field)
     if info.audio is None:
         raise MediaInputError(
             f"{field}: {path} is not an audio file (format {info.format_name!r} has no audio stream)"

@@ -40,7 +40,14 @@ from storage.assets import AssetRef
 from tools.asr import transcribe_cached
 from tools.context import ToolContext
 from tools.editor.encoding import X264Preset
-from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image, require_audio, require_image
+from tools.editor.inputs import (
+    MediaInputError,
+    is_moving_video,
+    is_still_image,
+    probe_input,
+    require_audio,
+    require_image,
+)
 from tools.editor.timeline import (
     ASPECT_SIZES,
     Aspect,
@@ -54,7 +61,7 @@ from tools.editor.timeline import (
 )
 from tools.editor.user_captions import load_user_captions, write_caption_file
 from tools.editor_tool import AssembleRequest, assemble
-from tools.ffmpeg import MediaReadError, probe
+from tools.ffmpeg import probe
 from tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
 from tools.subtitles_tool import CaptionScene, SubtitlesRequest, build_subtitles
 
@@ -118,12 +125,7 @@ def inspect_clip(path: Path, field: str) -> ClipFacts:
         MediaInputError: missing, unreadable, audio only, a still picture, or no frames.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MediaInputError(f"{field}: file {path} does not exist")
-    try:
-        info = probe(path)
-    except MediaReadError as exc:
-        raise MediaInputError(f"{field}: {exc}") from exc
+    info = probe_input(path, field)
     if not is_moving_video(info):
         if is_still_image(info):
             raise MediaInputError(f"{field}: {path} is a still image, not a video; pass it as an image")
