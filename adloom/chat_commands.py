@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from typing import Annotated, Optional
 
@@ -53,17 +54,30 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
     """The terminal conversation loop until end of input; returns the exit code.
 
     While an approval is pending, "approve"/"yes" approves, "reject"/"no" rejects and any
-    other line is the change wanted, in plain words.
+    other line is the change wanted, in plain words. ``/attach FILE...`` attaches files (raw
+    videos to cut the ad from) to the next message.
     """
     from adloom.api.conversations import ThreadNotFoundError
+    from agents.chat_supervisor import attachment
     from agents.revisions import GateDecision
 
+    attached: list[str] = []
     while True:
         try:
             text = read_line().strip()
         except EOFError:
             return 0
         if not text:
+            continue
+        if text.split(maxsplit=1)[0] == "/attach":
+            try:
+                files = [attachment(path)["path"] for path in shlex.split(text)[1:]]
+            except ValueError as exc:
+                err.print(f"error: {exc}", markup=False, highlight=False)
+                continue
+            attached += files
+            out.print(f"attached to your next message: {', '.join(attached) or 'nothing'}", markup=False,
+                      highlight=False)
             continue
         try:
             waiting = bool(service.view(thread_id).interrupts)
@@ -77,10 +91,11 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
             )
         else:
             try:
-                graph_input = service.user_message(text)
+                graph_input = service.user_message(text, attached)
             except ValueError as exc:
                 err.print(f"error: {exc}", markup=False, highlight=False)
                 continue
+            attached = []
         _run_turn(service, thread_id, graph_input)
         view = service.view(thread_id)
         if view.status == "failed":
@@ -105,7 +120,8 @@ def chat(
             _show_interrupts(service.view(thread_id))
         except ThreadNotFoundError:
             fail_input([f"no chat thread {thread!r}"])
-    out.print(f"thread: {thread_id}  (Ctrl-D to leave; continue later with --thread {thread_id})", highlight=False)
+    out.print(f"thread: {thread_id}  (Ctrl-D to leave; continue later with --thread {thread_id}; "
+              "/attach VIDEO... to cut the ad from your footage)", highlight=False)
     code = converse(service, thread_id, lambda: out.input("[bold cyan]you:[/] "))
     out.print()
     raise typer.Exit(code)

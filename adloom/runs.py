@@ -25,9 +25,8 @@ from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
 from graphs.footage import FootageContext, build_footage_graph, check_videos
 from storage import records
-from storage.assets import AssetRef, AssetStore
+from storage.assets import AssetStore
 from storage.database import Database, open_database
-from storage.models import RUN_EVENT_KINDS
 from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
 from tools.scenes.detect import FootageInputError
 
@@ -86,9 +85,78 @@ def start_run(
     return _execute(settings, database, run_id, initial, out_dir, CAMPAIGN, reporter, progress, models)
 
 
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run recorded in the database (status ``running``) whose graph has not executed yet."""
+
+    run_id: str
+    out_dir: Path
+    kind: str
+    graph_input: dict
+    database: Database = field(repr=False)
+
+
+def prepare_footage_run(
+    settings: Settings,
+    brief: Path | Brief,
+    videos: list[Path | str],
+    out_dir: Path,
+    *,
+    k: int | None = None,
+    config_file: Path | None = None,
+    render_size: tuple[int, int] | None = None,
+) -> PreparedRun:
+    """Validate the brief and videos and record a new footage run, without executing it.
+
+    Callers that must know the run id before the work starts (the API answers with it)
+    call this, then :func:`execute_prepared` (in a background thread, say).
+
+    Args:
+        brief: a brief YAML file, or a brief already validated (the API's JSON body).
+        k: number of clips to use; None lets the LLM choose.
+        render_size: output (width, height); None = the brief's aspect at 1080p.
+
+    Raises:
+        agents.brief.BriefError: the brief file is invalid (nothing written).
+        FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
+    """
+    brief_path = None if isinstance(brief, Brief) else Path(brief)
+    if brief_path is not None:
+        brief = load_brief(brief_path)
+    if k is not None and k < 1:
+        raise FootageInputError(f"--clips {k}: the number of clips must be at least 1")
+    if not videos:
+        raise FootageInputError("no video files given")
+    usable, problems = check_videos(videos)
+    if not usable:
+        raise FootageInputError("no usable video:\n" + "\n".join(problems))
+    footage = {"videos": [str(v) for v in videos], "k": k, "render_size": list(render_size) if render_size else None}
+    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file, footage)
+    # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
+    initial = {"run_id": run_id, "brief": brief.model_dump(mode="json"), "videos": footage["videos"], "k": k}
+    return PreparedRun(run_id=run_id, out_dir=out_dir, kind=FOOTAGE, graph_input=initial, database=database)
+
+
+def execute_prepared(
+    settings: Settings,
+    prepared: PreparedRun,
+    *,
+    reporter: EventReporter = _ignore,
+    progress: ProgressCallback = ignore_progress,
+    models: ResidentModels | None = None,
+) -> RunOutcome:
+    """Execute a prepared run's graph to its end.
+
+    Raises:
+        RunFailed: a failure after the start; the run is resumable.
+    """
+    return _execute(settings, prepared.database, prepared.run_id, prepared.graph_input, prepared.out_dir,
+                    prepared.kind, reporter, progress, models)
+
+
 def start_footage_run(
     settings: Settings,
-    brief_path: Path,
+    brief: Path | Brief,
     videos: list[Path | str],
     out_dir: Path,
     *,
@@ -102,6 +170,7 @@ def start_footage_run(
     """Validate the brief and videos, record a new footage run and execute it.
 
     Args:
+        brief: a brief YAML file, or a brief already validated.
         k: number of clips to use; None lets the LLM choose.
         render_size: output (width, height); None = the brief's aspect at 1080p.
 
@@ -110,20 +179,10 @@ def start_footage_run(
         FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
         RunFailed: a failure after the start; the run is resumable.
     """
-    brief = load_brief(brief_path)
-    if k is not None and k < 1:
-        raise FootageInputError(f"--clips {k}: the number of clips must be at least 1")
-    if not videos:
-        raise FootageInputError("no video files given")
-    usable, problems = check_videos(videos)
-    if not usable:
-        raise FootageInputError("no usable video:\n" + "\n".join(problems))
-    footage = {"videos": [str(v) for v in videos], "k": k, "render_size": list(render_size) if render_size else None}
-    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file, footage)
-    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
-    # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
-    initial = {"run_id": run_id, "brief": brief.model_dump(mode="json"), "videos": footage["videos"], "k": k}
-    return _execute(settings, database, run_id, initial, out_dir, FOOTAGE, reporter, progress, models)
+    prepared = prepare_footage_run(settings, brief, videos, out_dir, k=k, config_file=config_file,
+                                   render_size=render_size)
+    reporter("run", "created", {"run_id": prepared.run_id, "out_dir": str(prepared.out_dir)})
+    return execute_prepared(settings, prepared, reporter=reporter, progress=progress, models=models)
 
 
 def resume_run(
@@ -158,7 +217,7 @@ def resume_run(
 
 
 def _create_run(
-    settings: Settings, brief: Brief, brief_path: Path, out_dir: Path, kind: str, config_file: Path | None,
+    settings: Settings, brief: Brief, brief_path: Path | None, out_dir: Path, kind: str, config_file: Path | None,
     options: dict,
 ) -> tuple[str, Database, Path]:
     database = open_database(settings.database_url)
@@ -166,7 +225,8 @@ def _create_run(
     out_dir = Path(out_dir).resolve()
     with database.session() as session:
         records.create_run(
-            session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(Path(brief_path).resolve()),
+            session, run_id, brief=brief.model_dump(mode="json"),
+            brief_path=str(Path(brief_path).resolve()) if brief_path is not None else None,
             out_dir=str(out_dir), config={**settings_record(settings, config_file), "kind": kind, kind: options},
         )
     return run_id, database, out_dir
@@ -197,11 +257,8 @@ def _execute(
     models: ResidentModels | None,
 ) -> RunOutcome:
     def record_event(node: str, event: str, detail: dict) -> None:
-        # The run log keeps each node's lifecycle (started, finished, failed); the other
-        # events (a line sent back for rewriting, an approval gate waiting) are reported only.
-        if event in RUN_EVENT_KINDS:
-            with database.session() as session:
-                records.record_event(session, run_id, node, event, detail)
+        with database.session() as session:
+            records.record_event(session, run_id, node, event, detail)
         reporter(node, event, detail)
 
     with database.session() as session:
@@ -221,11 +278,7 @@ def _execute(
     manifest_path = Path(final["manifest_path"])
     manifest = json.loads(manifest_path.read_text("utf-8"))
     with database.session() as session:
-        for entry in manifest["assets"]:
-            records.record_asset(session, run_id, AssetRef(
-                path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
-                backend=entry.get("backend", ""), metadata={"role": entry.get("role", "")},
-            ))
+        records.record_manifest_assets(session, run_id, manifest)
         records.set_run_status(session, run_id, "succeeded")
     rejected = manifest.get("inputs", {}).get("rejected", [])
     return RunOutcome(run_id, manifest_path.parent, manifest_path, "succeeded", rejected)

@@ -18,9 +18,10 @@ stay plain for the rest of the run.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.brief import Brief
 from agents.copywriter import VariantCopy
@@ -44,6 +45,7 @@ class SceneImage(BaseModel):
     scene_index: int
     purpose: str
     plain: bool = False
+    tones: list[str] = Field(default_factory=list, description="Colour grades asked for, applied to its picture.")
     request: TemplateRequest
     result: ImageRenderResult
     generated: ImageGenerateResult | None = None
@@ -61,8 +63,13 @@ class ArtDirection(BaseModel):
 
 
 def scene_key(index: int) -> str:
-    """The feedback target naming one scene's image."""
+    """The feedback target naming one scene's image (it is redone on the plain layout)."""
     return f"scene-{index}"
+
+
+def tone_target(index: int, tone: str) -> str:
+    """The feedback target asking for a colour grade of one scene's picture."""
+    return f"{scene_key(index)}:{tone}"
 
 
 def _pick(items: list[str], index: int) -> str | None:
@@ -84,18 +91,20 @@ def drawable(text: str | None) -> str | None:
 
 def scene_request(
     brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool, photos: list[str] | None = None,
+    tones: list[str] | None = None,
 ) -> TemplateRequest:
     """The template request for one scene's key image (``plain``: headline layout, no photo).
 
     Args:
         photos: the scene's pictures (default: the brief's product photos).
+        tones: colour grades for the pictures.
     """
     lead = copy.platforms[brief.platforms[0]]
     headline, cta = drawable(lead.headline) or brief.product.name, drawable(lead.cta)
     photos = list(brief.product.images) if photos is None else photos
     common = {
         "aspect": brief.aspect, "colors": list(brief.brand.colors), "font": brief.brand.font,
-        "brand_name": brief.brand.name if not brief.brand.logo else None,
+        "brand_name": brief.brand.name if not brief.brand.logo else None, "picture_tones": list(tones or []),
     }
     messages = [_sentence(m) for m in variant.key_messages]
     facts = [_sentence(f) for f in brief.product.facts]
@@ -133,8 +142,12 @@ def scene_request(
 
 def direct_art(
     brief: Brief, variant: Variant, copy: VariantCopy, tools: ToolContext, plain_scenes: frozenset[int] = frozenset(),
+    tones: dict[int, list[str]] | None = None,
 ) -> ArtDirection:
     """Render every scene's key image; ``plain_scenes`` get the plain layout without photos.
+
+    Args:
+        tones: colour grades per scene index, for its pictures (see :func:`tones_from`).
 
     Unchanged requests come from the image tool's cache, so calling this again after a
     copy revision re-renders only the images whose words changed.
@@ -143,16 +156,17 @@ def direct_art(
     generating = tools.settings.image.backend == "diffusers"
     for scene in variant.scenes:
         plain = scene.index in plain_scenes
+        scene_tones = (tones or {}).get(scene.index, [])
         tools.progress(f"key image {scene.index + 1}/{len(variant.scenes)}", scene.index / len(variant.scenes))
         generated = None
         if generating and scene.purpose != "cta" and not plain:
             generated = generate_picture(brief, scene, tools)
         photos = [generated.images[0].path, *brief.product.images] if generated else None
-        request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos)
+        request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos, tones=scene_tones)
         result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
         images.append(SceneImage(
-            scene_index=scene.index, purpose=scene.purpose, plain=plain, request=request, result=result,
-            generated=generated,
+            scene_index=scene.index, purpose=scene.purpose, plain=plain, tones=scene_tones, request=request,
+            result=result, generated=generated,
         ))
     return ArtDirection(images=images)
 
@@ -170,6 +184,16 @@ def generate_picture(brief: Brief, scene: Scene, tools: ToolContext) -> ImageGen
 
 def plain_scenes_from(feedback: dict[str, list[str]], previous: ArtDirection | None) -> frozenset[int]:
     """Scenes to render plain: those the critic named now, and those already made plain."""
-    named = {int(target.split("-", 1)[1]) for target in feedback if target.startswith("scene-")}
+    named = {int(match.group(1)) for target in feedback if (match := re.fullmatch(r"scene-(\d+)", target))}
     kept = {image.scene_index for image in previous.images if image.plain} if previous else set()
     return frozenset(named | kept)
+
+
+def tones_from(feedback: dict[str, list[str]], previous: ArtDirection | None) -> dict[int, list[str]]:
+    """Colour grades per scene: those kept from earlier renders, then those asked for now."""
+    tones = {image.scene_index: list(image.tones) for image in previous.images if image.tones} if previous else {}
+    for target in feedback:
+        match = re.fullmatch(r"scene-(\d+):(\w+)", target)
+        if match:
+            tones.setdefault(int(match.group(1)), []).append(match.group(2))
+    return tones

@@ -140,7 +140,6 @@ def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDr
         draft: what was known before this turn.
         llm: fills :class:`ChatTurn` (schema-constrained).
     """
-    said_by_marketer = " ".join(m["content"] for m in messages if m["role"] == "user").lower()
     conversation = "\n".join(f"{m['role']}: {m['content']}" for m in messages[-8:])
     turn = llm.structured(
         [{"role": "user", "content": load_prompt(
@@ -149,26 +148,44 @@ def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDr
         )}],
         ChatTurn, seed=0, max_tokens=320, temperature=0.0,
     ) or ChatTurn()
+    return merge_turn(draft, turn, messages)[0]
+
+
+def merge_turn(draft: BriefDraft, turn: ChatTurn, messages: list[dict]) -> tuple[BriefDraft, list[str]]:
+    """The draft updated with the values of ``turn`` that the marketer really said.
+
+    A name must be the marketer's own words; a description or audience may be rephrased
+    (60% of its words said). Platforms and lengths named in the latest message, and
+    explicit "our brand is X" phrasings, are read by keyword as well.
+
+    Returns:
+        the new draft, and one line per value of ``turn`` that was not kept, saying why.
+    """
+    said_by_marketer = " ".join(m["content"] for m in messages if m["role"] == "user").lower()
+    latest = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
     update: dict = {}
-    latest = messages[-1]["content"] if messages else ""
+    refused: list[str] = []
     stated = fields_named(latest)
     for name in ("brand_name", "product_name", "product_description", "audience"):
         value = getattr(turn, name)
         if name == "product_description" and value:
             value = _first_sentence(value)
-        # Descriptions and audiences get rephrased; names must be the marketer's own words.
         share = 1.0 if name.endswith("_name") else 0.6
         if value and _said(value, said_by_marketer, share):
             update[name] = value.strip()
         elif name in stated:  # an explicit "our brand is X" in the latest message wins over an older value
             update[name] = stated[name]
-    platforms = platforms_named(latest) or [p for p in (turn.platforms or []) if _said(p.replace("_", " "), said_by_marketer)]
-    if platforms:
-        update["platforms"] = platforms
+        elif value:
+            refused.append(f"{name}: {value!r} is not what the marketer said; ask them instead of guessing")
+    named = platforms_named(latest)
+    offered = [p for p in (turn.platforms or []) if _said(p.replace("_", " "), said_by_marketer)]
+    refused += [f"platforms: {p!r} was not named by the marketer" for p in (turn.platforms or []) if p not in offered]
+    if named or offered:
+        update["platforms"] = named or offered
     duration = duration_named(latest) or turn.duration_s
     if duration:
         update["duration_s"] = duration
-    return draft.model_copy(update=update)
+    return draft.model_copy(update=update), refused
 
 
 def ask_for_missing(draft: BriefDraft) -> str:

@@ -70,6 +70,8 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
         outputs["vtt"] = place(primary["vtt"], "captions.vtt", "subtitles vtt")
     if media.get("voice"):
         outputs["voiceover"] = place(media["voice"]["voiceover"], "voiceover.wav", "voiceover")
+        # The voice really spoken: a change asked for at an approval gate differs from the brief's.
+        outputs["voice"] = {"backend": media["voice"]["backend"], "voice": media["voice"]["voice"]}
     for image in media.get("art", {}).get("images", []):
         name = f"scene-{image['scene_index'] + 1}"
         outputs["images"].append(place(image["result"]["image"], f"images/{name}.png", f"key image {image['purpose']}"))
@@ -117,6 +119,7 @@ def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path,
             "srt": first.get("srt"),
             "vtt": first.get("vtt"),
             "voiceover": first.get("voiceover"),
+            "voice": first.get("voice"),
             "images": first["images"],
             "variants": variants,
             "copy": str(run_dir / "copy.json"),

@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.art_director import scene_key
+from agents.art_director import scene_key, tone_target
 from agents.llm_access import AgentLLM
+from tools.image.grading import Tone
 from tools.llm.prompts import load_prompt
 
 Part = Literal["copy", "script", "image", "voice", "captions", "video", "render", "unclear"]
@@ -35,6 +36,12 @@ VOICE_BACKEND_BY_GENDER = {"male": "piper", "female": "hibari"}
 
 _IMAGE_WORDS = r"(?:image|picture|photo|scene|frame|shot)"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
+# Plain words for a picture's colour grade (see tools.image.grading).
+_TONE_WORDS: dict[str, str] = {
+    r"warm(?:er)?": "warmer", r"cool(?:er)?|cold(?:er)?": "cooler", r"bright(?:er)?|lighter": "brighter",
+    r"dark(?:er)?|moodier": "darker", r"more (?:vivid|colou?rful|saturated)|vivid|punchier": "more_vivid",
+    r"muted|desaturated|less (?:colou?rful|saturated)|softer colou?rs": "muted",
+}
 
 
 class GateDecision(BaseModel):
@@ -55,6 +62,7 @@ class RevisionDraft(BaseModel):
 
     part: Part
     image_number: int | None = Field(default=None, ge=0, le=12)
+    image_tone: Tone | None = None
     voice_gender: Literal["male", "female"] | None = None
     note: str = Field(default="", max_length=300)
 
@@ -84,6 +92,13 @@ def _image_numbers(text: str) -> list[int]:
     return numbers
 
 
+def _image_tones(text: str) -> list[str]:
+    """Colour grades named in the text, in the order named."""
+    found = [(match.start(), tone) for words, tone in _TONE_WORDS.items()
+             for match in re.finditer(rf"\b(?:{words})\b", text)]
+    return list(dict.fromkeys(tone for _, tone in sorted(found)))
+
+
 def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
     found: list[tuple[Part, dict[str, Any]]] = []
     if re.search(r"\b(male|man|men's|masculine|deeper)\b", text) and "female" not in text:
@@ -95,7 +110,7 @@ def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
     if re.search(r"\b(script|voiceover text|narration|what (?:the voice|it) says|lines?)\b", text):
         found.append(("script", {}))
     if re.search(rf"\b{_IMAGE_WORDS}s?\b", text):
-        found.append(("image", {"numbers": _image_numbers(text)}))
+        found.append(("image", {"numbers": _image_numbers(text), "tones": _image_tones(text)}))
     if re.search(r"\b(subtitles?|captions?)\b", text) and not any(part == "copy" for part, _ in found):
         found.append(("captions", {}))
     if re.search(r"\b(motion|zoom|pan|animation|movement)\b", text):
@@ -115,6 +130,7 @@ def _parts_by_llm(request: str, llm: AgentLLM) -> list[tuple[Part, dict[str, Any
     detail: dict[str, Any] = {"voice_gender": draft.voice_gender}
     if draft.part == "image":
         detail["numbers"] = [draft.image_number] if draft.image_number else []
+        detail["tones"] = [draft.image_tone] if draft.image_tone else []
     if draft.part == "voice" and draft.voice_gender is None:
         return []
     return [(draft.part, detail)]
@@ -146,7 +162,9 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
         elif part == "image":
             numbers = [n for n in detail.get("numbers", []) if n == -1 or 1 <= n <= scene_count]
             indexes = [scene_count - 1 if n == -1 else n - 1 for n in numbers] or list(range(scene_count))
-            targets = [scene_key(i) for i in indexes]
+            # A colour change keeps the image and grades its picture; otherwise it is redone plain.
+            tones = detail.get("tones", [])
+            targets = [tone_target(i, tone) for i in indexes for tone in tones] or [scene_key(i) for i in indexes]
         elif part == "voice":
             voice_backend = VOICE_BACKEND_BY_GENDER[detail["voice_gender"]]
             targets = ["voice"]

@@ -33,7 +33,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy, Send, interrupt
 
 from agents.animator import SceneVideo, animate_scenes
-from agents.art_director import ArtDirection, direct_art, plain_scenes_from
+from agents.art_director import ArtDirection, direct_art, plain_scenes_from, tones_from
 from agents.assembly import assemble_ad
 from agents.brief import Brief
 from agents.captioner import Captions, write_captions
@@ -186,6 +186,7 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
             raise
         decision = GateDecision.model_validate(answer)
         if decision.action == "approve":
+            context.record_event(gate, "approved", {"label": label})
             return task
         if decision.action == "reject":
             context.record_event(gate, "rejected", {"label": label})
@@ -214,7 +215,8 @@ def write_copy(work: _Variant, context: RunContext) -> dict:
 
 def make_key_images(work: _Variant, context: RunContext) -> dict:
     earlier = ArtDirection.model_validate(work.previous["art"]) if work.previous.get("art") else None
-    art = direct_art(work.brief, work.variant, work.copy, context.tools, plain_scenes_from(work.feedback, earlier))
+    art = direct_art(work.brief, work.variant, work.copy, context.tools, plain_scenes_from(work.feedback, earlier),
+                     tones_from(work.feedback, earlier))
     return {"art": art.model_dump(mode="json")}
 
 

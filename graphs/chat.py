@@ -1,12 +1,21 @@
 """The chat graph: a conversation with the planner that ends in a finished campaign.
 
 Each marketer message is one invocation on the conversation's thread (the checkpointer
-keeps the thread's messages and brief draft). ``understand`` reads what the message says
-about the brief (:mod:`agents.chat_planner`, schema-constrained); while something required
-is missing, ``ask`` says what; once the brief is complete, ``campaign`` runs the campaign
-graph as a subgraph on the same thread, with approval gates, so its ``interrupt()`` pauses
-the conversation until the marketer approves, rejects or asks for a change
-(``Command(resume={interrupt_id: {"action": ..., "request": ...}})``).
+keeps the thread's messages and brief draft). The turn starts in one of two planners:
+
+- ``supervise``, for an LLM that calls tools (:func:`tools.llm.calls_tools`): the agents
+  are its tools (:mod:`agents.chat_supervisor`). It records the brief, previews copy, and
+  starts a run by calling ``make_ad`` or ``cut_footage``; every call and result is kept in
+  the thread's ``transcript``.
+- ``understand``, for the embedded model: it reads what the message says about the brief
+  (:mod:`agents.chat_planner`, schema-constrained); while something required is missing,
+  ``ask`` says what; once the brief is complete the run starts, from the attached videos
+  when there are any.
+
+``campaign`` runs the campaign graph as a subgraph on the same thread, with approval
+gates, so its ``interrupt()`` pauses the conversation until the marketer approves, rejects
+or asks for a change (``Command(resume={interrupt_id: {"action": ..., "request": ...}})``).
+``footage`` runs the footage graph (VC-LLM mode) on the attached videos.
 
 Node progress (``record_event``) and the tools' own progress (``ToolContext.progress``)
 are written to LangGraph's ``custom`` stream; node results arrive in ``updates``.
@@ -29,7 +38,24 @@ from langgraph.types import Command
 
 from agents.brief import BriefError
 from agents.chat_planner import BriefDraft, ask_for_missing, read_turn
+from agents.chat_supervisor import (
+    LAUNCH_TOOLS,
+    MAX_TOOL_ROUNDS,
+    PLANNER_TOOLS,
+    Launch,
+    answer_unanswered,
+    attached_videos,
+    check_launch,
+    read_arguments,
+    system_message,
+    tool_result,
+    update_brief,
+    user_text,
+    write_copy,
+)
 from graphs.campaign import RunContext, build_campaign_graph
+from graphs.footage import FootageContext, build_footage_graph
+from tools.llm import calls_tools
 
 
 def append_messages(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
@@ -42,14 +68,17 @@ class ChatState(TypedDict, total=False):
     draft: dict  # BriefDraft so far
     brief: dict  # the validated brief of the latest campaign
     run_id: str  # the latest campaign run (its own checkpoint thread is this conversation's)
+    launch: dict  # Launch: the run being started (campaign or footage) and the tool call it answers
     status: str  # "collecting" | "finished" | "needs_review" | "stopped"
     outputs: dict  # the latest manifest's outputs
+    transcript: Annotated[list[dict], append_messages]  # the tool-calling planner's own chat, calls and results
+    read: int  # how many of ``messages`` the tool-calling planner has read into its transcript
 
 
 class RunLedger(Protocol):
     """Where a conversation's campaign runs are recorded (the database in the server)."""
 
-    def open(self, run_id: str, brief: dict, out_dir: Path) -> None: ...
+    def open(self, run_id: str, brief: dict, out_dir: Path, kind: str) -> None: ...
     def event(self, run_id: str, node: str, event: str, detail: dict) -> None: ...
     def close(self, run_id: str, final: dict, error: str | None = None) -> None: ...
 
@@ -57,7 +86,7 @@ class RunLedger(Protocol):
 class _NoLedger:
     """Records nothing (LangGraph Studio, tests of the graph alone)."""
 
-    def open(self, run_id: str, brief: dict, out_dir: Path) -> None:
+    def open(self, run_id: str, brief: dict, out_dir: Path, kind: str) -> None:
         """Nothing to record."""
 
     def event(self, run_id: str, node: str, event: str, detail: dict) -> None:
@@ -73,6 +102,7 @@ class ChatContext(RunContext):
 
     ledger: RunLedger = dataclasses.field(default_factory=_NoLedger)
     default_duration_s: float = 15.0
+    footage_render_size: tuple[int, int] | None = None  # None: the brief's aspect at 1080p
 
 
 def emit(payload: dict) -> None:
@@ -93,7 +123,7 @@ def report_tool_progress(label: str, fraction: float) -> None:
     emit({"type": "progress", "label": label, "fraction": round(float(fraction), 3)})
 
 
-def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["ask", "campaign"]]:
+def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["ask", "campaign", "footage"]]:
     """Read the latest message into the brief draft; start the campaign once nothing is missing."""
     context = runtime.context
     draft = read_turn(state.get("messages", []), BriefDraft(**state.get("draft", {})), context.llm)
@@ -107,14 +137,73 @@ def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Liter
         return Command(goto=END, update={**update, "messages": [
             {"role": "assistant", "content": f"I cannot use that brief yet: {problems}. Please correct it."}
         ]})
+    videos = attached_videos(state.get("messages", []))
+    launch = Launch(tool_call_id="", kind="footage", videos=videos) if videos else Launch(tool_call_id="", kind="campaign")
+    return _start_run(launch, brief.model_dump(mode="json"), update)
+
+
+def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
+    """Go to the node that carries out ``launch``, announcing it to the marketer."""
     run_id = uuid.uuid4().hex
-    return Command(goto="campaign", update={
-        **update, "brief": brief.model_dump(mode="json"), "run_id": run_id,
-        "messages": [{"role": "assistant", "content": (
-            f"Making a {brief.duration_s:g}-second {', '.join(brief.platforms)} ad for {brief.product.name} "
-            f"({brief.brand.name}), aimed at {brief.audience}. Run id {run_id}."
-        )}],
+    product, brand = brief["product"]["name"], brief["brand"]["name"]
+    source = f" from {len(launch.videos)} attached video(s)" if launch.kind == "footage" else ""
+    text = (f"Making a {brief['duration_s']:g}-second {', '.join(brief['platforms'])} ad for {product} "
+            f"({brand}){source}, aimed at {brief['audience']}. Run id {run_id}.")
+    return Command(goto=launch.kind, update={
+        **update, "brief": brief, "run_id": run_id, "launch": launch.model_dump(),
+        "messages": [{"role": "assistant", "content": text}],
     })
+
+
+def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["campaign", "footage", "__end__"]]:
+    """One turn of the tool-calling planner: call tools until it answers the marketer or starts a run."""
+    context = runtime.context
+    messages = state.get("messages", [])
+    draft = BriefDraft(**state.get("draft", {}))
+    videos = attached_videos(messages)
+    added = [{"role": "user", "content": user_text(m)} for m in messages[state.get("read", 0):] if m["role"] == "user"]
+    history = answer_unanswered(state.get("transcript", []))
+    update: dict[str, Any] = {"read": len(messages), "status": "collecting"}
+    for _ in range(MAX_TOOL_ROUNDS):
+        reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], PLANNER_TOOLS,
+                                               temperature=0.2, seed=0)
+        added.append({"role": "assistant", "content": reply.text,
+                      "tool_calls": [call.as_message_item() for call in reply.tool_calls]})
+        if not reply.tool_calls:
+            text = reply.text.strip() or ask_for_missing(draft)
+            return Command(goto=END, update={**update, "draft": draft.model_dump(mode="json"), "transcript": added,
+                                             "messages": [{"role": "assistant", "content": text}]})
+        launch: Launch | None = None
+        for call in reply.tool_calls:
+            emit({"type": "node", "node": "planner", "event": "tool", "tool": call.name})
+            args, error = read_arguments(call.name, call.arguments, call.problem)
+            if error is None and call.name == "update_brief":
+                draft, result = update_brief(draft, args, messages)
+            elif error is None and call.name == "write_copy":
+                result = write_copy(draft, args, context.llm, context.tools.models, context.copywriter,
+                                    context.default_duration_s)
+            elif error is None and launch is not None:
+                result = {"error": f"one run at a time: {launch.kind} is already starting in this turn"}
+            elif error is None and call.name in LAUNCH_TOOLS:
+                launch, result = check_launch(call.name, args, call.id, draft, videos, context.default_duration_s)
+                if launch is not None:
+                    continue  # answered by the run itself, once it ends
+            else:
+                result = error
+            added.append(tool_result(call.id, result))
+        if launch is not None:
+            brief = draft.to_brief(context.default_duration_s).model_dump(mode="json")
+            return _start_run(launch, brief, {**update, "draft": draft.model_dump(mode="json"), "transcript": added})
+    text = ("I could not settle on a next step. Tell me the product, who the ad is for and where it runs, "
+            "and I will make it.")
+    return Command(goto=END, update={**update, "draft": draft.model_dump(mode="json"), "transcript": added,
+                                     "messages": [{"role": "assistant", "content": text}]})
+
+
+def route_turn(state: ChatState, runtime: Runtime[ChatContext]) -> Literal["supervise", "understand"]:
+    """The tool-calling planner when the configured LLM calls tools, else the schema-constrained one."""
+    llm = runtime.context.llm
+    return "supervise" if calls_tools(llm.backend, llm.settings) else "understand"
 
 
 def ask(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
@@ -122,59 +211,97 @@ def ask(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
     return {"messages": [{"role": "assistant", "content": ask_for_missing(draft)}]}
 
 
-def _finished_message(final: dict, out_dir: Path, run_id: str) -> dict:
+def _finished(final: dict, out_dir: Path, run_id: str) -> tuple[dict, dict, dict]:
+    """The marketer's message, the planner's tool result and the manifest's outputs for a finished run."""
     manifest = json.loads(Path(final["manifest_path"]).read_text("utf-8"))
     outputs = manifest["outputs"]
-    media = [{"kind": "video", "path": path, "label": f"ad {aspect}"} for aspect, path in outputs.get("videos", {}).items()]
+    videos = outputs.get("videos") or {"": outputs["video"]}
+    media = [{"kind": "video", "path": path, "label": f"ad {aspect}".strip()} for aspect, path in videos.items()]
     if outputs.get("voiceover"):
         media.append({"kind": "audio", "path": outputs["voiceover"], "label": "voiceover"})
     media += [{"kind": "image", "path": path, "label": f"image {i + 1}"} for i, path in enumerate(outputs.get("images", []))]
     failed = [check["name"] for check in manifest.get("checks", []) if not check["passed"]]
-    status_line = "All checks passed." if not failed else f"Needs review, failed checks: {', '.join(failed)}."
-    text = f"Your ad is ready. {status_line} Outputs: {out_dir / run_id}"
-    return {"message": {"role": "assistant", "content": text, "media": media, "run_id": run_id},
-            "status": manifest["status"], "outputs": outputs}
+    rejected = [item["path"] for item in manifest.get("inputs", {}).get("rejected", [])]
+    lines = ["Your ad is ready.", "All checks passed." if not failed else f"Needs review, failed checks: {', '.join(failed)}."]
+    if rejected:
+        lines.append(f"Not usable, left out: {', '.join(Path(path).name for path in rejected)}.")
+    lines.append(f"Outputs: {out_dir / run_id}")
+    message = {"role": "assistant", "content": " ".join(lines), "media": media, "run_id": run_id}
+    result = {"status": manifest["status"], "run_id": run_id, "videos": videos, "failed_checks": failed,
+              "rejected_videos": rejected}
+    return message, result, outputs
+
+
+def _carry_out(state: ChatState, runtime: Runtime[ChatContext], run: Any) -> dict:
+    """Run ``run(run_id, record_event)`` (a subgraph invocation) as the thread's run, recording it."""
+    context = runtime.context
+    run_id = state["run_id"]
+    launch = Launch.model_validate(state.get("launch") or {"tool_call_id": "", "kind": "campaign"})
+    ledger = context.ledger
+
+    def record_event(node: str, event: str, detail: dict) -> None:
+        ledger.event(run_id, node, event, detail)
+        emit({"type": "node", "node": node, "event": event, **detail})
+
+    ledger.open(run_id, state["brief"], context.out_dir, launch.kind)
+    try:
+        final = run(run_id, record_event)
+    except Exception as exc:
+        if not isinstance(exc, GraphBubbleUp):  # an approval gate's pause is not a failure
+            ledger.close(run_id, {}, error=f"{type(exc).__name__}: {exc}")
+        raise
+    ledger.close(run_id, final)
+    if not final.get("manifest_path"):
+        message = {"role": "assistant", "content": (
+            "Stopped as you asked; nothing was rendered. Tell me what to change and I will start again."
+        ), "run_id": run_id}
+        update: dict[str, Any] = {"status": "stopped"}
+        result = {"status": "stopped by the marketer", "run_id": run_id}
+    else:
+        message, result, outputs = _finished(final, context.out_dir, run_id)
+        update = {"status": result["status"], "outputs": outputs}
+    # The planner's make_ad / cut_footage call gets the run as its result.
+    answered = [tool_result(launch.tool_call_id, result)] if launch.tool_call_id else []
+    return {**update, "messages": [message], "transcript": answered}
 
 
 def build_chat_graph() -> StateGraph:
     """The uncompiled chat graph (compile it with a checkpointer: the approval gates need one)."""
     campaign = build_campaign_graph().compile()
+    footage = build_footage_graph().compile()
 
     def run_campaign(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
         """Run (or, after an approval, resume) the campaign subgraph for the thread's brief."""
-        context = runtime.context
-        run_id = state["run_id"]
-        ledger = context.ledger
+        def run(run_id: str, record_event: Any) -> dict:
+            run_context = dataclasses.replace(runtime.context, record_event=record_event)
+            return campaign.invoke({"run_id": run_id, "brief": state["brief"]}, context=run_context)
 
-        def record_event(node: str, event: str, detail: dict) -> None:
-            ledger.event(run_id, node, event, detail)
-            emit({"type": "node", "node": node, "event": event, **detail})
+        return _carry_out(state, runtime, run)
 
-        ledger.open(run_id, state["brief"], context.out_dir)
-        run_context = dataclasses.replace(context, record_event=record_event)
-        try:
-            final = campaign.invoke({"run_id": run_id, "brief": state["brief"]}, context=run_context)
-        except Exception as exc:
-            if not isinstance(exc, GraphBubbleUp):  # an approval gate's pause is not a failure
-                ledger.close(run_id, {}, error=f"{type(exc).__name__}: {exc}")
-            raise
-        ledger.close(run_id, final)
-        if not final.get("manifest_path"):
-            return {"status": "stopped", "messages": [{"role": "assistant", "content": (
-                "Stopped as you asked; nothing was rendered. Tell me what to change and I will start again."
-            ), "run_id": run_id}]}
-        done = _finished_message(final, context.out_dir, run_id)
-        return {"status": done["status"], "outputs": done["outputs"], "messages": [done["message"]]}
+    def run_footage(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
+        """Cut the ad from the attached videos with the footage subgraph."""
+        launch = Launch.model_validate(state["launch"])
+
+        def run(run_id: str, record_event: Any) -> dict:
+            context = runtime.context
+            run_context = FootageContext(tools=context.tools, out_dir=context.out_dir, record_event=record_event,
+                                         render_size=context.footage_render_size)
+            return footage.invoke({"run_id": run_id, "brief": state["brief"], "videos": launch.videos,
+                                   "k": launch.clips}, context=run_context)
+
+        return _carry_out(state, runtime, run)
 
     graph = StateGraph(ChatState, context_schema=ChatContext)
     graph.add_node("understand", understand)
+    graph.add_node("supervise", supervise)
     graph.add_node("ask", ask)
     graph.add_node("campaign", run_campaign)
-    graph.add_edge(START, "understand")
+    graph.add_node("footage", run_footage)
+    graph.add_conditional_edges(START, route_turn, ["supervise", "understand"])
     graph.add_edge("ask", END)
     graph.add_edge("campaign", END)
+    graph.add_edge("footage", END)
     return graph
-
 
 
 def make_chat_graph():
@@ -185,3 +312,8 @@ def make_chat_graph():
 def make_campaign_graph():
     """The compiled campaign graph for the LangGraph dev server and Studio."""
     return build_campaign_graph().compile()
+
+
+def make_footage_graph():
+    """The compiled footage graph for the LangGraph dev server and Studio."""
+    return build_footage_graph().compile()

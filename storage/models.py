@@ -30,7 +30,8 @@ from sqlalchemy.types import TypeDecorator
 
 RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
-RunEventKind = Literal["started", "finished", "failed"]
+# A node's lifecycle, and what happened at an approval gate.
+RunEventKind = Literal["started", "finished", "failed", "waiting", "approved", "rejected", "revising"]
 RUN_EVENT_KINDS: tuple[str, ...] = get_args(RunEventKind)
 
 
@@ -171,7 +172,8 @@ class Run(Base):
 
 
 class RunEvent(Base):
-    """A node starting, finishing or failing inside a run (proves what a resume re-executed)."""
+    """A node starting, finishing or failing inside a run (proves what a resume re-executed),
+    or an approval gate waiting, approved, rejected or sending work back for a revision."""
 
     __tablename__ = "run_events"
     __table_args__ = (

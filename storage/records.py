@@ -245,6 +245,17 @@ def record_asset(session: Session, run_id: str | None, ref: AssetRef | Mapping[s
     return asset
 
 
+def record_manifest_assets(session: Session, run_id: str, manifest: Mapping[str, Any]) -> list[Asset]:
+    """Record every file a run's manifest lists (``manifest["assets"]``) against the run."""
+    return [
+        record_asset(session, run_id, AssetRef(
+            path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
+            backend=entry.get("backend", ""), metadata={"role": entry.get("role", "")},
+        ))
+        for entry in manifest["assets"]
+    ]
+
+
 def list_brands(session: Session) -> list[Brand]:
     """Every brand, by name."""
     return list(session.scalars(select(Brand).order_by(Brand.name)))

@@ -8,7 +8,9 @@ body, so tests can run the real OpenAI/LangChain client against it::
         ...
         server.requests[1]["messages"]
 
-Replies are used in order; the last one repeats once the script runs out.
+Replies are used in order; the last one repeats once the script runs out. A reply can
+also be tool calls (:func:`reply_tool_calls`), answered the way the Chat Completions API
+does (``finish_reason: tool_calls``, arguments as a JSON string).
 """
 
 from __future__ import annotations
@@ -28,11 +30,18 @@ class ScriptedReply:
     content: str = ""
     error_message: str = ""
     error_type: str = "invalid_request_error"
+    tool_calls: tuple[tuple[str, str], ...] = ()  # (name, arguments as sent: a JSON string)
 
 
 def reply_text(content: str) -> ScriptedReply:
     """A successful completion whose assistant message is ``content``."""
     return ScriptedReply(content=content)
+
+
+def reply_tool_calls(*calls: tuple[str, dict[str, Any] | str], content: str = "") -> ScriptedReply:
+    """A completion that calls tools: ``(name, arguments)`` pairs; a str is sent as is (to send bad JSON)."""
+    encoded = tuple((name, args if isinstance(args, str) else json.dumps(args)) for name, args in calls)
+    return ScriptedReply(content=content, tool_calls=encoded)
 
 
 def reply_error(status: int, message: str, error_type: str = "invalid_request_error") -> ScriptedReply:
@@ -65,8 +74,8 @@ def _completion_body(reply: ScriptedReply, request: dict[str, Any], number: int)
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.content},
-                "finish_reason": "stop",
+                "message": _message(reply, number),
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
                 "logprobs": None,
             }
         ],
@@ -77,6 +86,15 @@ def _completion_body(reply: ScriptedReply, request: dict[str, Any], number: int)
             "total_tokens": prompt_words + len(reply.content.split()),
         },
     }
+
+
+def _message(reply: ScriptedReply, number: int) -> dict[str, Any]:
+    if not reply.tool_calls:
+        return {"role": "assistant", "content": reply.content}
+    return {"role": "assistant", "content": reply.content or None, "tool_calls": [
+        {"id": f"call_{number}_{i}", "type": "function", "function": {"name": name, "arguments": arguments}}
+        for i, (name, arguments) in enumerate(reply.tool_calls)
+    ]}
 
 
 def _handler_for(script: _Script) -> type[BaseHTTPRequestHandler]:

@@ -5,6 +5,7 @@ protocol, so everything above it (``generate_structured``, ``AgentLLM``, the age
 the campaign graph) runs for real; only the model's words are chosen by the test. Replies
 are picked by the JSON schema's title the caller asks for (``PlanDraft``,
 ``CopyDraft_tiktok``, ``ScriptDraft_4``), which is how the agents' calls differ.
+:class:`ScriptedToolBackend` also answers the chat planner's tool-calling requests.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from tools.config import LLMSettings
 from tools.context import ResidentModels
 from tools.embeddings import embed_texts
-from tools.llm.backend import Completion, override_backend
+from tools.llm.backend import Completion, ToolCall, ToolSpec, override_backend
 
 GARBAGE = "Sure! Here is some great copy for you, I hope you like it."
 """A reply that is not JSON at all: every structured call fails on it."""
@@ -108,6 +109,40 @@ class ScriptedBackend:
         """The calls whose schema title starts with ``prefix``, in order."""
         with self._lock:
             return [call for call in self.calls if call.schema_title.startswith(prefix)]
+
+
+ToolTurn = str | list[tuple[str, dict]] | Callable[[list[dict]], "str | list[tuple[str, dict]]"]
+"""A tool-calling reply: text for the marketer, ``(tool name, arguments)`` calls, or a function of the messages."""
+
+
+class ScriptedToolBackend(ScriptedBackend):
+    """A :class:`ScriptedBackend` that also calls tools, from ``tool_turns`` in order.
+
+    Running out of turns is a test failure (it says how many were asked for). Every request
+    is kept in :attr:`tool_requests` as ``(messages, tool names)``.
+    """
+
+    def __init__(self, script: Mapping[str, Sequence[Reply]] | Sequence[Reply], tool_turns: Sequence[ToolTurn]):
+        super().__init__(script)
+        self._tool_turns = list(tool_turns)
+        self.tool_requests: list[tuple[list[dict], list[str]]] = []
+
+    def call_tools(
+        self, messages: list[dict], tools: list[ToolSpec], *, max_tokens: int = 512, temperature: float = 0.2,
+        seed: int | None = None,
+    ) -> Completion:
+        with self._lock:
+            number = len(self.tool_requests)
+            self.tool_requests.append(([json.loads(json.dumps(m)) for m in messages], [t.name for t in tools]))
+            if number >= len(self._tool_turns):
+                raise AssertionError(f"tool-calling request {number + 1}, but the script has {len(self._tool_turns)}")
+            turn = self._tool_turns[number]
+        if callable(turn):
+            turn = turn(messages)
+        if isinstance(turn, str):
+            return Completion(text=turn, prompt_tokens=1, completion_tokens=len(turn.split()), seconds=0.0)
+        calls = tuple(ToolCall(id=f"call_{number}_{i}", name=name, arguments=args) for i, (name, args) in enumerate(turn))
+        return Completion(text="", prompt_tokens=1, completion_tokens=1, seconds=0.0, tool_calls=calls)
 
 
 # --- valid replies ----------------------------------------------------------------------

@@ -193,6 +193,8 @@ def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
     run = client.get(f"/api/runs/{view['run_id']}").json()
     assert run["status"] == "succeeded" and run["outputs"]["videos"]["9:16"] == video["url"]
     assert {"planner", "video", "editor", "manifest"} <= {e["node"] for e in run["events"]}
+    gates = [(e["node"], e["event"]) for e in run["events"] if e["event"] in ("waiting", "approved")]
+    assert gates == [("video", "waiting"), ("video", "approved"), ("editor", "waiting"), ("editor", "approved")]
     assets = client.get("/api/assets", params={"run_id": view["run_id"]}).json()
     assert assets and client.get(f"/api/assets/{assets[0]['id']}/content").status_code == 200
 

@@ -65,3 +65,38 @@ def test_unknown_thread_is_an_input_error(tmp_path, monkeypatch):
     monkeypatch.setenv("ADLOOM_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(cli_app, ["chat", "--thread", "nope"])
     assert result.exit_code == 2 and "error: no chat thread 'nope'" in result.output
+
+
+def test_attach_refuses_missing_and_unknown_files_without_a_turn(service, tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    assert converse(service, "t-4", lines(f"/attach {tmp_path / 'gone.mp4'}", f"/attach {notes}")) == 0
+    printed = capsys.readouterr().err
+    assert "gone.mp4'" in printed and "no such file" in printed
+    assert "'notes.txt': not a video, picture or sound" in printed
+    assert service.thread_ids() == []
+
+
+@pytest.mark.slow
+def test_terminal_chat_cuts_the_ad_from_attached_footage(tmp_path, capsys):
+    import json
+
+    from tools.scenes_tool import write_two_scene_video
+
+    shots = write_two_scene_video(tmp_path / "my shots.mp4", seconds_each=2.5)
+    selection = json.dumps({"clips": [{"clip_id": "v1c2", "line": "Recycled sole."},
+                                      {"clip_id": "v1c1", "line": "Run light."}]})
+    script = {**shoe_script(), "FootageDraft": [selection]}
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0})
+    service = ChatService(settings, models=models_with_backend(ScriptedBackend(script), settings.llm),
+                          default_duration_s=6)
+    code = converse(service, "t-5", lines(f'/attach "{shots}"', FIRST_MESSAGE, SECOND_MESSAGE))
+    assert code == 0
+    printed = capsys.readouterr()
+    assert f"attached to your next message: {shots.resolve()}" in printed.out
+    assert "from 1 attached video(s)" in printed.out and "Your ad is ready" in printed.out
+    view = service.view("t-5")
+    assert view.status == "succeeded"
+    assert view.messages[0]["media"] == [{"kind": "video", "path": str(shots.resolve()), "label": "my shots.mp4"}]
+    manifest = json.loads((Path(view.outputs["video"]).parent / "manifest.json").read_text())
+    assert manifest["mode"] == "footage" and [c["clip_id"] for c in manifest["plan"]["clips"]] == ["v1c2", "v1c1"]

@@ -60,13 +60,14 @@ class ChatHarness:
         self.config = {"configurable": {"thread_id": "thread-1"}}
         self.events: list[dict] = []
         self.out_dir = tmp_path / "out"
+        self.footage_render_size: tuple[int, int] | None = None
 
     def context(self) -> ChatContext:
         return ChatContext(
             tools=ToolContext(settings=self.settings, assets=AssetStore(self.settings.data_dir), models=self.models,
                               progress=report_tool_progress),
             copywriter=self.settings.copywriter, out_dir=self.out_dir, approval_gates=self.gates,
-            default_duration_s=6,
+            default_duration_s=6, footage_render_size=self.footage_render_size,
         )
 
     def send(self, graph_input):
@@ -124,7 +125,9 @@ def test_invented_names_are_dropped(tmp_path):
 
 @pytest.mark.parametrize("request_text, node, targets", [
     ("shorter headline", "copywriter", ["tiktok", "instagram_reels"]),
-    ("redo image 2 warmer", "art_director", ["scene-1"]),
+    ("redo image 2 warmer", "art_director", ["scene-1:warmer"]),
+    ("make the first photo darker and more vivid", "art_director", ["scene-0:darker", "scene-0:more_vivid"]),
+    ("redo image 2", "art_director", ["scene-1"]),
     ("the last picture looks off", "art_director", ["scene-2"]),
     ("rewrite the script", "copywriter", ["script"]),
     ("bigger subtitles", "subtitles", ["legibility"]),
@@ -151,6 +154,10 @@ def test_unrecognised_request_asks_the_llm_with_a_fixed_part_set(tmp_path):
     revision = plan_revision("make the opening sunnier", AgentLLM(backend, settings.llm),
                              platforms=["tiktok"], scene_count=3)
     assert revision.feedback == {"art_director": {"scene-0": ["The marketer asked: make the opening sunnier"]}}
+    toned = ScriptedBackend({"RevisionDraft": [json.dumps({"part": "image", "image_number": 2, "image_tone": "cooler"})]})
+    revision = plan_revision("less summery on the second one", AgentLLM(toned, settings.llm),
+                             platforms=["tiktok"], scene_count=3)
+    assert list(revision.feedback["art_director"]) == ["scene-1:cooler"]
     unclear = ScriptedBackend({"RevisionDraft": [json.dumps({"part": "unclear"})]})
     assert not plan_revision("hmm", AgentLLM(unclear, settings.llm), platforms=["tiktok"], scene_count=3).understood
 
@@ -233,6 +240,9 @@ def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
 
     done = chat.decide(again, "approve")
     assert done.values["status"] == "succeeded"
+    # the manifest says which voice was really spoken, not only what the brief asked for
+    assert done.values["outputs"]["voice"]["backend"] == "hibari"
+    assert done.values["outputs"]["variants"]["v1"]["voice"]["backend"] == "hibari"
 
 
 @pytest.mark.slow
@@ -275,3 +285,20 @@ def test_no_gates_means_no_interrupts(tmp_path):
     from graphs.campaign import RunContext as Plain
 
     assert Plain.__dataclass_fields__["approval_gates"].default == frozenset()
+
+
+def test_langgraph_json_names_graphs_that_load(monkeypatch):
+    """What the LangGraph dev server and Studio load: each named factory builds a compiled graph."""
+    import importlib.util
+    import sys
+
+    config = json.loads((Path(__file__).parents[1] / "langgraph.json").read_text())
+    assert set(config["graphs"]) == {"chat", "campaign", "footage"}
+    for name, target in config["graphs"].items():
+        path, factory = target.split(":")
+        spec = importlib.util.spec_from_file_location(f"studio_{name}", Path(__file__).parents[1] / path)
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, spec.name, module)  # loaded by file path, as the dev server does
+        spec.loader.exec_module(module)
+        graph = getattr(module, factory)()
+        assert hasattr(graph, "invoke") and len(graph.get_graph().nodes) > 3, name

@@ -209,6 +209,36 @@ def test_product_photo_and_logo_are_composited(brand_dir, product_photo):
     assert (np.abs(corner - slate).sum(axis=-1) < 40).sum() > 500
 
 
+def test_picture_tones_grade_the_photo_and_never_the_brand_colours(brand_dir, product_photo):
+    from tools.image.grading import grade
+
+    photo = [str(product_photo)]
+    neutral = render_template(_request("hero", "1:1", subline=None, price=None, product_images=photo))
+    warm = render_template(_request("hero", "1:1", subline=None, price=None, product_images=photo,
+                                    picture_tones=["warmer"]))
+    cool = render_template(_request("hero", "1:1", subline=None, price=None, product_images=photo,
+                                    picture_tones=["cooler"]))
+
+    def red_minus_blue(rendered) -> float:
+        region = np.asarray(rendered.image)[150:300, 500:950].astype(np.float64)  # inside the photo
+        return float((region[..., 0] - region[..., 2]).mean())
+
+    assert red_minus_blue(warm) > red_minus_blue(neutral) + 8 > red_minus_blue(cool) + 16
+    assert warm.contrast_ratio >= 4.5
+    # Without a picture, nothing is graded: the brand's colours stay exactly as they are.
+    plain = render_template(_request("headline", "1:1", picture_tones=["warmer"]))
+    assert plain.png == render_template(_request("headline", "1:1")).png
+    assert any(note.startswith("picture_tones: this layout has no picture") for note in plain.notes)
+
+    gray = Image.new("RGBA", (4, 4), (120, 120, 120, 77))
+    assert grade(gray, ["brighter"]).getpixel((0, 0))[3] == 77  # alpha kept
+    assert grade(gray, ["darker"]).getpixel((0, 0))[0] < 120
+    with pytest.raises(ValueError, match="unknown tone 'sepia'"):
+        grade(gray, ["sepia"])
+    with pytest.raises(ValueError, match="picture_tones"):
+        _request("hero", "1:1", picture_tones=["sepia"])
+
+
 def test_photo_exif_orientation_is_respected(tmp_path):
     path = tmp_path / "rotated.jpg"
     image = Image.new("RGB", (200, 100), (200, 30, 30))

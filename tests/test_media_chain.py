@@ -18,7 +18,7 @@ import yaml
 from PIL import Image
 
 from agents.animator import animate_scenes
-from agents.art_director import direct_art, drawable, plain_scenes_from
+from agents.art_director import direct_art, drawable, plain_scenes_from, tones_from
 from agents.assembly import assemble_ad
 from agents.brief import BriefError, check_brief_files, load_brief, parse_brief
 from agents.captioner import write_captions
@@ -151,6 +151,15 @@ def test_art_director_redoes_named_scenes_plain_and_keeps_them_plain(short_brief
     assert again.images[1].plain and again.images[1].request.product_images == []
     assert again.images[0].result.image == first.images[0].result.image  # unchanged scene: same asset
     assert plain_scenes_from({}, again) == frozenset({1})  # a later pass keeps it plain
+
+    # "redo image 1 warmer": the same layout, its photo graded; other scenes come from the cache
+    asked = {"scene-0:warmer": ["The marketer asked: redo image 1 warmer"]}
+    assert plain_scenes_from(asked, again) == frozenset({1}) and tones_from(asked, again) == {0: ["warmer"]}
+    warm = direct_art(brief, variant, copy, tool_context, plain_scenes_from(asked, again), tones_from(asked, again))
+    assert warm.images[0].request.layout == "hero" and warm.images[0].tones == ["warmer"]
+    assert warm.images[0].result.image.sha256 != again.images[0].result.image.sha256
+    assert [image.result.image for image in warm.images[1:]] == [image.result.image for image in again.images[1:]]
+    assert tones_from({}, warm) == {0: ["warmer"]}  # a later pass keeps the grade
 
 
 def test_text_on_images_drops_emoji_the_fonts_cannot_draw():

@@ -2,15 +2,19 @@
 
 A real uvicorn server runs the real app, chat and campaign graphs on loopback; only the
 LLM's words are scripted. The marketer types the request, answers the planner's question,
-approves at both gates and sees the finished video.
+approves at both gates and sees the finished video; or attaches raw footage and gets the
+ad cut from it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,10 +43,11 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def server_url(tmp_path):
+@contextmanager
+def serving(tmp_path: Path, script: dict) -> Iterator[str]:
+    """The real app on a free loopback port, its LLM answering from ``script``."""
     settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
-    app = create_app(settings, models=models_with_backend(ScriptedBackend(shoe_script()), settings.llm))
+    app = create_app(settings, models=models_with_backend(ScriptedBackend(script), settings.llm))
     app.state.service.default_duration_s = 6
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -54,9 +59,17 @@ def server_url(tmp_path):
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def server_url(tmp_path):
+    with serving(tmp_path, shoe_script()) as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -96,3 +109,30 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
     # the finished run shows up in the list of past runs
     page.locator("#runs li", has_text="succeeded").wait_for(timeout=10_000)
     assert external == [], f"the page reached outside the server: {external}"
+
+
+@pytest.mark.slow
+def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path):
+    from tools.scenes_tool import write_two_scene_video
+
+    shots = write_two_scene_video(tmp_path / "beach shots.mp4", seconds_each=2.5)
+    selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Run light."},
+                                      {"clip_id": "v1c2", "line": "Recycled sole."}]})
+    with serving(tmp_path, {**shoe_script(), "FootageDraft": [selection]}) as url:
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.set_input_files("#attach", str(shots))
+        page.locator("#attachments span", has_text="beach shots.mp4").wait_for(timeout=30_000)
+        page.fill("#message", FIRST_MESSAGE)
+        page.click("#send")
+        page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+        assert page.is_hidden("#attachments")
+        page.fill("#message", SECOND_MESSAGE)
+        page.click("#send")
+        page.locator(".msg.assistant", has_text="from 1 attached video(s)").wait_for(timeout=30_000)
+        video = page.locator(".msg.assistant video").first
+        video.wait_for(timeout=120_000)
+        page.wait_for_function("(v) => v.readyState >= 1 && v.duration > 4", arg=video.element_handle(),
+                               timeout=30_000)
+        assert page.locator("#activity li", has_text="select finished").count() == 1
+        assert page.is_hidden("#approval")  # footage runs have no approval gates

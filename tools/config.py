@@ -30,6 +30,11 @@ class LLMSettings(_Section):
     threads: int = Field(default=1, ge=1, le=64, description="CPU threads for the embedded model.")
     context_size: int = Field(default=2048, ge=256, le=131072)
     timeout_s: float = Field(default=120.0, gt=0)
+    tool_calls: bool = Field(
+        default=True,
+        description="openai backend: the chat planner calls the sub-agents as tools; turn off for an endpoint "
+        "without tool support (then it uses schema-constrained actions, like the embedded model).",
+    )
 
 
 Device = Literal["auto", "cuda", "mps", "cpu"]

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from adloom.api.conversations import ChatService
 from adloom.api.data_routes import data_router
 from adloom.api.events import ThreadEvents
+from adloom.api.footage_routes import footage_router
 from adloom.api.security import TOKEN_COOKIE, GuardMiddleware
 from adloom.api.thread_routes import thread_router
 from adloom.config import Settings
@@ -99,6 +100,7 @@ def create_app(
 
     app.include_router(data_router, prefix="/api")
     app.include_router(thread_router, prefix="/api")
+    app.include_router(footage_router, prefix="/api")
 
     static = resources.files("adloom.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -9,6 +9,7 @@ two concurrent approvals of the same interrupt from both being applied.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from langgraph.types import Command
 
 from adloom.config import Settings
 from adloom.runs import settings_record
+from agents.chat_supervisor import attachment
 from agents.revisions import GateDecision
 from graphs.campaign import APPROVAL_GATES
 from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
@@ -28,7 +30,6 @@ from graphs.checkpoint import open_checkpointer
 from storage import records
 from storage.assets import AssetStore
 from storage.database import Database, open_database
-from storage.models import RUN_EVENT_KINDS
 from tools.context import ResidentModels, ToolContext
 
 EventSink = Callable[[dict], None]
@@ -54,16 +55,13 @@ class DatabaseLedger:
         self.database = database
         self.settings = settings
 
-    def open(self, run_id: str, brief: dict, out_dir: Path) -> None:
+    def open(self, run_id: str, brief: dict, out_dir: Path, kind: str) -> None:
         with self.database.session() as session:
             if records.get_run(session, run_id) is None:
                 records.create_run(session, run_id, brief=brief, brief_path=None, out_dir=str(out_dir),
-                                   config=settings_record(self.settings, None))
+                                   config={**settings_record(self.settings, None), "kind": kind, "source": "chat"})
 
     def event(self, run_id: str, node: str, event: str, detail: dict) -> None:
-        # The run log keeps node executions only; gate waits and revisions are streamed, not stored.
-        if event not in RUN_EVENT_KINDS:
-            return
         with self.database.session() as session:
             records.record_event(session, run_id, node, event, detail)
 
@@ -72,10 +70,11 @@ class DatabaseLedger:
             if error is not None:
                 records.set_run_status(session, run_id, "failed", error=error)
                 return
-            for ref in final.get("assets", []):
-                records.record_asset(session, run_id, ref)
-            # A run the marketer rejected at an approval gate ends without a manifest: "interrupted".
-            records.set_run_status(session, run_id, "succeeded" if final.get("manifest_path") else "interrupted")
+            if not final.get("manifest_path"):  # the marketer rejected it at an approval gate
+                records.set_run_status(session, run_id, "interrupted")
+                return
+            records.record_manifest_assets(session, run_id, json.loads(Path(final["manifest_path"]).read_text("utf-8")))
+            records.set_run_status(session, run_id, "succeeded")
 
 
 @dataclass
@@ -238,15 +237,18 @@ class ChatService:
             sink({"type": "interrupt", "interrupts": view.interrupts})
         sink({"type": "done", "status": view.status})
 
-    def user_message(self, text: str) -> dict:
-        """Graph input for a marketer's message.
+    def user_message(self, text: str, attachments: list[str | Path] = ()) -> dict:
+        """Graph input for a marketer's message, with the files it attaches (videos to cut from).
 
         Raises:
-            ValueError: empty or too long.
+            ValueError: empty or too long, or an attachment that is missing or of no known kind.
         """
         text = text.strip()
         if not text:
             raise ValueError("message: must not be empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"message: longer than {MAX_MESSAGE_CHARS} characters")
-        return {"messages": [{"role": "user", "content": text}]}
+        message: dict[str, Any] = {"role": "user", "content": text}
+        if attachments:
+            message["media"] = [attachment(path) for path in attachments]
+        return {"messages": [message]}

@@ -140,6 +140,7 @@ def get_run(request: Request, run_id: str) -> dict:
         result["assets"] = [_asset_json(request, a) for a in run.assets]
         manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
     outputs: dict[str, Any] = {}
+    rejected: list[dict] = []
     if run.out_dir and manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text("utf-8"))
         raw = manifest.get("outputs", {})
@@ -149,7 +150,9 @@ def get_run(request: Request, run_id: str) -> dict:
             **{key: files.url(raw[key]) for key in ("video", "srt", "vtt", "voiceover", "copy") if raw.get(key)},
         }
         result["manifest_status"] = manifest.get("status")
+        rejected = manifest.get("inputs", {}).get("rejected", [])  # footage runs: unusable input videos
     result["outputs"] = outputs
+    result["rejected"] = rejected
     return result
 
 

@@ -1,8 +1,9 @@
-"""Each thread's stream of chat events, kept in memory for Server-Sent Events.
+"""Event streams kept in memory for Server-Sent Events: one per chat thread or footage run.
 
-Events get consecutive numbers per thread. A client that starts a turn is told the number
-the turn's events start after, and reads ``/events?after=N`` until the turn's ``done``
-event, so it never misses the first events of its own turn.
+A stream is keyed by its thread id or run id (both UUIDs). Events get consecutive numbers
+per stream. A client that starts a turn (or a run) is told the number its events start
+after, and reads ``/events?after=N`` until the ``done`` event, so it never misses the
+first events of its own turn.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ MAX_EVENTS_PER_THREAD = 5000
 
 
 class ThreadEvents:
-    """Append-only event lists per thread, with waiting readers."""
+    """Append-only event lists per thread (or run) id, with waiting readers."""
 
     def __init__(self) -> None:
         self._events: dict[str, list[dict]] = {}

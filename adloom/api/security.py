@@ -6,7 +6,9 @@
   The health check is the only exception. Tokens are compared in constant time and are
   never echoed back or logged.
 * Body size: a declared ``Content-Length`` over the cap is refused before reading; a
-  chunked body is counted as it arrives and cut off at the cap.
+  chunked body is counted as it arrives and cut off at the cap. The cap is
+  ``[server] max_body_bytes`` everywhere except the raw footage upload route, whose cap
+  follows ``[server] max_footage_bytes``.
 * Rate limit: a sliding one-minute window per client address.
 """
 
@@ -30,6 +32,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 TOKEN_COOKIE = "adloom_token"
 OPEN_PATHS = frozenset({"/api/health"})
+FOOTAGE_UPLOAD_PATH = "/api/footage/uploads"
 
 
 class BodyTooLargeError(Exception):
@@ -112,14 +115,20 @@ class GuardMiddleware:
                          [(b"retry-after", str(int(wait) + 1).encode())])
             return
         declared = _header(scope, b"content-length")
-        cap = self.server.max_body_bytes
+        cap, setting = self.body_cap(path)
         if declared is not None and declared.isdigit() and int(declared) > cap:
             await _reply(send, 413, f"request body of {declared} bytes is over the {cap}-byte limit "
-                                    "([server] max_body_bytes)")
+                                    f"([server] {setting})")
             return
-        await self._guarded(scope, receive, send, cap)
+        await self._guarded(scope, receive, send, cap, setting)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+    def body_cap(self, path: str) -> tuple[int, str]:
+        """The largest body ``path`` accepts, and the setting that decides it."""
+        if path == FOOTAGE_UPLOAD_PATH:
+            return self.server.max_footage_body_bytes, "max_footage_bytes"
+        return self.server.max_body_bytes, "max_body_bytes"
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, cap: int, setting: str) -> None:
         received = 0
         started = False
 
@@ -142,4 +151,4 @@ class GuardMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLargeError:
             if not started:
-                await _reply(send, 413, f"request body is over the {cap}-byte limit ([server] max_body_bytes)")
+                await _reply(send, 413, f"request body is over the {cap}-byte limit ([server] {setting})")

@@ -7,6 +7,8 @@ import ipaddress
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 UPLOAD_CAP_BYTES = 10 * 1024 * 1024
+FOOTAGE_CAP_BYTES = 500 * 1024 * 1024
+MULTIPART_OVERHEAD_BYTES = 256 * 1024  # form fields and part headers around an uploaded file
 
 
 class ServerSettings(BaseModel):
@@ -19,7 +21,16 @@ class ServerSettings(BaseModel):
     token: SecretStr | None = Field(default=None, min_length=16, description="Bearer token every request must carry.")
     max_body_bytes: int = Field(default=UPLOAD_CAP_BYTES + 256 * 1024, ge=1024, description="Largest request body.")
     max_upload_bytes: int = Field(default=UPLOAD_CAP_BYTES, ge=1024, description="Largest uploaded file.")
+    max_footage_bytes: int = Field(
+        default=FOOTAGE_CAP_BYTES, ge=1024,
+        description="Largest raw footage file (POST /api/footage/uploads, the only route whose body may be this big).",
+    )
     rate_limit_per_minute: int = Field(default=240, ge=1, description="Requests per client address per minute.")
+
+    @property
+    def max_footage_body_bytes(self) -> int:
+        """The body limit of the footage upload route: one file of ``max_footage_bytes`` plus the form."""
+        return self.max_footage_bytes + MULTIPART_OVERHEAD_BYTES
 
 
 class InsecureListenError(ValueError):

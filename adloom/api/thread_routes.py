@@ -32,6 +32,10 @@ class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    attachments: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="Files to attach (paths as returned by POST /api/uploads), e.g. raw videos to cut the ad from.",
+    )
 
 
 class DecisionIn(BaseModel):
@@ -85,9 +89,13 @@ def _existing_view(request: Request, thread_id: str) -> ThreadView:
         raise HTTPException(404, f"no chat thread {thread_id!r} (start one with POST /api/threads)") from None
 
 
-def _message_input(service: ChatService, body: MessageIn) -> dict:
+def _message_input(request: Request, body: MessageIn) -> dict:
+    files = request.app.state.files
+    for index, path in enumerate(body.attachments):
+        if files.url(path) is None:
+            raise HTTPException(422, f"attachments[{index}]: {path!r} is not an uploaded file in the data directory")
     try:
-        return service.user_message(body.message)
+        return _service(request).user_message(body.message, body.attachments)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
 
@@ -107,7 +115,7 @@ def list_threads(request: Request, limit: int = Query(50, ge=1, le=500)) -> list
 def start_thread(request: Request, body: MessageIn) -> TurnStarted:
     """Start a conversation with its first message."""
     service = _service(request)
-    graph_input = _message_input(service, body)
+    graph_input = _message_input(request, body)
     thread_id = service.new_thread_id()
     return _start_turn(request, thread_id, graph_input, service.claim(thread_id))
 
@@ -129,7 +137,7 @@ def post_message(request: Request, thread_id: str, body: MessageIn) -> TurnStart
         if view.interrupts:
             raise HTTPException(409, f"thread {thread_id} is waiting for an approval: POST "
                                      f"/api/threads/{thread_id}/approval with approve, reject or edit")
-        graph_input = _message_input(service, body)
+        graph_input = _message_input(request, body)
     except BaseException:
         lock.release()
         raise

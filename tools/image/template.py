@@ -21,6 +21,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
+from tools.image.grading import Tone, grade
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
 from tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
@@ -80,6 +81,11 @@ class TemplateRequest(BaseModel):
     logo: str | None = Field(default=None, description="Logo image file (PNG with transparency is best).")
     font: str | None = Field(default=None, description="TrueType/OpenType file; default: the system's DejaVu Sans Bold.")
     product_images: list[str] = Field(default_factory=list, max_length=6, description="Product photos; the first is shown.")
+    picture_tones: list[Tone] = Field(
+        default_factory=list, max_length=6,
+        description="Colour grades for the photos, in order (warmer, cooler, brighter, darker, more_vivid, muted); "
+        "brand colours and text are never graded.",
+    )
 
     @field_validator("subline", "cta", "price", "attribution", "brand_name", "logo", "font", mode="before")
     @classmethod
@@ -125,7 +131,8 @@ def load_brand_inputs(request: TemplateRequest) -> BrandInputs:
     """
     font_path = resolve_font(request.font)
     logo = load_image("logo", request.logo) if request.logo else None
-    photos = tuple(load_image(f"product_images[{i}]", path) for i, path in enumerate(request.product_images))
+    photos = tuple(grade(load_image(f"product_images[{i}]", path), request.picture_tones)
+                   for i, path in enumerate(request.product_images))
     return BrandInputs(font_path, logo, photos)
 
 
@@ -191,6 +198,8 @@ def render_template(
         aspect=request.aspect,
         options=options,
     )
+    if request.picture_tones and not inputs.photos:
+        canvas.notes.append("picture_tones: this layout has no picture to grade; brand colours are kept as they are")
     if len(inputs.photos) > 1:
         canvas.notes.append(f"product_images: layout {request.layout!r} shows the first of {len(inputs.photos)}")
     content = LayoutContent(

@@ -7,6 +7,11 @@ endpoint uses the provider's ``response_format``, a local transformers model is 
 the schema in its prompt. Callers that need a typed object go through
 :func:`tools.llm.structured.generate_structured`, which validates and re-asks.
 
+Backends that can call tools (an OpenAI-compatible endpoint) also provide
+:class:`ToolCallingBackend`: given :class:`ToolSpec` s, a reply may be
+:class:`ToolCall` s instead of text. The chat planner uses that to drive the sub-agents
+as tools; every other caller, and every backend without it, uses schema-constrained JSON.
+
 Backend modules import their heavy libraries (llama.cpp, LangChain, torch) only when
 :func:`load_backend` picks them.
 """
@@ -20,6 +25,7 @@ from tools.config import LLMSettings
 from tools.context import ResidentModels
 
 CHAT_ROLES = ("system", "user", "assistant")
+TOOL_CHAT_ROLES = (*CHAT_ROLES, "tool")
 
 
 class LLMError(RuntimeError):
@@ -35,6 +41,36 @@ class ModelIntegrityError(ValueError):
 
 
 @dataclass(frozen=True)
+class ToolSpec:
+    """A tool the model may call: its name, what it is for, and its arguments' JSON schema."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call in a model's reply.
+
+    Attributes:
+        id: the provider's call id; the tool's result message names it.
+        name: which tool.
+        arguments: the parsed arguments (empty when they were not valid JSON).
+        problem: why the arguments could not be read, or "" when they could.
+    """
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    problem: str = ""
+
+    def as_message_item(self) -> dict[str, Any]:
+        """The call as it is kept in a chat transcript (``messages[i]["tool_calls"]``)."""
+        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+@dataclass(frozen=True)
 class Completion:
     """One reply of a chat model.
 
@@ -43,12 +79,14 @@ class Completion:
         prompt_tokens: tokens the model read (0 when the provider does not say).
         completion_tokens: tokens the model generated (0 when the provider does not say).
         seconds: wall-clock time of the call.
+        tool_calls: the tools the model called (only from :meth:`ToolCallingBackend.call_tools`).
     """
 
     text: str
     prompt_tokens: int
     completion_tokens: int
     seconds: float
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @runtime_checkable
@@ -81,6 +119,35 @@ class ChatBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class ToolCallingBackend(ChatBackend, Protocol):
+    """A backend whose model can answer with tool calls."""
+
+    def call_tools(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        seed: int | None = None,
+    ) -> Completion:
+        """Answer the chat with text, tool calls, or both.
+
+        Args:
+            messages: chat messages as for :meth:`ChatBackend.chat`, plus assistant messages
+                with ``"tool_calls"`` (items of :meth:`ToolCall.as_message_item`) and
+                ``{"role": "tool", "tool_call_id", "content"}`` results.
+            tools: what the model may call.
+        """
+        ...
+
+
+def calls_tools(backend: ChatBackend, settings: LLMSettings) -> bool:
+    """Whether the chat planner should drive ``backend`` through tool calls."""
+    return settings.tool_calls and isinstance(backend, ToolCallingBackend)
+
+
 def check_messages(messages: list[dict[str, str]]) -> None:
     """Raise a ValueError naming the first malformed message, before any compute."""
     if not messages:
@@ -93,6 +160,23 @@ def check_messages(messages: list[dict[str, str]]) -> None:
             raise ValueError(f"messages[{index}].role: {role!r} is not one of {', '.join(CHAT_ROLES)}")
         if not isinstance(message.get("content"), str):
             raise ValueError(f"messages[{index}].content: expected a string")
+
+
+def check_tool_messages(messages: list[dict[str, Any]]) -> None:
+    """Like :func:`check_messages`, for a transcript with tool calls and tool results."""
+    if not messages:
+        raise ValueError("messages: at least one chat message is needed")
+    for index, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in TOOL_CHAT_ROLES:
+            raise ValueError(f"messages[{index}].role: {role!r} is not one of {', '.join(TOOL_CHAT_ROLES)}")
+        if role == "tool" and not message.get("tool_call_id"):
+            raise ValueError(f"messages[{index}]: a tool result needs the 'tool_call_id' it answers")
+        if not isinstance(message.get("content"), str):
+            raise ValueError(f"messages[{index}].content: expected a string")
+        for item in message.get("tool_calls", []):
+            if not {"id", "name", "arguments"} <= set(item):
+                raise ValueError(f"messages[{index}].tool_calls: each call needs 'id', 'name' and 'arguments'")
 
 
 def with_schema_instruction(messages: list[dict[str, str]], instruction: str) -> list[dict[str, str]]:

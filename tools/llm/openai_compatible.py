@@ -9,6 +9,9 @@ Tests set :data:`ALLOW_MODEL_REQUESTS` to False: any request to a non-loopback e
 then raises :class:`RemoteModelRequestBlocked` before a socket is opened. Tests that need
 scripted answers pass their own LangChain chat model (``chat_model=``) instead of
 patching call sites.
+
+:meth:`OpenAICompatibleBackend.call_tools` sends the Chat Completions ``tools`` list (the
+chat planner's sub-agents) and returns the model's tool calls.
 """
 
 from __future__ import annotations
@@ -25,7 +28,15 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from tools.config import LLMSettings
-from tools.llm.backend import Completion, LLMError, check_messages, with_schema_instruction
+from tools.llm.backend import (
+    Completion,
+    LLMError,
+    ToolCall,
+    ToolSpec,
+    check_messages,
+    check_tool_messages,
+    with_schema_instruction,
+)
 from tools.llm.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -182,14 +193,8 @@ class OpenAICompatibleBackend:
             LLMError: the endpoint cannot be reached or answered with another error.
         """
         check_messages(messages)
-        if not ALLOW_MODEL_REQUESTS and self.base_url and not is_loopback_url(self.base_url):
-            raise RemoteModelRequestBlocked(
-                f"request to {self.base_url} blocked: tools.llm.openai_compatible.ALLOW_MODEL_REQUESTS "
-                "is False (tests must use a loopback server or an injected chat model)"
-            )
-        options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
-        if seed is not None:
-            options["seed"] = seed
+        self._check_request_allowed()
+        options = _sampling_options(max_tokens, temperature, seed)
         started = time.perf_counter()
         with self._lock:
             use_json_schema = self._json_schema_supported
@@ -216,6 +221,64 @@ class OpenAICompatibleBackend:
             seconds=seconds,
         )
 
+    def call_tools(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        seed: int | None = None,
+    ) -> Completion:
+        """Send the chat with ``tools``; the reply's tool calls come back parsed.
+
+        A call whose arguments are not valid JSON comes back with ``problem`` set, so the
+        caller can tell the model instead of failing the turn.
+
+        Raises:
+            RemoteModelRequestBlocked, LLMAuthenticationError, LLMError: as :meth:`chat`.
+        """
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+        check_tool_messages(messages)
+        self._check_request_allowed()
+        history = []
+        for message in messages:
+            role, content = message["role"], message["content"]
+            if role == "system":
+                history.append(SystemMessage(content))
+            elif role == "user":
+                history.append(HumanMessage(content))
+            elif role == "tool":
+                history.append(ToolMessage(content, tool_call_id=message["tool_call_id"]))
+            else:
+                calls = [{"name": c["name"], "args": c["arguments"], "id": c["id"], "type": "tool_call"}
+                         for c in message.get("tool_calls", [])]
+                history.append(AIMessage(content, tool_calls=calls))
+        functions = [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                                        "parameters": t.parameters}} for t in tools]
+        started = time.perf_counter()
+        reply = self._invoke_model(self._chat_model.bind_tools(functions), history,
+                                   **_sampling_options(max_tokens, temperature, seed))
+        calls = [ToolCall(id=c["id"] or f"call_{i}", name=c["name"], arguments=dict(c["args"]))
+                 for i, c in enumerate(reply.tool_calls)]
+        calls += [ToolCall(id=c.get("id") or f"invalid_{i}", name=c.get("name") or "",
+                           arguments={}, problem=f"the arguments are not valid JSON: {c.get('args')!r}")
+                  for i, c in enumerate(reply.invalid_tool_calls)]
+        usage = reply.usage_metadata or {}
+        return Completion(
+            text=reply.text, prompt_tokens=int(usage.get("input_tokens", 0)),
+            completion_tokens=int(usage.get("output_tokens", 0)), seconds=time.perf_counter() - started,
+            tool_calls=tuple(calls),
+        )
+
+    def _check_request_allowed(self) -> None:
+        if not ALLOW_MODEL_REQUESTS and self.base_url and not is_loopback_url(self.base_url):
+            raise RemoteModelRequestBlocked(
+                f"request to {self.base_url} blocked: tools.llm.openai_compatible.ALLOW_MODEL_REQUESTS "
+                "is False (tests must use a loopback server or an injected chat model)"
+            )
+
     def _invoke_json_object(
         self, messages: list[dict[str, str]], json_schema: dict[str, Any], options: dict[str, Any]
     ) -> AIMessage:
@@ -227,11 +290,16 @@ class OpenAICompatibleBackend:
         )
 
     def _invoke(self, messages: list[dict[str, str]], **options: Any) -> AIMessage:
-        import openai
         from langchain_core.messages import convert_to_messages
 
+        return self._invoke_model(self._chat_model, convert_to_messages(messages), **options)
+
+    def _invoke_model(self, model: Any, history: list[Any], **options: Any) -> AIMessage:
+        """``model.invoke(history)`` with the endpoint's failures mapped to errors that say what to do."""
+        import openai
+
         try:
-            return self._chat_model.invoke(convert_to_messages(messages), **options)
+            return model.invoke(history, **options)
         except openai.AuthenticationError:
             raise LLMAuthenticationError(
                 f"the LLM endpoint {self.base_url} refused the API key (HTTP 401): {_KEY_HINT}"
@@ -246,6 +314,13 @@ class OpenAICompatibleBackend:
                 f"the LLM endpoint {self.base_url} answered HTTP {exc.status_code} "
                 f"for model {self.model_id!r}: {exc.message}"
             ) from exc
+
+
+def _sampling_options(max_tokens: int, temperature: float, seed: int | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+    if seed is not None:
+        options["seed"] = seed
+    return options
 
 
 def _json_schema_format(schema: dict[str, Any]) -> dict[str, Any]:

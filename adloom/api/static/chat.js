@@ -1,7 +1,7 @@
 // The web chat: plain JavaScript, no build step, no third-party assets (works offline).
 "use strict";
 
-const state = { threadId: null, busy: false };
+const state = { threadId: null, busy: false, attachments: [] };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, options = {}) {
@@ -123,11 +123,35 @@ function onEvent(event) {
   }
 }
 
+async function upload(file) {
+  // Raw footage goes up as multipart form data; the server checks its type by content.
+  const form = new FormData();
+  form.append("file", file);
+  const response = await fetch("/api/footage/uploads", { method: "POST", body: form, credentials: "same-origin" });
+  if (response.status === 401) { await signIn(); return upload(file); }
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${file.name}: ${body.detail || response.statusText}`);
+  return { path: body.path, name: file.name };
+}
+
+function showAttachments() {
+  $("attachments").replaceChildren(...state.attachments.map((a) => {
+    const chip = document.createElement("span");
+    chip.textContent = a.name;
+    return chip;
+  }));
+  $("attachments").hidden = state.attachments.length === 0;
+}
+
 async function send(text) {
-  addMessage("user", text);
+  const attachments = state.attachments.map((a) => a.path);
+  addMessage("user", text + (attachments.length ? `\n[attached: ${state.attachments.map((a) => a.name).join(", ")}]` : ""));
+  state.attachments = [];
+  showAttachments();
+  const body = JSON.stringify({ message: text, attachments });
   const started = state.threadId
-    ? await api(`/api/threads/${state.threadId}/messages`, { method: "POST", body: JSON.stringify({ message: text }) })
-    : await api("/api/threads", { method: "POST", body: JSON.stringify({ message: text }) });
+    ? await api(`/api/threads/${state.threadId}/messages`, { method: "POST", body })
+    : await api("/api/threads", { method: "POST", body });
   state.threadId = started.thread_id;
   await follow(started);
 }
@@ -157,6 +181,7 @@ async function loadSidebar() {
       const run = await api(`/api/runs/${r.id}`);
       const media = [
         ...Object.entries(run.outputs.videos || {}).map(([aspect, url]) => ({ kind: "video", url, label: aspect })),
+        ...(run.outputs.video ? [{ kind: "video", url: run.outputs.video, label: "ad" }] : []),
         ...(run.outputs.images || []).map((url) => ({ kind: "image", url })),
       ];
       addMessage("assistant", `Run ${run.id}: ${run.status}`, media);
@@ -171,6 +196,13 @@ $("composer").addEventListener("submit", async (event) => {
   if (!text || state.busy) return;
   $("message").value = "";
   try { await send(text); } catch (error) { addMessage("error", error.message); state.busy = false; $("send").disabled = false; }
+});
+$("attach").addEventListener("change", async (event) => {
+  for (const file of event.target.files) {
+    try { state.attachments.push(await upload(file)); } catch (error) { addMessage("error", error.message); }
+  }
+  event.target.value = "";
+  showAttachments();
 });
 $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");

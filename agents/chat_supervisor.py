@@ -1,0 +1,216 @@
+"""The chat planner for an LLM that calls tools: adloom's agents are its tools.
+
+This is the supervisor-via-tools path of the chat (the embedded model takes the
+schema-constrained path of :mod:`agents.chat_planner` instead). The model sees
+:data:`PLANNER_TOOLS`; :func:`run_cheap_tool` carries out the ones that answer at once
+(recording the brief, a copy preview), while ``make_ad`` and ``cut_footage`` start a run,
+which the chat graph carries out as a subgraph with its approval gates. Every call is
+answered in the transcript with a JSON result, errors included, so the model can correct
+itself: a wrong argument never fails the turn.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents.brief import PLATFORMS, BriefError, Platform
+from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ChatTurn, merge_turn
+from agents.copywriter import write_platform_copy
+from agents.llm_access import AgentLLM
+from agents.planner import plan_variant
+from agents.config import CopywriterSettings
+from tools.context import ResidentModels
+from tools.llm import ToolSpec
+from tools.llm.prompts import load_prompt
+
+MAX_TOOL_ROUNDS = 6
+"""Model calls in one marketer turn before the planner stops and says so."""
+LAUNCH_TOOLS = ("make_ad", "cut_footage")
+MEDIA_KINDS = {
+    **dict.fromkeys((".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"), "video"),
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".webp"), "image"),
+    **dict.fromkeys((".wav", ".mp3", ".m4a", ".flac", ".ogg"), "audio"),
+}
+
+
+class UpdateBriefArgs(BaseModel):
+    """Brief facts the marketer stated (leave out what was not said)."""
+
+    model_config = ConfigDict(extra="forbid", title="update_brief")
+
+    brand_name: str | None = Field(default=None, max_length=60)
+    product_name: str | None = Field(default=None, max_length=80)
+    product_description: str | None = Field(default=None, max_length=160)
+    audience: str | None = Field(default=None, max_length=100)
+    platforms: list[Platform] | None = Field(default=None, max_length=7)
+    duration_s: float | None = Field(default=None, ge=5, le=180)
+
+
+class WriteCopyArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="write_copy")
+
+    platform: Platform | None = Field(default=None, description="Default: the brief's first platform.")
+
+
+class MakeAdArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="make_ad")
+
+
+class CutFootageArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="cut_footage")
+
+    videos: list[str] = Field(min_length=1, description="Paths of the attached videos to cut from.")
+    clips: int | None = Field(default=None, ge=1, le=30, description="How many clips to use; default: the planner's choice.")
+
+
+_ARGUMENTS: dict[str, type[BaseModel]] = {
+    "update_brief": UpdateBriefArgs, "write_copy": WriteCopyArgs, "make_ad": MakeAdArgs, "cut_footage": CutFootageArgs,
+}
+_DESCRIPTIONS = {
+    "update_brief": "Record brief facts the marketer stated. Returns the brief so far and what is still missing.",
+    "write_copy": "Draft a headline, text, hashtags and call to action for one platform (needs a complete brief).",
+    "make_ad": "Make the finished video ad from the brief, with approval pauses before the video and the render.",
+    "cut_footage": "Cut the ad from the marketer's attached videos: select and order clips, voice them, subtitle, render.",
+}
+
+
+def _parameters(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+PLANNER_TOOLS: list[ToolSpec] = [
+    ToolSpec(name=name, description=_DESCRIPTIONS[name], parameters=_parameters(model))
+    for name, model in _ARGUMENTS.items()
+]
+
+
+class Launch(BaseModel):
+    """A run the model asked for, checked and ready for the chat graph to start."""
+
+    tool_call_id: str
+    kind: str  # "campaign" | "footage"
+    videos: list[str] = Field(default_factory=list)
+    clips: int | None = None
+
+
+def system_message(draft: BriefDraft, videos: list[str]) -> dict[str, str]:
+    missing = [REQUIRED_FIELDS[name] for name in draft.missing()]
+    return {"role": "system", "content": load_prompt(
+        "chat_supervisor", platforms=", ".join(PLATFORMS),
+        known=draft.model_dump_json(exclude_none=True), missing=", ".join(missing) or "nothing",
+        videos=", ".join(videos) or "none",
+    )}
+
+
+def attachment(path: str | Path) -> dict[str, str]:
+    """A file attached to a marketer's message, as kept in ``message["media"]``.
+
+    Raises:
+        ValueError: the file does not exist, or is not a video, picture or sound.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"attachment {str(path)!r}: no such file")
+    kind = MEDIA_KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"attachment {path.name!r}: not a video, picture or sound ({', '.join(sorted(MEDIA_KINDS))})")
+    return {"kind": kind, "path": str(path.resolve()), "label": path.name}
+
+
+def attached_videos(messages: list[dict]) -> list[str]:
+    """Paths of the videos the marketer attached since the conversation's latest run."""
+    since_run: list[str] = []
+    for message in messages:
+        if message.get("run_id"):
+            since_run = []
+        if message["role"] == "user":
+            since_run += [m["path"] for m in message.get("media", []) if m.get("kind") == "video"]
+    return since_run
+
+
+def user_text(message: dict) -> str:
+    """A marketer's message as the model reads it: the words plus the files attached."""
+    files = [f"{m['kind']}: {m['path']}" for m in message.get("media", [])]
+    return message["content"] + ("\n[attached " + "; ".join(files) + "]" if files else "")
+
+
+def answer_unanswered(transcript: list[dict]) -> list[dict]:
+    """``transcript`` with a result for every tool call that has none (a run that failed or was
+    stopped before it could answer), as every provider requires."""
+    answered = {m["tool_call_id"] for m in transcript if m["role"] == "tool"}
+    complete: list[dict] = []
+    for message in transcript:
+        complete.append(message)
+        complete += [tool_result(call["id"], {"error": "no result: the run did not finish"})
+                     for call in message.get("tool_calls", []) if call["id"] not in answered]
+    return complete
+
+
+def tool_result(call_id: str, result: dict) -> dict:
+    return {"role": "tool", "tool_call_id": call_id, "content": json.dumps(result, ensure_ascii=False)}
+
+
+def read_arguments(name: str, arguments: dict, problem: str) -> tuple[BaseModel | None, dict | None]:
+    """The call's validated arguments, or an error result naming what is wrong."""
+    if name not in _ARGUMENTS:
+        return None, {"error": f"no tool {name!r}; the tools are {', '.join(_ARGUMENTS)}"}
+    if problem:
+        return None, {"error": problem}
+    try:
+        return _ARGUMENTS[name].model_validate(arguments), None
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors()]
+        return None, {"error": "invalid arguments", "problems": problems}
+
+
+def update_brief(draft: BriefDraft, args: UpdateBriefArgs, messages: list[dict]) -> tuple[BriefDraft, dict]:
+    """Merge what the model read into the draft, keeping only what the marketer said."""
+    turn = ChatTurn(**args.model_dump())
+    updated, refused = merge_turn(draft, turn, messages)
+    result: dict[str, Any] = {"brief": updated.model_dump(exclude_none=True), "missing": updated.missing()}
+    if refused:
+        result["not_recorded"] = refused
+    return updated, result
+
+
+def write_copy(
+    draft: BriefDraft, args: WriteCopyArgs, llm: AgentLLM, models: ResidentModels, settings: CopywriterSettings,
+    default_duration_s: float,
+) -> dict:
+    """A copy preview for one platform: the planner's first variant, then the copywriter."""
+    if draft.missing():
+        return {"error": "the brief is incomplete", "missing": draft.missing()}
+    brief = draft.to_brief(default_duration_s)
+    platform = args.platform or brief.platforms[0]
+    variant = plan_variant(brief, llm, 1)
+    copy = write_platform_copy(brief, variant, platform, llm, models, settings)
+    return {"platform": platform, **copy.model_dump(mode="json")}
+
+
+def check_launch(
+    name: str, args: BaseModel, call_id: str, draft: BriefDraft, videos: list[str], default_duration_s: float,
+) -> tuple[Launch | None, dict | None]:
+    """A run the chat graph may start, or the error result that tells the model why not."""
+    if draft.missing():
+        return None, {"error": "the brief is incomplete; ask the marketer", "missing": draft.missing()}
+    try:
+        draft.to_brief(default_duration_s)
+    except BriefError as exc:
+        return None, {"error": "the brief is not valid", "problems": exc.problems}
+    if name == "make_ad":
+        return Launch(tool_call_id=call_id, kind="campaign"), None
+    assert isinstance(args, CutFootageArgs)
+    unknown = [path for path in args.videos if path not in videos]
+    if unknown:
+        return None, {"error": "only videos the marketer attached can be cut", "not_attached": unknown,
+                      "attached": videos}
+    wrong_type = [path for path in args.videos if MEDIA_KINDS.get(Path(path).suffix.lower()) != "video"]
+    if wrong_type:
+        return None, {"error": "not video files", "files": wrong_type}
+    return Launch(tool_call_id=call_id, kind="footage", videos=list(dict.fromkeys(args.videos)), clips=args.clips), None
