@@ -167,16 +167,9 @@ def start_footage_run(
     models: ResidentModels | None = None,
     render_size: tuple[int, int] | None = None,
 ) -> RunOutcome:
-    """Validate the brief and videos, record a new footage run and execute it.
-
-    Args:
-        brief: a brief YAML file, or a brief already validated.
-        k: number of clips to use; None lets the LLM choose.
-        render_size: output (width, height); None = the brief's aspect at 1080p.
+    """:func:`prepare_footage_run` (same arguments and input errors), then :func:`execute_prepared`.
 
     Raises:
-        agents.brief.BriefError: the brief is invalid (nothing written).
-        FootageInputError: no video is usable, or ``k`` is below 1 (nothing written).
         RunFailed: a failure after the start; the run is resumable.
     """
     prepared = prepare_footage_run(settings, brief, videos, out_dir, k=k, config_file=config_file,

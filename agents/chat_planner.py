@@ -35,10 +35,8 @@ REQUIRED_FIELDS: dict[str, str] = {
 }
 
 
-class ChatTurn(BaseModel):
-    """What one turn of the conversation says about the brief (null: not said)."""
-
-    model_config = ConfigDict(title="ChatTurn")
+class BriefFacts(BaseModel):
+    """Brief values a marketer stated (null: not said)."""
 
     # Tight lengths: the grammar then stops a small model's run-on sentences.
     brand_name: str | None = Field(default=None, max_length=60)
@@ -47,6 +45,13 @@ class ChatTurn(BaseModel):
     audience: str | None = Field(default=None, max_length=100)
     platforms: list[Platform] | None = Field(default=None, max_length=7)
     duration_s: float | None = Field(default=None, ge=5, le=180)
+
+
+class ChatTurn(BriefFacts):
+    """What one turn of the conversation says about the brief (null: not said)."""
+
+    model_config = ConfigDict(title="ChatTurn")
+
     wants_ad: bool | None = None
 
 
@@ -151,7 +156,7 @@ def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDr
     return merge_turn(draft, turn, messages)[0]
 
 
-def merge_turn(draft: BriefDraft, turn: ChatTurn, messages: list[dict]) -> tuple[BriefDraft, list[str]]:
+def merge_turn(draft: BriefDraft, turn: BriefFacts, messages: list[dict]) -> tuple[BriefDraft, list[str]]:
     """The draft updated with the values of ``turn`` that the marketer really said.
 
     A name must be the marketer's own words; a description or audience may be rephrased

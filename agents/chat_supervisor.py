@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.brief import PLATFORMS, BriefError, Platform
-from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ChatTurn, merge_turn
+from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, BriefFacts, merge_turn
 from agents.copywriter import write_platform_copy
 from agents.llm_access import AgentLLM
 from agents.planner import plan_variant
@@ -37,17 +37,10 @@ MEDIA_KINDS = {
 }
 
 
-class UpdateBriefArgs(BaseModel):
+class UpdateBriefArgs(BriefFacts):
     """Brief facts the marketer stated (leave out what was not said)."""
 
     model_config = ConfigDict(extra="forbid", title="update_brief")
-
-    brand_name: str | None = Field(default=None, max_length=60)
-    product_name: str | None = Field(default=None, max_length=80)
-    product_description: str | None = Field(default=None, max_length=160)
-    audience: str | None = Field(default=None, max_length=100)
-    platforms: list[Platform] | None = Field(default=None, max_length=7)
-    duration_s: float | None = Field(default=None, ge=5, le=180)
 
 
 class WriteCopyArgs(BaseModel):
@@ -171,8 +164,7 @@ def read_arguments(name: str, arguments: dict, problem: str) -> tuple[BaseModel 
 
 def update_brief(draft: BriefDraft, args: UpdateBriefArgs, messages: list[dict]) -> tuple[BriefDraft, dict]:
     """Merge what the model read into the draft, keeping only what the marketer said."""
-    turn = ChatTurn(**args.model_dump())
-    updated, refused = merge_turn(draft, turn, messages)
+    updated, refused = merge_turn(draft, args, messages)
     result: dict[str, Any] = {"brief": updated.model_dump(exclude_none=True), "missing": updated.missing()}
     if refused:
         result["not_recorded"] = refused

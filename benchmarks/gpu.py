@@ -3,17 +3,25 @@
 Speed does not depend on the weights' values, so full-size architectures are built from
 their published configs (SD 1.5 and SDXL UNet + VAE, CogVideoX-2b and -5b transformer +
 VAE, AnimateDiff = SD 1.5 UNet with motion modules) and timed without any download.
-For each model it prints seconds per denoising step, seconds per image (or per 49-frame
-clip) at the family's default step count with classifier-free guidance, and peak memory —
-for our configuration (``tools.model_manager``: bf16/fp16 on CUDA, optional
-``torch.compile``) beside diffusers' plain defaults (fp32, no compile), as a ratio — and
-CogVideoX beside its published timings.
+For each model it prints seconds per denoising step (classifier-free guidance batch),
+the VAE decode, seconds per image (or clip) at the family's default step count, and peak
+memory (``torch.cuda.max_memory_allocated`` on CUDA) for up to three configurations:
+
+- ``plain``: diffusers' defaults (fp32, no compile);
+- ``ours``: ``tools.model_manager``'s choice (bf16/fp16 on CUDA);
+- ``compiled``: ours plus ``torch.compile`` of the denoiser (its first call, the
+  compilation, is printed separately);
+
+with each one's speed-up over ``plain`` when that was measured in the same run, and
+CogVideoX beside its published timings. A configuration that runs out of memory prints
+``OOM`` and the run goes on.
 
 Without CUDA it runs reduced architectures on CPU (``--small``, chosen automatically)
 and says so: those numbers only show that the code path works, not GPU speed.
 
-    python benchmarks/gpu.py [--small] [--compile] [--steps N] [--only sd15,sdxl,cogvideox-2b,...]
-    python benchmarks/gpu.py --meta   # full-size architectures built and shape-checked, no compute
+    python benchmarks/gpu.py [--small] [--configs plain,ours,compiled] [--steps N] [--only sd15,sdxl,...]
+    python benchmarks/gpu.py --compile   # same as adding 'compiled' to --configs
+    python benchmarks/gpu.py --meta      # full-size architectures built and shape-checked, no compute
 """
 
 from __future__ import annotations
@@ -204,34 +212,48 @@ def _peak_bytes(device: str) -> int:
 
 
 def measure(case: ModelCase, *, device: str, dtype: torch.dtype, compile_model: bool, steps: int) -> dict:
-    """Seconds per step, seconds per output and peak memory for one configuration."""
+    """Seconds per step, decode seconds, seconds per output and peak memory for one configuration.
+
+    Returns ``{"oom": True}`` instead when the configuration does not fit on the device.
+    """
     gc.collect()
     if device == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
     torch.manual_seed(0)
-    denoiser = case.build_denoiser().to(device=device, dtype=dtype).eval()
-    if compile_model:
-        denoiser = torch.compile(denoiser)
-    inputs = case.denoiser_inputs(dtype, device)
-    with torch.inference_mode():
-        denoiser(**inputs)  # warm-up (and compilation)
-        _sync(device)
-        start = time.perf_counter()
-        for _ in range(steps):
-            denoiser(**inputs)
-        _sync(device)
-        step_s = (time.perf_counter() - start) / steps
-        del denoiser
-        vae = case.build_vae().to(device=device, dtype=dtype).eval()
-        latents = case.vae_latents(dtype, device)
-        start = time.perf_counter()
-        case.decode(vae, latents)
-        _sync(device)
-        decode_s = time.perf_counter() - start
-    del vae
-    return {"step_s": step_s, "decode_s": decode_s, "output_s": case.default_steps * step_s + decode_s,
-            "peak_gib": _peak_bytes(device) / 2**30}
+    try:
+        # Built on the device itself: random initialisation of billions of weights on the CPU takes minutes.
+        with torch.device(device):
+            denoiser = case.build_denoiser().to(dtype=dtype).eval()
+        if compile_model:
+            denoiser = torch.compile(denoiser)
+        inputs = case.denoiser_inputs(dtype, device)
+        with torch.inference_mode():
+            start = time.perf_counter()
+            denoiser(**inputs)  # warm-up (and compilation)
+            _sync(device)
+            first_s = time.perf_counter() - start
+            start = time.perf_counter()
+            for _ in range(steps):
+                denoiser(**inputs)
+            _sync(device)
+            step_s = (time.perf_counter() - start) / steps
+            del denoiser, inputs
+            with torch.device(device):
+                vae = case.build_vae().to(dtype=dtype).eval()
+            latents = case.vae_latents(dtype, device)
+            start = time.perf_counter()
+            case.decode(vae, latents)
+            _sync(device)
+            decode_s = time.perf_counter() - start
+        del vae, latents
+    except torch.OutOfMemoryError:
+        return {"oom": True, "peak_gib": _peak_bytes(device) / 2**30}
+    finally:
+        if compile_model:
+            torch._dynamo.reset()  # compiled graphs hold on to the model's weights
+    return {"oom": False, "first_s": first_s, "step_s": step_s, "decode_s": decode_s,
+            "output_s": case.default_steps * step_s + decode_s, "peak_gib": _peak_bytes(device) / 2**30}
 
 
 def check_on_meta(case: ModelCase) -> int:
@@ -243,15 +265,32 @@ def check_on_meta(case: ModelCase) -> int:
         return sum(parameter.numel() for parameter in denoiser.parameters())
 
 
+CONFIGS = ("plain", "ours", "compiled")
+
+
+def _row(name: str, label: str, case: ModelCase, row: dict, plain: dict | None) -> str:
+    if row["oom"]:
+        return f"{name:<14}{label:<18}{'OOM':>9}{'':>9}{'':>10}{case.output:>15}{row['peak_gib']:>10.2f}"
+    speedup = f"{plain['output_s'] / row['output_s']:>9.2f}x" if plain and not plain["oom"] else f"{'n/a':>10}"
+    compiled = f"  (first call {row['first_s']:.1f} s)" if label.endswith("compile") else ""
+    return (f"{name:<14}{label:<18}{row['step_s']:>9.3f}{row['decode_s']:>9.2f}{row['output_s']:>10.2f}"
+            f"{case.output:>15}{row['peak_gib']:>10.2f}{speedup}{compiled}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="reduced architectures (automatic without CUDA)")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the denoiser in our configuration")
+    parser.add_argument("--configs", default="plain,ours", help=f"comma-separated, of {', '.join(CONFIGS)}")
+    parser.add_argument("--compile", action="store_true", help="also measure 'compiled' (ours + torch.compile)")
     parser.add_argument("--steps", type=int, default=3, help="timed denoising steps per model (after one warm-up)")
     parser.add_argument("--only", default="", help="comma-separated model names")
     parser.add_argument("--meta", action="store_true",
                         help="only build the full-size models on the meta device and run one shape-checking pass")
     args = parser.parse_args()
+    configs = [name for name in args.configs.split(",") if name] + (["compiled"] if args.compile else [])
+    unknown = sorted(set(configs) - set(CONFIGS))
+    if unknown:
+        parser.error(f"--configs: unknown {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
     from diffusers.utils import logging as diffusers_logging
 
     diffusers_logging.set_verbosity_error()  # per-model dtype notices would interleave with the table
@@ -268,32 +307,37 @@ def main() -> None:
     if small:
         print("NOTE: reduced ('--small') architectures" + (" on CPU: no CUDA device here" if device != "cuda" else "")
               + ". These numbers show the code path runs; they are NOT full-size GPU timings.")
-    print(f"ours: {dtype_name(ours)}{' + torch.compile' if args.compile else ''} | plain diffusers defaults: fp32, no compile")
-    print(f"{'model':<14}{'config':<16}{'s/step':>10}{'s/output':>11}{'output':>15}{'peak GiB':>10}{'speed-up':>10}")
+    print(f"plain = diffusers defaults (fp32, no compile) | ours = {dtype_name(ours)} | "
+          f"compiled = {dtype_name(ours)} + torch.compile | {args.steps} timed steps after one warm-up")
+    print(f"{'model':<14}{'config':<18}{'s/step':>9}{'decode s':>9}{'s/output':>10}{'output':>15}"
+          f"{'peak GiB':>10}{'vs plain':>10}")
     wanted = {name for name in args.only.split(",") if name}
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, dict]] = {}
     for case in cases(small):
         if wanted and case.name not in wanted:
             continue
-        plain = measure(case, device=device, dtype=torch.float32, compile_model=False, steps=args.steps)
-        mine = plain if (ours == torch.float32 and not args.compile) else measure(
-            case, device=device, dtype=ours, compile_model=args.compile, steps=args.steps)
-        results[case.name] = mine
-        ours_label = f"ours {dtype_name(ours)}" if mine is not plain else "ours (= plain)"
-        for label, row in (("plain fp32", plain), (ours_label, mine)):
-            ratio = plain["output_s"] / row["output_s"]
-            print(f"{case.name:<14}{label:<16}{row['step_s']:>10.3f}{row['output_s']:>11.2f}{case.output:>15}"
-                  f"{row['peak_gib']:>10.2f}{ratio:>9.2f}x", flush=True)
-    print("\nCogVideoX against published timings (50 steps, 49 frames, 720x480):")
+        rows = results.setdefault(case.name, {})
+        for config in configs:
+            if config == "ours" and ours == torch.float32 and "plain" in rows:
+                rows["ours"] = rows["plain"]  # on the CPU our choice is the plain configuration
+            else:
+                rows[config] = measure(case, device=device, dtype=torch.float32 if config == "plain" else ours,
+                                       compile_model=config == "compiled", steps=args.steps)
+            label = {"plain": "plain fp32", "ours": f"ours {dtype_name(ours)}",
+                     "compiled": f"ours {dtype_name(ours)}+compile"}[config]
+            print(_row(case.name, label, case, rows[config], rows.get("plain")), flush=True)
+    print("\nCogVideoX against published timings (50 steps, 49 frames, 720x480, bf16/fp16):")
     for name, published in PUBLISHED_CLIP_SECONDS.items():
         if name not in results:
             continue
-        measured = results[name]["output_s"]
         gpu = "H100" if "H100" in gpu_name else "A100"
-        comparison = (f"ours/published({gpu}) = {measured / published[gpu]:.2f}" if not small
-                      else "not comparable (reduced size)")
-        print(f"  {name}: published A100 {published['A100']:.0f} s, H100 {published['H100']:.0f} s; "
-              f"measured {measured:.1f} s; {comparison}")
+        for config, row in results[name].items():
+            if row["oom"]:
+                continue
+            comparison = (f"measured/published({gpu}) = {row['output_s'] / published[gpu]:.2f}" if not small
+                          else "not comparable (reduced size)")
+            print(f"  {name} {config}: published A100 {published['A100']:.0f} s, H100 {published['H100']:.0f} s; "
+                  f"measured {row['output_s']:.1f} s; {comparison}")
 
 
 if __name__ == "__main__":

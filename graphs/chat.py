@@ -151,7 +151,7 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
             f"({brand}){source}, aimed at {brief['audience']}. Run id {run_id}.")
     return Command(goto=launch.kind, update={
         **update, "brief": brief, "run_id": run_id, "launch": launch.model_dump(),
-        "messages": [{"role": "assistant", "content": text}],
+        "messages": [*update.get("messages", []), {"role": "assistant", "content": text}],
     })
 
 
@@ -164,6 +164,7 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
     added = [{"role": "user", "content": user_text(m)} for m in messages[state.get("read", 0):] if m["role"] == "user"]
     history = answer_unanswered(state.get("transcript", []))
     update: dict[str, Any] = {"read": len(messages), "status": "collecting"}
+    said: list[dict] = []  # what the model told the marketer alongside its tool calls
     for _ in range(MAX_TOOL_ROUNDS):
         reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], PLANNER_TOOLS,
                                                temperature=0.2, seed=0)
@@ -172,7 +173,9 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
         if not reply.tool_calls:
             text = reply.text.strip() or ask_for_missing(draft)
             return Command(goto=END, update={**update, "draft": draft.model_dump(mode="json"), "transcript": added,
-                                             "messages": [{"role": "assistant", "content": text}]})
+                                             "messages": [*said, {"role": "assistant", "content": text}]})
+        if reply.text.strip():
+            said.append({"role": "assistant", "content": reply.text.strip()})
         launch: Launch | None = None
         for call in reply.tool_calls:
             emit({"type": "node", "node": "planner", "event": "tool", "tool": call.name})
@@ -193,11 +196,12 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
             added.append(tool_result(call.id, result))
         if launch is not None:
             brief = draft.to_brief(context.default_duration_s).model_dump(mode="json")
-            return _start_run(launch, brief, {**update, "draft": draft.model_dump(mode="json"), "transcript": added})
+            return _start_run(launch, brief, {**update, "draft": draft.model_dump(mode="json"), "transcript": added,
+                                              "messages": said})
     text = ("I could not settle on a next step. Tell me the product, who the ad is for and where it runs, "
             "and I will make it.")
     return Command(goto=END, update={**update, "draft": draft.model_dump(mode="json"), "transcript": added,
-                                     "messages": [{"role": "assistant", "content": text}]})
+                                     "messages": [*said, {"role": "assistant", "content": text}]})
 
 
 def route_turn(state: ChatState, runtime: Runtime[ChatContext]) -> Literal["supervise", "understand"]:

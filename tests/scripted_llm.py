@@ -111,8 +111,9 @@ class ScriptedBackend:
             return [call for call in self.calls if call.schema_title.startswith(prefix)]
 
 
-ToolTurn = str | list[tuple[str, dict]] | Callable[[list[dict]], "str | list[tuple[str, dict]]"]
-"""A tool-calling reply: text for the marketer, ``(tool name, arguments)`` calls, or a function of the messages."""
+ToolCalls = list[tuple[str, dict]]
+ToolTurn = str | ToolCalls | tuple[str, ToolCalls] | Callable[[list[dict]], "str | ToolCalls | tuple[str, ToolCalls]"]
+"""A tool-calling reply: text, ``(tool name, arguments)`` calls, both as ``(text, calls)``, or a function of the messages."""
 
 
 class ScriptedToolBackend(ScriptedBackend):
@@ -139,10 +140,12 @@ class ScriptedToolBackend(ScriptedBackend):
             turn = self._tool_turns[number]
         if callable(turn):
             turn = turn(messages)
-        if isinstance(turn, str):
-            return Completion(text=turn, prompt_tokens=1, completion_tokens=len(turn.split()), seconds=0.0)
-        calls = tuple(ToolCall(id=f"call_{number}_{i}", name=name, arguments=args) for i, (name, args) in enumerate(turn))
-        return Completion(text="", prompt_tokens=1, completion_tokens=1, seconds=0.0, tool_calls=calls)
+        text, calls = (turn, []) if isinstance(turn, str) else turn if isinstance(turn, tuple) else ("", turn)
+        return Completion(
+            text=text, prompt_tokens=1, completion_tokens=len(text.split()) + len(calls), seconds=0.0,
+            tool_calls=tuple(ToolCall(id=f"call_{number}_{i}", name=name, arguments=args)
+                             for i, (name, args) in enumerate(calls)),
+        )
 
 
 # --- valid replies ----------------------------------------------------------------------

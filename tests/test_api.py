@@ -39,8 +39,13 @@ def client(tmp_path):
 
 def follow(client: TestClient, started: dict) -> list[dict]:
     """Read a turn's Server-Sent Events to its ``done`` event."""
+    return read_events(client, started["events_url"])
+
+
+def read_events(client: TestClient, url: str) -> list[dict]:
+    """Server-Sent Events from ``url`` to the ``done`` event."""
     events = []
-    with client.stream("GET", started["events_url"]) as response:
+    with client.stream("GET", url) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():

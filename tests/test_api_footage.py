@@ -25,6 +25,7 @@ from scripted_llm import ScriptedBackend, models_with_backend
 from storage import records
 from storage.assets import AssetStore
 from storage.database import open_database
+from test_api import read_events
 from tools.ffmpeg import probe, run_ffmpeg
 
 EXAMPLE_BRIEF = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text())
@@ -95,20 +96,6 @@ def join_workers(client: TestClient) -> None:
     for worker in workers:
         worker.join(timeout=300)
         assert not worker.is_alive(), "the footage run did not finish in 5 minutes"
-
-
-def read_events(client: TestClient, url: str) -> list[dict]:
-    """Server-Sent Events of a run to its ``done`` event."""
-    events = []
-    with client.stream("GET", url) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        for line in response.iter_lines():
-            if line.startswith("data: "):
-                events.append(json.loads(line[6:]))
-                if events[-1]["type"] == "done":
-                    break
-    return events
 
 
 # --- uploads ----------------------------------------------------------------------------------

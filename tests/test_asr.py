@@ -79,6 +79,18 @@ def test_damaged_model_folder_is_rebuilt(tmp_path: Path):
     assert (rebuilt / "vocabulary.txt").stat().st_size == manifest["sizes"]["vocabulary.txt"]
 
 
+def test_threads_assembling_at_once_all_get_the_same_whole_folder(tmp_path: Path):
+    """Two variants subtitle at the same time: neither may replace the folder the other loads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        folders = list(pool.map(lambda _: packaged_whisper_base(tmp_path), range(3)))
+    assert len(set(folders)) == 1
+    manifest = json.loads((folders[0] / MANIFEST_NAME).read_text())
+    assert (folders[0] / "model.bin").stat().st_size == manifest["sizes"]["model.bin"]
+    assert [p.name for p in tmp_path.iterdir()] == [folders[0].name]  # no staging folder left behind
+
+
 def test_model_setting_must_name_a_ctranslate2_folder(tmp_path: Path):
     with pytest.raises(ASRBackendError, match=r"\[asr\] model"):
         load_recognizer(ASRSettings(model=str(tmp_path)), tmp_path, ResidentModels())

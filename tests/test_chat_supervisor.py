@@ -107,6 +107,23 @@ def test_bad_calls_are_answered_with_errors_and_the_turn_goes_on(tmp_path):
     assert results["cut_footage"]["error"].startswith("the brief is incomplete")
 
 
+def test_the_copywriter_previews_copy_and_words_beside_calls_reach_the_marketer(tmp_path):
+    backend = ScriptedToolBackend(shoe_script(), [
+        [("write_copy", {})],
+        ("Noted your brief.", [("update_brief", STATED)]),
+        [("write_copy", {"platform": "tiktok"})],
+        "Shall I make the ad?",
+    ])
+    chat = ChatHarness(tmp_path, backend)
+    state = chat.say(f"{FIRST_MESSAGE}. {SECOND_MESSAGE}")
+    refused, preview = (tool_results(backend.tool_requests[n][0])["write_copy"] for n in (1, 3))
+    assert refused["error"] == "the brief is incomplete"
+    assert (preview["platform"], preview["headline"], preview["cta"], preview["source"]) == (
+        "tiktok", "Light shoes for weekend runs", "Shop now", "llm")
+    assert [m["content"] for m in state.values["messages"][1:]] == ["Noted your brief.", "Shall I make the ad?"]
+    assert state.values.get("run_id") is None
+
+
 def test_a_planner_that_never_answers_is_stopped(tmp_path):
     backend = ScriptedToolBackend({"": ["{}"]}, [[("update_brief", {})]] * MAX_TOOL_ROUNDS)
     chat = ChatHarness(tmp_path, backend)

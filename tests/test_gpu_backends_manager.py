@@ -21,6 +21,8 @@ from tools.model_manager import (
     resolve_model_folder,
 )
 
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
 
 def test_device_and_dtype_choice():
     expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
@@ -35,9 +37,52 @@ def test_device_and_dtype_choice():
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@needs_cuda
 def test_auto_precision_on_cuda_is_half():
     assert resolve_dtype("auto", "cuda") in (torch.bfloat16, torch.float16)
+
+
+class _Weights(torch.nn.Module):
+    """A module holding ``size`` bytes of uninitialised CUDA memory (allocation only, no compute)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(size, dtype=torch.uint8, device="cuda"), requires_grad=False)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_a_real_cuda_out_of_memory_evicts_the_other_warm_models_and_retries():
+    torch.cuda.empty_cache()
+    baseline = torch.cuda.memory_allocated()
+    share = int(torch.cuda.mem_get_info()[0] * 0.55)  # two of these never fit together
+    models = ResidentModels()
+    models.get(("tts", "other"), lambda: _Weights(share), slot="tts", measure=module_bytes)
+    placement = Placement.from_settings(ImageSettings(device="cuda"), "image")
+    loaded = load_resident(models, ("image", "big"), lambda: _Weights(share), placement)
+    assert models.keys() == [("image", "big")] and module_bytes(loaded) == share
+    held = torch.cuda.memory_allocated() - baseline
+    # Only the new model is held (the allocator rounds each block up a little): the evicted one was freed.
+    assert share <= held < share + 2**21
+    del loaded
+    models.evict(("image", "big"))
+    assert torch.cuda.memory_allocated() == baseline
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_a_model_too_big_for_the_device_gives_advice_and_leaves_it_free():
+    torch.cuda.empty_cache()
+    baseline = torch.cuda.memory_allocated()
+    device_bytes = torch.cuda.get_device_properties(0).total_memory
+    placement = Placement.from_settings(ImageSettings(device="cuda", dtype="fp32"), "image")
+    with pytest.raises(ModelMemoryError, match=r"does not fit on cuda: set \[image\] offload = 'model'.*"
+                                               r"vae_tiling = true.*dtype = 'fp16' or 'bf16'"):
+        load_resident(ResidentModels(), ("image", "huge"), lambda: _Weights(2 * device_bytes), placement)
+    with pytest.raises(ModelMemoryError, match="generating 4 images ran out of memory on cuda"):
+        with explain_out_of_memory(placement, "generating 4 images"):
+            torch.empty(2 * device_bytes, dtype=torch.uint8, device="cuda")
+    assert torch.cuda.memory_allocated() == baseline
 
 
 def test_model_folders_by_path_or_local_cache_only(tmp_path, monkeypatch):

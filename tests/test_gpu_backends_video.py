@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from tiny_diffusion import build_cogvideox, build_motion_adapter, build_stable_diffusion
 
@@ -83,17 +84,21 @@ def test_frame_counts_follow_the_vae_and_the_trained_length(cog_t2v):
     assert frames_for(10.0, choice) == 9
 
 
+def _same_clip_twice_from_a_key_image(pipe, choice, settings):
+    """A 9-frame image-to-video clip, made twice with one seed: it must come out the same."""
+    key_image = Image.new("RGB", (64, 48), (200, 40, 40))
+    clip, again = (generate_cogvideox(pipe, choice, settings, prompt="the shoe turns", seconds=0.5, seed=1,
+                                      first_frame=key_image) for _ in range(2))
+    assert _frames(clip).shape == (9, 32, 32, 3) and np.array_equal(_frames(clip), _frames(again))
+    return clip
+
+
 def test_cogvideox_image_to_video_starts_from_the_key_image(cog_t2v, cog_i2v, resident):
     settings = _cog_settings(cog_t2v, cog_i2v)
     choice = choose_cogvideox_model(settings, with_first_frame=True)
     assert choice.image_to_video and choice.folder == cog_i2v.resolve()
     pipe = load_cogvideox(settings, resident, choice)
-    key_image = Image.new("RGB", (64, 48), (200, 40, 40))
-    clip = generate_cogvideox(pipe, choice, settings, prompt="the shoe turns", seconds=0.5, seed=1,
-                              first_frame=key_image)
-    again = generate_cogvideox(pipe, choice, settings, prompt="the shoe turns", seconds=0.5, seed=1,
-                               first_frame=key_image)
-    assert _frames(clip).shape == (9, 32, 32, 3) and np.array_equal(_frames(clip), _frames(again))
+    clip = _same_clip_twice_from_a_key_image(pipe, choice, settings)
     assert clip.metadata["mode"] == "image2video"
     with pytest.raises(VideoBackendError, match="needs a first_frame"):
         generate_cogvideox(pipe, choice, settings, prompt="x", seconds=1.0, seed=1)
@@ -128,6 +133,57 @@ def test_animatediff_lightning_text_and_first_frame(sd_base, lightning_adapter, 
                                       aspect="16:9", first_frame=key_image)
     assert _frames(from_image).shape == (4, 24, 40, 3)
     assert from_image.metadata["mode"] == "image2video" and from_image.metadata["strength"] == 0.8
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_cogvideox_on_cuda_in_half_precision_with_tiling(cog_t2v):
+    settings = VideoSettings(backend="cogvideox", model=str(cog_t2v), steps=2, device="cuda", vae_tiling=True)
+    choice = choose_cogvideox_model(settings, with_first_frame=False)
+    pipe = load_cogvideox(settings, ResidentModels(), choice)
+    half = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    assert pipe.transformer.dtype == half and pipe.vae.dtype == half and pipe.transformer.device.type == "cuda"
+    assert pipe.vae.use_tiling and pipe.vae.use_slicing
+    clip = generate_cogvideox(pipe, choice, settings, prompt="a shoe on a rock", seconds=0.5, seed=5)
+    again = generate_cogvideox(pipe, choice, settings, prompt="a shoe on a rock", seconds=0.5, seed=5)
+    assert _frames(clip).shape == (9, 32, 32, 3) and np.array_equal(_frames(clip), _frames(again))
+    assert _frames(clip).std() > 0  # decoded frames, not a blank (NaN) clip
+    assert (clip.metadata["device"], clip.metadata["vae_tiling"]) == ("cuda", True)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_cogvideox_image_to_video_with_model_offload_on_cuda(cog_t2v, cog_i2v):
+    settings = VideoSettings(backend="cogvideox", model=str(cog_t2v), image_to_video_model=str(cog_i2v), steps=2,
+                             device="cuda", dtype="fp16", offload="model")
+    choice = choose_cogvideox_model(settings, with_first_frame=True)
+    pipe = load_cogvideox(settings, ResidentModels(), choice)
+    clip = _same_clip_twice_from_a_key_image(pipe, choice, settings)
+    assert (clip.metadata["mode"], clip.metadata["dtype"], clip.metadata["offload"]) == ("image2video", "fp16", "model")
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_animatediff_on_cuda_with_model_offload_and_first_frame(sd_base, lightning_adapter):
+    settings = VideoSettings(backend="animatediff", model=str(sd_base), motion_adapter=str(lightning_adapter),
+                             device="cuda", dtype="fp16", offload="model", vae_tiling=True)
+    choice = choose_animatediff_model(settings)
+    pipelines = load_animatediff(settings, ResidentModels(), choice)
+    assert pipelines.text2video.unet.dtype == torch.float16
+    clip = generate_animatediff(pipelines, choice, settings, prompt="a shoe", seconds=0.5, seed=2, aspect="16:9")
+    again = generate_animatediff(pipelines, choice, settings, prompt="a shoe", seconds=0.5, seed=2, aspect="16:9")
+    assert _frames(clip).shape == (4, 24, 40, 3) and np.array_equal(_frames(clip), _frames(again))
+    key_image = Image.new("RGB", (80, 48), (20, 160, 60))
+    from_image = generate_animatediff(pipelines, choice, settings, prompt="a shoe", seconds=0.5, seed=2,
+                                      aspect="16:9", first_frame=key_image)
+    assert _frames(from_image).shape == (4, 24, 40, 3) and from_image.metadata["mode"] == "image2video"
+    assert (from_image.metadata["dtype"], from_image.metadata["offload"]) == ("fp16", "model")
+    # Offloaded: after the video-to-video twin ran, the shared weights are back in CPU memory.
+    for pipe in (pipelines.text2video, pipelines.video2video):
+        assert {pipe.unet.device.type, pipe.vae.device.type, pipe.text_encoder.device.type} == {"cpu"}
 
 
 def _context(tmp_path: Path, video: VideoSettings, resident: ResidentModels):

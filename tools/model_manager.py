@@ -216,6 +216,17 @@ def place_pipeline(pipe: Any, placement: Placement, *, denoiser: str) -> Any:
     return pipe
 
 
+def return_offloaded_weights(owner: Any, placement: Placement) -> None:
+    """After a twin made with ``from_pipe(owner)`` ran, move the weights it shares with ``owner`` back to the CPU.
+
+    ``from_pipe`` shares the owner's sub-models together with their model-offload hooks, but
+    not the owner's list of hooks, so the twin leaves the last sub-model it ran (the VAE) on
+    the GPU; only the owner can offload them all again.
+    """
+    if placement.offload == "model":
+        owner.maybe_free_model_hooks()
+
+
 def _release_device_memory() -> None:
     import gc
 

@@ -34,7 +34,8 @@ class MessageIn(BaseModel):
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     attachments: list[str] = Field(
         default_factory=list, max_length=20,
-        description="Files to attach (paths as returned by POST /api/uploads), e.g. raw videos to cut the ad from.",
+        description="Files to attach (paths returned by POST /api/uploads or /api/footage/uploads), e.g. raw "
+        "videos to cut the ad from.",
     )
 
 

@@ -6,7 +6,8 @@ come from a small publisher, so their files are located with ``find_spec`` (thei
 never imported) and checked against the sha256 recorded below (MODELS.md, Trust). The
 folder is built in a temporary directory beside its final place and renamed into place,
 so a crash never leaves a half-written model; later loads only compare file sizes with
-the manifest written at assembly.
+the manifest written at assembly. Threads of one process assemble one at a time (two
+variants subtitle at once), and a finished folder is never replaced.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from storage.assets import sha256_file
@@ -36,6 +38,7 @@ MODEL_PARTS = (
 )
 MODEL_BIN_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 MODEL_ID = f"whisper-base-ct2@{MODEL_BIN_SHA256[:16]}"
+_ASSEMBLY_LOCK = threading.Lock()
 
 
 class WhisperFilesError(RuntimeError):
@@ -82,6 +85,13 @@ def packaged_whisper_base(models_dir: Path) -> Path:
     folder = Path(models_dir) / FOLDER_NAME
     if _is_assembled(folder):
         return folder
+    with _ASSEMBLY_LOCK:
+        if _is_assembled(folder):  # another thread finished it while this one waited
+            return folder
+        return _assemble(folder)
+
+
+def _assemble(folder: Path) -> Path:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{FOLDER_NAME}.", dir=folder.parent))
     try:
@@ -104,7 +114,7 @@ def packaged_whisper_base(models_dir: Path) -> Path:
         (staging / MANIFEST_NAME).write_text(
             json.dumps({"model_bin_sha256": MODEL_BIN_SHA256, "sizes": sizes}, indent=2), "utf-8"
         )
-        if folder.exists():  # a stale or broken earlier attempt
+        if folder.exists() and not _is_assembled(folder):  # a broken earlier attempt, not another process's result
             shutil.rmtree(folder)
         try:
             staging.rename(folder)

@@ -29,6 +29,7 @@ from tools.model_manager import (
     module_bytes,
     place_pipeline,
     resolve_model_folder,
+    return_offloaded_weights,
     step_progress,
     swap_scheduler,
 )
@@ -244,6 +245,8 @@ def generate_images(
     with explain_out_of_memory(pipelines.placement, f"generating {candidates} image(s) of {width}x{height}"):
         with torch.inference_mode():
             images = pipe(**call).images
+    if pipe is not pipelines.text2image:
+        return_offloaded_weights(pipelines.text2image, pipelines.placement)
     common = {
         "prompt": prompt, "negative_prompt": negative_prompt if negative_used else "", "aspect": aspect,
         "width": width, "height": height, "steps": call["num_inference_steps"], "guidance_scale": guidance,

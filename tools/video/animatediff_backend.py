@@ -29,6 +29,7 @@ from tools.model_manager import (
     module_bytes,
     place_pipeline,
     resolve_model_folder,
+    return_offloaded_weights,
     step_progress,
     swap_scheduler,
 )
@@ -165,6 +166,8 @@ def generate_animatediff(
     with explain_out_of_memory(choice.placement, f"generating a {frames}-frame {width}x{height} clip"):
         with torch.inference_mode():
             video = pipe(**call).frames[0]
+    if pipe is not pipelines.text2video:
+        return_offloaded_weights(pipelines.text2video, choice.placement)
     metadata = {
         "prompt": prompt, "seed": seed, "frames": len(video), "generated_fps": TRAINED_FPS, "steps": steps,
         "guidance_scale": guidance, "width": width, "height": height, "aspect": aspect, "model": choice.model_id,
