@@ -226,7 +226,9 @@ def _finished(final: dict, out_dir: Path, run_id: str) -> tuple[dict, dict, dict
     media += [{"kind": "image", "path": path, "label": f"image {i + 1}"} for i, path in enumerate(outputs.get("images", []))]
     failed = [check["name"] for check in manifest.get("checks", []) if not check["passed"]]
     rejected = [item["path"] for item in manifest.get("inputs", {}).get("rejected", [])]
-    lines = ["Your ad is ready.", "All checks passed." if not failed else f"Needs review, failed checks: {', '.join(failed)}."]
+    lines = ["Your ad is ready."]
+    if "checks" in manifest:  # campaign runs are checked by the critic; footage runs have no critic
+        lines.append("All checks passed." if not failed else f"Needs review, failed checks: {', '.join(failed)}.")
     if rejected:
         lines.append(f"Not usable, left out: {', '.join(Path(path).name for path in rejected)}.")
     lines.append(f"Outputs: {out_dir / run_id}")

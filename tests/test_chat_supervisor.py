@@ -193,7 +193,7 @@ def test_attached_footage_is_cut_into_the_ad(tmp_path, planner):
                                      "media": media}]})
     assert state.values["status"] == "succeeded" and not state.interrupts
     final = state.values["messages"][-1]
-    assert "Not usable, left out: notes.mp4" in final["content"]
+    assert "Not usable, left out: notes.mp4" in final["content"] and "checks" not in final["content"]
     video = next(m for m in final["media"] if m["kind"] == "video")
     info = probe(video["path"])
     assert (info.video.width, info.video.height) == (180, 320) and info.audio is not None
