@@ -2,11 +2,15 @@
 
 This is the supervisor-via-tools path of the chat (the embedded model takes the
 schema-constrained path of :mod:`agents.chat_planner` instead). The model sees
-:data:`PLANNER_TOOLS`; :func:`run_cheap_tool` carries out the ones that answer at once
-(recording the brief, a copy preview), while ``make_ad`` and ``cut_footage`` start a run,
-which the chat graph carries out as a subgraph with its approval gates. Every call is
-answered in the transcript with a JSON result, errors included, so the model can correct
-itself: a wrong argument never fails the turn.
+:data:`PLANNER_TOOLS`. Two answer at once: :func:`update_brief` records what the
+marketer said and :func:`write_copy` previews the copywriter's work. ``make_ad`` and
+``cut_footage`` start a run (checked by :func:`check_launch`), which the chat graph carries
+out as a subgraph with its approval gates; the run's outcome is that call's result. Every
+call is answered in the transcript with a JSON result, errors included, so the model can
+correct itself: a wrong argument never fails the turn.
+
+Files the marketer attaches to a message (:func:`attachment`) are how footage reaches
+either planner.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agents.brief import PLATFORMS, BriefError, Platform
 from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, BriefFacts, merge_turn
+from agents.config import CopywriterSettings
 from agents.copywriter import write_platform_copy
 from agents.llm_access import AgentLLM
 from agents.planner import plan_variant
-from agents.config import CopywriterSettings
 from tools.context import ResidentModels
 from tools.llm import ToolSpec
 from tools.llm.prompts import load_prompt
@@ -178,7 +182,10 @@ def write_copy(
     """A copy preview for one platform: the planner's first variant, then the copywriter."""
     if draft.missing():
         return {"error": "the brief is incomplete", "missing": draft.missing()}
-    brief = draft.to_brief(default_duration_s)
+    try:
+        brief = draft.to_brief(default_duration_s)
+    except BriefError as exc:
+        return {"error": "the brief is not valid", "problems": exc.problems}
     platform = args.platform or brief.platforms[0]
     variant = plan_variant(brief, llm, 1)
     copy = write_platform_copy(brief, variant, platform, llm, models, settings)
