@@ -125,6 +125,16 @@ class Brief(_Strict):
     def _unique_platforms(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
 
+    def named_files(self) -> list[tuple[str, str]]:
+        """Every file the brief names, as (field, path)."""
+        media = self.media
+        named = [("brand.logo", self.brand.logo), ("brand.font", self.brand.font)]
+        named += [(f"product.images[{i}]", path) for i, path in enumerate(self.product.images)]
+        named += [(f"media.{name}", getattr(media, name)) for name in ("music", "voice", "subtitles", "logo")]
+        named += [(f"media.clips[{i}]", path) for i, path in enumerate(media.clips)]
+        named += [(f"media.images[{i}]", path) for i, path in enumerate(media.images)]
+        return [(field, path) for field, path in named if path]
+
 
 def _problem_line(error: dict) -> str:
     key = ".".join(str(part) for part in error["loc"])

@@ -97,14 +97,11 @@ def hand_written_command(data: Path, captions: Path, out: Path, voice_db: float,
         f"apad=whole_dur={total},atrim=end={total},asplit[vmix][vkey];"
         f"[6:a]aresample=48000,aformat=channel_layouts=stereo,volume={music_db:.2f}dB,atrim=end={total},"
         f"afade=t=out:st={total - 1}:d=1[music];"
-        "[music][vkey]sidechaincompress=threshold=0.03:ratio=8:attack=15:release=350[ducked];"
-        "[vmix][ducked]amix=inputs=2:duration=first:normalize=0,alimiter=limit=0.84:level=false[aout]"
+        f"{render_race.HAND_DUCKED_MIX}"
     )
     return [
         *inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "[aout]",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-        "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", str(out),
+        *render_race.HAND_OUTPUT_ARGS, str(out),
     ]
 
 

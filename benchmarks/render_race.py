@@ -6,7 +6,8 @@ timed part, its ffmpeg children included); the parent reads the worker's peak me
 ffmpeg's included, from ``wait4``. Runs alternate between the contenders so that load from
 other work on the machine hits both alike; CPU seconds are the steadier number when the
 machine is shared, wall seconds what a user waits. Shared by the benchmarks that race
-adloom's editor against a hand-written ffmpeg command.
+adloom's editor against a hand-written ffmpeg command; those commands end alike
+(:data:`HAND_DUCKED_MIX`, :data:`HAND_OUTPUT_ARGS`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+HAND_DUCKED_MIX = (
+    "[music][vkey]sidechaincompress=threshold=0.03:ratio=8:attack=15:release=350[ducked];"
+    "[vmix][ducked]amix=inputs=2:duration=first:normalize=0,alimiter=limit=0.84:level=false[aout]"
+)
+"""The hand-written graphs' last step: music ``[music]`` ducked under the voice ``[vmix]``/``[vkey]``."""
+HAND_OUTPUT_ARGS = (
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
+    "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+    "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
+)
+"""The encoder settings of the hand-written commands (the editor's own, written out)."""
 
 
 def _cpu_seconds() -> float:

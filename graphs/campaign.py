@@ -23,8 +23,7 @@ log) comes from the run-scoped :class:`RunContext`, not from the checkpointed st
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -40,7 +39,6 @@ from agents.captioner import Captions, write_captions
 from agents.config import CopywriterSettings
 from agents.copywriter import VariantCopy, write_variant_copy
 from agents.critic import Check, review_copy
-from agents.llm_access import AgentLLM
 from agents.manifest import write_manifest
 from agents.media_review import review_media
 from agents.planner import CampaignPlan, Variant, plan_campaign
@@ -48,15 +46,13 @@ from agents.platforms import video_aspects
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
-from graphs.tracking import tracked
-from tools.context import ToolContext
+from graphs.tracking import GraphContext, tracked
 from tools.editor_tool import AssembleResult
 from tools.llm.prompts import load_prompt
 from tools.media_checks import measure_loudness
 from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
 from tools.tts_tool import VoiceoverResult
 
-EventSink = Callable[[str, str, dict], None]
 MAX_REVISIONS_PER_NODE = 1
 VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")
 """The per-variant nodes in the order each hands the variant on."""
@@ -64,32 +60,17 @@ APPROVAL_GATES: tuple[str, ...] = ("video", "editor")
 """Chain nodes a run may pause before for the marketer's approval (video generation, final render)."""
 
 
-def _ignore_event(node: str, event: str, detail: dict) -> None:
-    """Default event sink for graphs run without a run log."""
-
-
-@dataclass
-class RunContext:
+@dataclass(kw_only=True)
+class RunContext(GraphContext):
     """Run-scoped dependencies of the campaign graph (never checkpointed)."""
 
-    tools: ToolContext
     copywriter: CopywriterSettings
-    out_dir: Path
-    record_event: EventSink = _ignore_event
     approval_gates: frozenset[str] = frozenset()
-    _llm: AgentLLM | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.approval_gates) - set(APPROVAL_GATES)
         if unknown:
             raise ValueError(f"RunContext.approval_gates: unknown gate(s) {sorted(unknown)}; choose from {APPROVAL_GATES}")
-
-    @property
-    def llm(self) -> AgentLLM:
-        if self._llm is None:
-            settings = self.tools.settings.llm
-            self._llm = AgentLLM.load(settings, self.tools.models)
-        return self._llm
 
 
 def plan_node(state: CampaignState, context: RunContext) -> dict:

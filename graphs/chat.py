@@ -96,7 +96,7 @@ class _NoLedger:
         """Nothing to record."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ChatContext(RunContext):
     """The campaign's run context plus what the conversation needs (never checkpointed)."""
 

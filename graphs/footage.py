@@ -12,10 +12,8 @@ run and executes the graph under the checkpointer (the run id is the thread id);
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, TypedDict
@@ -25,11 +23,9 @@ from langgraph.types import RetryPolicy
 
 from agents.brief import Brief
 from agents.footage import FootageClip, FootagePlan, select_and_script
-from agents.llm_access import AgentLLM
 from graphs.state import merge_dicts
-from graphs.tracking import tracked
+from graphs.tracking import GraphContext, tracked
 from storage.files import copy_file_atomic, write_json_atomic
-from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
 from tools.editor_tool import AssembleRequest, assemble
 from tools.scenes.detect import FootageInputError, inspect_video
@@ -42,7 +38,6 @@ from tools.tts.errors import ScriptTooLongError
 from tools.tts_tool import VoiceoverRequest, VoiceScene, voiceover
 from tools.vision import describe_clips
 
-EventSink = Callable[[str, str, dict], None]
 MIN_CAPTION_WINDOW_S = 0.6
 MODE = "footage"
 
@@ -62,30 +57,15 @@ class FootageState(TypedDict, total=False):
     manifest_path: str
 
 
-def _ignore_event(node: str, event: str, detail: dict) -> None:
-    """Default event sink for graphs run without a run log."""
-
-
-@dataclass
-class FootageContext:
+@dataclass(kw_only=True)
+class FootageContext(GraphContext):
     """Run-scoped dependencies of the footage graph (never checkpointed).
 
     Attributes:
         render_size: output (width, height); None = the brief's aspect at 1080p.
     """
 
-    tools: ToolContext
-    out_dir: Path
-    record_event: EventSink = _ignore_event
     render_size: tuple[int, int] | None = None
-    _llm: AgentLLM | None = field(default=None, repr=False)
-
-    @property
-    def llm(self) -> AgentLLM:
-        if self._llm is None:
-            settings = self.tools.settings.llm
-            self._llm = AgentLLM.load(settings, self.tools.models)
-        return self._llm
 
 
 def candidate_clips(state: FootageState, max_clip_s: float) -> list[FootageClip]:

@@ -1,6 +1,8 @@
-"""Node bodies wrapped for the run's event log: started/finished/failed events and timings.
+"""What the campaign and footage graphs share about a run: its context and its event log.
 
-Shared by the campaign and footage graphs. A node's label is its name, or
+:class:`GraphContext` holds a run's dependencies (tools, output folder, event sink, the
+configured LLM loaded on first use). :func:`tracked` wraps node bodies for the event log:
+started/finished/failed events and timings. A node's label is its name, or
 ``name:variant`` for the campaign's per-variant nodes; its seconds land in the state's
 ``timings`` under that label (the state's reducer adds up the seconds of repeated runs).
 """
@@ -9,16 +11,38 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agents.llm_access import AgentLLM
+from tools.context import ToolContext
 
-class EventLog(Protocol):
-    """What a graph's run-scoped context offers for tracking."""
+EventSink = Callable[[str, str, dict], None]
 
-    def record_event(self, node: str, event: str, detail: dict) -> None: ...
+
+def _ignore_event(node: str, event: str, detail: dict) -> None:
+    """Default event sink for graphs run without a run log."""
+
+
+@dataclass(kw_only=True)
+class GraphContext:
+    """Run-scoped dependencies every graph has (never checkpointed)."""
+
+    tools: ToolContext
+    out_dir: Path
+    record_event: EventSink = _ignore_event
+    _llm: AgentLLM | None = field(default=None, repr=False)
+
+    @property
+    def llm(self) -> AgentLLM:
+        """The configured LLM, loaded (and kept warm in ``tools.models``) on first use."""
+        if self._llm is None:
+            self._llm = AgentLLM.load(self.tools.settings.llm, self.tools.models)
+        return self._llm
 
 
 def tracked(name: str, body: Callable[[Any, Any], dict | Command]) -> Callable[[Any, Runtime], dict | Command]:

@@ -98,17 +98,6 @@ def upload_footage(request: Request, file: UploadFile = File(...)) -> dict:
 # --- starting a run --------------------------------------------------------------------------
 
 
-def _brief_files(brief: Brief) -> list[tuple[str, str]]:
-    """Every file a brief names, with its field."""
-    named = [("brand.logo", brief.brand.logo), ("brand.font", brief.brand.font)]
-    named += [(f"product.images[{i}]", path) for i, path in enumerate(brief.product.images)]
-    media = brief.media
-    named += [(f"media.{name}", getattr(media, name)) for name in ("music", "voice", "subtitles", "logo")]
-    named += [(f"media.clips[{i}]", path) for i, path in enumerate(media.clips)]
-    named += [(f"media.images[{i}]", path) for i, path in enumerate(media.images)]
-    return [(field, path) for field, path in named if path]
-
-
 def _validated_brief(request: Request, data: dict[str, Any]) -> Brief:
     """The brief, its files restricted to uploads in the data directory.
 
@@ -122,7 +111,7 @@ def _validated_brief(request: Request, data: dict[str, Any]) -> Brief:
     except BriefError as exc:
         raise FootageInputProblems([f"brief.{problem}" for problem in exc.problems]) from None
     outside = [f"brief.{field}: {path!r} is not an uploaded file in the data directory"
-               for field, path in _brief_files(brief) if files.url(path) is None]
+               for field, path in brief.named_files() if files.url(path) is None]
     if outside:
         raise FootageInputProblems(outside)
     try:
