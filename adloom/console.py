@@ -102,9 +102,16 @@ def print_outcome(outcome) -> None:
     """Where a finished run's outputs went (an ``adloom.runs.RunOutcome``)."""
     for rejected in outcome.rejected:
         err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
+    manifest = json.loads(Path(outcome.manifest_path).read_text("utf-8"))
     out.print(f"run id:   {outcome.run_id}", highlight=False)
+    out.print(f"status:   {manifest['status']}", highlight=False)
+    failed = [check for check in manifest.get("checks", []) if not check["passed"]]
+    if failed:
+        err.print(f"{len(failed)} check(s) failed; review before publishing:", highlight=False)
+        for check in failed:
+            err.print(f"  {check['variant_id']} {check['name']}: {check['detail']}", markup=False, highlight=False)
     out.print(f"outputs:  {outcome.run_dir}", highlight=False)
-    video = json.loads(Path(outcome.manifest_path).read_text("utf-8")).get("outputs", {}).get("video")
+    video = manifest.get("outputs", {}).get("video")
     if video:
         out.print(f"video:    {video}", highlight=False)
     out.print(f"manifest: {outcome.manifest_path}", highlight=False)

@@ -33,6 +33,8 @@ from tools.scenes.detect import FootageInputError
 EventReporter = Callable[[str, str, dict], None]
 CAMPAIGN = "campaign"
 FOOTAGE = "footage"
+# A run in one of these states has its manifest; resuming it only reports it.
+FINISHED_STATUSES = ("succeeded", "needs_review")
 
 
 class RunFailed(RuntimeError):
@@ -200,7 +202,7 @@ def resume_run(
         out_dir = Path(run.out_dir or settings.runs_dir)
         status = run.status
         kind = run.config.get("kind", CAMPAIGN)
-    if status == "succeeded":
+    if status in FINISHED_STATUSES:
         manifest = out_dir / run_id / "manifest.json"
         return RunOutcome(run_id, out_dir / run_id, manifest, status)
     with database.session() as session:
@@ -272,9 +274,9 @@ def _execute(
     manifest = json.loads(manifest_path.read_text("utf-8"))
     with database.session() as session:
         records.record_manifest_assets(session, run_id, manifest)
-        records.set_run_status(session, run_id, "succeeded")
+        records.set_run_status(session, run_id, manifest["status"])
     rejected = manifest.get("inputs", {}).get("rejected", [])
-    return RunOutcome(run_id, manifest_path.parent, manifest_path, "succeeded", rejected)
+    return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], rejected)
 
 
 def import_brief(settings: Settings, brief_path: Path) -> Brief:

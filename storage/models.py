@@ -28,7 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-RunStatus = Literal["running", "succeeded", "failed", "interrupted"]
+# needs_review: the run finished, but a check on what it made failed (see its manifest).
+RunStatus = Literal["running", "succeeded", "needs_review", "failed", "interrupted"]
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 # A node's lifecycle, and what happened at an approval gate.
 RunEventKind = Literal["started", "finished", "failed", "waiting", "approved", "rejected", "revising"]

@@ -164,7 +164,7 @@ def set_run_status(session: Session, run_id: str, status: str, error: str | None
     """Move a run to ``status``; a finished status stamps ``finished_at``, ``running`` clears it.
 
     Raises:
-        ValueError: ``status`` is not one of running, succeeded, failed, interrupted.
+        ValueError: ``status`` is not one of :data:`storage.models.RUN_STATUSES`.
         RunNotFoundError: no such run.
     """
     if status not in RUN_STATUSES:

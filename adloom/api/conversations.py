@@ -73,8 +73,9 @@ class DatabaseLedger:
             if not final.get("manifest_path"):  # the marketer rejected it at an approval gate
                 records.set_run_status(session, run_id, "interrupted")
                 return
-            records.record_manifest_assets(session, run_id, json.loads(Path(final["manifest_path"]).read_text("utf-8")))
-            records.set_run_status(session, run_id, "succeeded")
+            manifest = json.loads(Path(final["manifest_path"]).read_text("utf-8"))
+            records.record_manifest_assets(session, run_id, manifest)
+            records.set_run_status(session, run_id, manifest["status"])
 
 
 @dataclass
