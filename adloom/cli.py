@@ -156,6 +156,37 @@ def brands_list(config: ConfigOption = None) -> None:
     out.print(table)
 
 
+@eval_app.command("grounding")
+def eval_grounding(
+    model: Annotated[Optional[list[str]], typer.Option(
+        help="Embedded model to compare (repeatable): smollm2-135m, qwen2.5-0.5b, qwen2.5-1.5b or a .gguf "
+             "(default: the configured one).")] = None,
+    per_category: Annotated[Optional[int], typer.Option(help="First N briefs of each category.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="First N briefs in all.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Report folder (default: <data_dir>/evals).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Planner and copywriter on the eval's briefs: unsupported claims, foreign products, LLM share, readability."""
+    from evals.grounding_eval import evaluate_model, format_report, load_eval_briefs, write_report
+    from tools.context import ResidentModels
+
+    quiet_libraries()
+    settings = settings_or_exit(config)
+    briefs = load_eval_briefs(limit=limit, per_category=per_category)
+    models = ResidentModels()
+    reports = []
+    with progress_bar() as bar:
+        for name in model or [settings.llm.model]:
+            task = bar.add_task(f"model {name or 'default'}", total=len(briefs))
+            reports.append(evaluate_model(
+                name, briefs, models, threads=settings.llm.threads,
+                progress=lambda message, task=task: bar.update(task, advance=1, description=message),
+            ))
+    out.print(format_report(reports), highlight=False, markup=False)
+    path = write_report(reports, out_dir or settings.data_dir / "evals")
+    out.print(f"report: {path}", highlight=False)
+
+
 @eval_app.command("copy")
 def eval_copy(
     csv: Annotated[Optional[Path], typer.Option(help="Slogan CSV (default: the shared data's copy/slogan_test-curated.csv).")] = None,

@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from adloom.config import ConfigError, Settings, load_settings
 from agents.brief import BriefError
@@ -64,6 +64,7 @@ def shared_data_dir() -> Path:
 def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+        TextColumn("about"), TimeRemainingColumn(), TextColumn("left"),
         console=err, transient=True,
     )
 
@@ -110,6 +111,8 @@ def print_outcome(outcome) -> None:
         err.print(f"{len(failed)} check(s) failed; review before publishing:", highlight=False)
         for check in failed:
             err.print(f"  {check['variant_id']} {check['name']}: {check['detail']}", markup=False, highlight=False)
+    for note in manifest.get("notes", []):
+        err.print(f"note: {note}", markup=False, highlight=False)
     out.print(f"outputs:  {outcome.run_dir}", highlight=False)
     video = manifest.get("outputs", {}).get("video")
     if video:

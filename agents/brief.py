@@ -71,6 +71,10 @@ class Product(_Strict):
         default_factory=list, description="The only claims copy may make."
     )
     price: str | None = Field(default=None, max_length=40)
+    cta: str | None = Field(
+        default=None, max_length=30,
+        description="The call to action to use, in the marketer's words; default: one that fits the product's kind.",
+    )
     url: str | None = Field(default=None, max_length=500)
     # Validated per item, so every missing image is reported, each with its index.
     images: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(default_factory=list)

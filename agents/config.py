@@ -12,4 +12,8 @@ class CopywriterSettings(BaseModel):
     # (the 15 s ad goes from about 70 s to over 100 s on 2 cores) and rarely wins on
     # relevance; with a bigger model through [llm] backend = "openai", raise it.
     candidates: int = Field(default=1, ge=1, le=8, description="Best-of-N candidates per platform.")
+    reasks: int = Field(
+        default=1, ge=0, le=10,
+        description="Re-asks per copy, script or plan call; the pattern library stands in when all fail.",
+    )
     words_per_second: float = Field(default=2.5, gt=0.5, le=5.0, description="Voiceover speaking rate.")

@@ -1,11 +1,13 @@
 """The copywriter: per-platform copy and the voiceover script for one variant.
 
-Every candidate is checked by code before it counts: platform length limits, hashtag
-rules, and facts only from the brief (:mod:`agents.fact_check`). A rejected candidate is
-regenerated with the problems fed back (bounded retries in the LLM tool); the best of N
-valid candidates wins, scored by MiniLM relevance to the product. When the model cannot
-produce a valid candidate at all, a plain copy built from the brief's own words is used
-and marked ``source: fallback`` so nobody mistakes it for generated copy.
+Candidates come from two places: the LLM (which chooses and rephrases from the brief's
+facts) and the reviewed pattern library (:mod:`agents.copy_patterns`), which fills ad
+shapes with the brief's own words. Every candidate must pass the same checks before it
+counts: platform limits, readability (whole sentences, no emoji, no repeated words), a
+call to action that fits the product's kind, the product or brand named, and grounding
+(:mod:`agents.grounding`: every word, number and claim traced to the brief). A ranker
+picks among the survivors by relevance to the product, readability and variety across
+platforms. Hashtags are built from the brand and product, never written by the model.
 """
 
 from __future__ import annotations
@@ -17,20 +19,28 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from agents import copy_patterns
 from agents.brief import Brief
 from agents.config import CopywriterSettings
-from agents.fact_check import unsupported_claims
+from agents.grounding import BriefGrounds, LineGrounding, grounds_for, neutral_words, unsupported_claims, words
 from agents.llm_access import AgentLLM
-from agents.untrusted_text import render_trend_block
 from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
+from agents.untrusted_text import render_trend_block
 from tools.context import ResidentModels
-from tools.embeddings import cosine_similarities
+from tools.embeddings import cosine_similarities, embed_texts
 from tools.llm.prompts import load_prompt
 
-_HASHTAG = re.compile(r"^#[A-Za-z][A-Za-z0-9_]{1,29}$")
-_PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|\[\w+\]|https?://", re.I)
-DEFAULT_CTA = "Shop now"
+_PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|<[^>]*>|\[\w+\]|https?://", re.I)
+# A text that ends on one of these words was cut off ("The coffee that is").
+_DANGLING = frozenset(
+    "a an the and or but with of for to from in on at by is are was be your our its their that this like over "
+    "than as into".split()
+)
+Source = Literal["llm", "pattern"]
+LLM_WORDING_BONUS = 0.1
+PRIMARY_TEXT_MAX = 220
+"""Characters of primary text: what a feed shows before "more", whatever the platform allows."""
 
 
 class PlatformCopy(BaseModel):
@@ -40,101 +50,134 @@ class PlatformCopy(BaseModel):
     hashtags: list[str]
     cta: str
     relevance: float
-    source: Literal["llm", "fallback"]
+    source: Source
     candidates_considered: int
+    grounding: list[LineGrounding] = Field(default_factory=list, description="Each field and the brief facts it rests on.")
 
 
 class ScriptLine(BaseModel):
     scene_index: int
     text: str
     word_budget: int
-    source: Literal["llm", "fallback"]
+    source: Source
+    grounding: LineGrounding | None = None
 
 
 class VariantCopy(BaseModel):
     variant_id: str
     platforms: dict[str, PlatformCopy]
     script: list[ScriptLine]
+    notes: list[str] = Field(default_factory=list, description="What the marketer should know, e.g. a thin brief.")
 
 
 @lru_cache(maxsize=None)
 def _copy_draft_model(platform: str) -> type[BaseModel]:
+    # Twice the limits: a schema limit makes constrained decoding cut text mid-word, so the
+    # real limits are checked afterwards and a long answer is re-asked with its length.
     limits = PLATFORM_LIMITS[platform]
     return create_model(
         f"CopyDraft_{platform}",
-        headline=(str, Field(min_length=3, max_length=limits.headline_max)),
-        primary_text=(str, Field(min_length=10, max_length=min(limits.primary_text_max, 220))),
-        hashtags=(
-            list[Annotated[str, Field(pattern=r"^#[A-Za-z][A-Za-z0-9_]{1,29}$")]],
-            Field(max_length=min(limits.hashtags_max, 5)),
-        ),
-        cta=(str, Field(min_length=2, max_length=limits.cta_max)),
+        headline=(str, Field(min_length=3, max_length=2 * limits.headline_max)),
+        primary_text=(str, Field(min_length=10, max_length=2 * PRIMARY_TEXT_MAX)),
+        cta=(str, Field(min_length=2, max_length=2 * limits.cta_max)),
     )
 
 
 @lru_cache(maxsize=None)
 def _script_draft_model(scene_count: int, longest_budget: int) -> type[BaseModel]:
-    # About eight characters a word bounds each line, so a small model cannot ramble on.
-    line = Annotated[str, Field(min_length=2, max_length=8 * longest_budget)]
+    line = Field(min_length=2, max_length=16 * longest_budget)
     return create_model(
         f"ScriptDraft_{scene_count}",
-        lines=(list[line], Field(min_length=scene_count, max_length=scene_count)),
+        lines=(list[Annotated[str, line]], Field(min_length=scene_count, max_length=scene_count)),
     )
 
 
-def normalise_hashtag(tag: str) -> str:
-    return "#" + re.sub(r"[^A-Za-z0-9_]", "", tag.lstrip("#"))
+def readability_problems(text: str, name: str, *, sentence: bool) -> list[str]:
+    """What stops a text from reading as finished copy.
 
-
-def copy_problems(draft: BaseModel, limits: PlatformLimits, brief: dict) -> list[str]:
-    """Everything that disqualifies a copy candidate for a platform."""
+    Args:
+        name: the field, for the message.
+        sentence: the text must be whole sentences (capitalised, ending in . ! or ?).
+    """
     problems: list[str] = []
-    hashtags = [normalise_hashtag(tag) for tag in draft.hashtags]
-    for tag in hashtags:
-        if not _HASHTAG.match(tag):
-            problems.append(f"hashtag {tag!r} must start with a letter: 2-30 letters, digits or underscores")
-    if len(draft.headline) > limits.headline_max:
-        problems.append(f"headline is {len(draft.headline)} characters; {limits.label} allows {limits.headline_max}")
-    text_length = len(draft.primary_text)
-    if limits.counts_hashtags_in_text:
-        text_length += sum(len(tag) + 1 for tag in hashtags)
-    if text_length > limits.primary_text_max:
-        problems.append(f"primary text is {text_length} characters; {limits.label} allows {limits.primary_text_max}")
-    if len(hashtags) > limits.hashtags_max:
-        problems.append(f"{len(hashtags)} hashtags; use at most {limits.hashtags_max}")
-    for name in ("headline", "primary_text", "cta"):
-        text = getattr(draft, name)
-        if _PLACEHOLDER_TEXT.search(text) or text.strip().lower() == limits.label.lower():
-            problems.append(f"{name} {text!r} is a placeholder or a link, not ad copy")
-    for field_text in (draft.headline, draft.primary_text, draft.cta, " ".join(hashtags)):
-        problems.extend(unsupported_claims(field_text, brief))
+    stripped = text.strip()
+    if any(ord(char) > 0x2000 and not char.isalnum() and char not in "–—‘’“”…€£¥•" for char in stripped):
+        problems.append(f"{name} has emoji or symbols; use words only")
+    tokens = words(stripped)
+    repeats = [a for a, b in zip(tokens, tokens[1:]) if a == b and not a[0].isdigit()]
+    if repeats:
+        problems.append(f"{name} repeats {repeats[0]!r}")
+    if tokens and tokens[-1] in _DANGLING or stripped.endswith(("…", "...", ",", ":", "-")):
+        problems.append(f"{name} is cut off ({stripped[-25:]!r})")
+    if _PLACEHOLDER_TEXT.search(stripped):
+        problems.append(f"{name} {stripped!r} is a placeholder or a link, not ad copy")
+    if sentence and stripped:
+        if not stripped[0].isupper() and not stripped[0].isdigit() and stripped[0] not in "$€£¥":
+            problems.append(f"{name} must start with a capital letter")
+        if stripped[-1] not in ".!?":
+            problems.append(f"{name} must end with a full stop")
     return problems
 
 
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return cut + "…"
+def copy_problems(draft: BaseModel, limits: PlatformLimits, brief: Brief) -> list[str]:
+    """Everything that disqualifies a copy candidate (headline, primary_text, cta) for a platform."""
+    grounds = grounds_for(brief.model_dump())
+    problems: list[str] = []
+    if len(draft.headline) > limits.headline_max:
+        problems.append(f"headline is {len(draft.headline)} characters; {limits.label} allows {limits.headline_max}")
+    # X counts the hashtags appended to the post against its length.
+    reserved = sum(len(tag) + 1 for tag in copy_patterns.hashtags(brief, limits.hashtags_max)) \
+        if limits.counts_hashtags_in_text else 0
+    text_max = min(limits.primary_text_max - reserved, PRIMARY_TEXT_MAX)
+    if len(draft.primary_text) > text_max:
+        problems.append(f"primary text is {len(draft.primary_text)} characters; {limits.label} copy allows {text_max}")
+    if len(draft.cta) > limits.cta_max:
+        problems.append(f"cta is {len(draft.cta)} characters; {limits.label} allows {limits.cta_max}")
+    problems += readability_problems(draft.headline, "headline", sentence=False)
+    problems += readability_problems(draft.primary_text, "primary text", sentence=True)
+    problems += readability_problems(draft.cta, "cta", sentence=False)
+    problems += copy_patterns.cta_problems(draft.cta, brief)
+    if not grounds.names_product(f"{draft.headline} {draft.primary_text}"):
+        problems.append(f"name the product ({brief.product.name}) or the brand ({brief.brand.name})")
+    for name in ("headline", "primary_text", "cta"):
+        problems += [f"{name}: {p}" for p in grounds.problems(getattr(draft, name))]
+    return problems
 
 
-def fallback_copy(brief: Brief, platform: str) -> dict:
-    """Plain copy from the brief's own words, within the platform's limits."""
-    limits = PLATFORM_LIMITS[platform]
-    product = brief.product
-    facts = ". ".join(fact[0].upper() + fact[1:] for fact in product.facts[:3])
-    body = f"{product.description.split('.')[0].strip()}." + (f" {facts}." if facts else "")
-    if product.price:
-        body += f" {product.price}."
-    tags = [normalise_hashtag(word) for word in (brief.brand.name, product.name)]
-    tags = [tag for tag in dict.fromkeys(tags) if _HASHTAG.match(tag)][: limits.hashtags_max]
-    reserved = sum(len(tag) + 1 for tag in tags) if limits.counts_hashtags_in_text else 0
-    return {
-        "headline": _shorten(product.name, limits.headline_max),
-        "primary_text": _shorten(body, limits.primary_text_max - reserved),
-        "hashtags": tags,
-        "cta": _shorten(DEFAULT_CTA, limits.cta_max),
-    }
+class _Candidate(BaseModel):
+    headline: str
+    primary_text: str
+    cta: str
+    source: Source
+
+
+def pattern_candidates(brief: Brief, platform: str, start: int) -> list[_Candidate]:
+    """Copy filled from the pattern library, leading with the fact at ``start``."""
+    library = copy_patterns.library()
+    facts = copy_patterns.rotated(brief.product.facts, start)
+    ctas = copy_patterns.calls_to_action(brief)
+    slots = copy_patterns.Slots.from_brief(brief, facts, ctas[0])
+    headlines = copy_patterns.fill_all([p for group in library["headline"].values() for p in group], slots)
+    texts = copy_patterns.fill_all([p for group in library["primary_text"].values() for p in group], slots)
+    if not texts:  # a brief with no facts: its description's first sentence
+        description = brief.product.description.strip().split(". ")[0].rstrip(".")
+        texts = [f"{brief.product.name}. {copy_patterns.sentence_case(description)}."]
+    # Rotate the shapes too, so the platforms of one variant do not all read alike.
+    headlines = copy_patterns.rotated(headlines, start)
+    texts = copy_patterns.rotated(texts, start)
+    return [
+        _Candidate(headline=headlines[i % len(headlines)], primary_text=texts[i], cta=ctas[i % len(ctas)], source="pattern")
+        for i in range(len(texts))
+    ]
+
+
+def _fluency(candidate: _Candidate) -> float:
+    """Readability on a 0-1 scale: short sentences of 6-18 words read best in a feed."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", candidate.primary_text) if s]
+    lengths = [len(s.split()) for s in sentences]
+    in_range = sum(1 for n in lengths if 4 <= n <= 18) / max(1, len(lengths))
+    headline_words = len(candidate.headline.split())
+    return 0.7 * in_range + 0.3 * (1.0 if 2 <= headline_words <= 9 else 0.5)
 
 
 def write_platform_copy(
@@ -145,15 +188,21 @@ def write_platform_copy(
     models: ResidentModels,
     settings: CopywriterSettings,
     feedback: list[str] | None = None,
+    taken: list[str] | None = None,
 ) -> PlatformCopy:
-    """Best-of-N valid copy for one platform."""
+    """The best grounded copy for one platform.
+
+    Args:
+        taken: copy already chosen for the variant's other platforms (the ranker prefers variety).
+    """
     limits = PLATFORM_LIMITS[platform]
-    brief_data = brief.model_dump()
+    grounds = grounds_for(brief.model_dump())
     draft_model = _copy_draft_model(platform)
     prompt = load_prompt(
         "write_platform_copy",
         platform_label=limits.label,
         product_name=brief.product.name,
+        brand_name=brief.brand.name,
         product_description=brief.product.description,
         facts="; ".join(brief.product.facts) or "(only the description)",
         price=brief.product.price or "(not given: do not mention a price)",
@@ -162,9 +211,9 @@ def write_platform_copy(
         key_messages="; ".join(variant.key_messages),
         trend_block=render_trend_block(brief.trend),
         headline_max=limits.headline_max,
-        primary_text_max=min(limits.primary_text_max, 220),
-        hashtags_max=limits.hashtags_max,
+        primary_text_max=min(limits.primary_text_max, PRIMARY_TEXT_MAX),
         cta_max=limits.cta_max,
+        ctas=", ".join(copy_patterns.calls_to_action(brief)),
     )
     if feedback:
         prompt += "\n\n" + load_prompt("revise_copy", problems="\n".join(f"- {p}" for p in feedback))
@@ -172,31 +221,60 @@ def write_platform_copy(
     variant_number = int(variant.id[1:])
     # A revision samples afresh: the same seed would mostly repeat the rejected answer.
     revision_offset = 500 if feedback else 0
-    candidates: list[dict] = []
+    candidates: list[_Candidate] = []
     for attempt in range(settings.candidates):
         draft = llm.structured(
             messages, draft_model, seed=1000 * variant_number + 10 * attempt + len(platform) + revision_offset,
-            max_tokens=300, check=lambda d: copy_problems(d, limits, brief_data),
+            max_tokens=200, check=lambda d: copy_problems(d, limits, brief), max_retries=settings.reasks,
         )
         if draft is not None:
-            candidates.append(draft.model_dump())
-    source: Literal["llm", "fallback"] = "llm"
-    if not candidates:
-        candidates, source = [fallback_copy(brief, platform)], "fallback"
-    texts = [f"{c['headline']}. {c['primary_text']}" for c in candidates]
-    scores = cosine_similarities(f"{brief.product.name}. {brief.product.description}", texts, models)
-    best = max(range(len(candidates)), key=lambda i: scores[i])
-    chosen = candidates[best]
+            candidates.append(_Candidate(**draft.model_dump(), source="llm"))
+    start = len(taken or []) + (variant_number - 1) + (1 if feedback else 0)
+    candidates += [c for c in pattern_candidates(brief, platform, start) if not copy_problems(c, limits, brief)]
+    chosen, score, considered = _rank(brief, candidates, taken or [], grounds, models)
+    tags = copy_patterns.hashtags(brief, limits.hashtags_max)
+    grounding = [grounds.check(f"{platform}.{name}", getattr(chosen, name), models)
+                 for name in ("headline", "primary_text", "cta")]
+    grounding.append(grounds.check(f"{platform}.hashtags", " ".join(tags)))
     return PlatformCopy(
-        platform=platform,
-        headline=chosen["headline"].strip(),
-        primary_text=chosen["primary_text"].strip(),
-        hashtags=[normalise_hashtag(tag) for tag in chosen["hashtags"]],
-        cta=chosen["cta"].strip(),
-        relevance=round(scores[best], 4),
-        source=source,
-        candidates_considered=len(candidates),
+        platform=platform, headline=chosen.headline.strip(), primary_text=chosen.primary_text.strip(), hashtags=tags,
+        cta=chosen.cta.strip(), relevance=round(score, 4), source=chosen.source, candidates_considered=considered,
+        grounding=grounding,
     )
+
+
+def _rank(
+    brief: Brief, candidates: list[_Candidate], taken: list[str], grounds: BriefGrounds, models: ResidentModels,
+) -> tuple[_Candidate, float, int]:
+    """The best candidate whose every sentence also means what the brief says.
+
+    Score: relevance to the product (MiniLM) 0.5, readability 0.3, variety against the
+    copy already chosen for other platforms 0.2, and 0.1 more for the LLM's own wording (a
+    grounded rephrasing reads less like a template than a filled pattern). Returns
+    (candidate, relevance, count).
+    """
+    if not candidates:
+        raise ValueError(f"no copy candidate for {brief.product.name} passed the checks")
+    # Copy another platform already has is used again only when nothing else passed.
+    fresh = [c for c in candidates if f"{c.headline}. {c.primary_text}" not in taken]
+    candidates = fresh or candidates
+    texts = [f"{c.headline}. {c.primary_text}" for c in candidates]
+    product_text = f"{brief.product.name}. {brief.product.description} {' '.join(brief.product.facts)}"
+    relevance = cosine_similarities(product_text, texts, models)
+    variety = [1.0] * len(candidates)
+    if taken:
+        vectors = embed_texts(texts + taken, models)
+        similar = vectors[: len(texts)] @ vectors[len(texts):].T
+        variety = [1.0 - float(row.max()) for row in similar]
+    order = sorted(range(len(candidates)),
+                   key=lambda i: -(0.5 * relevance[i] + 0.3 * _fluency(candidates[i]) + 0.2 * variety[i]
+                                   + (LLM_WORDING_BONUS if candidates[i].source == "llm" else 0.0)))
+    for index in order:
+        candidate = candidates[index]
+        meaning = [grounds.check("", getattr(candidate, name), models) for name in ("headline", "primary_text")]
+        if all(line.supported for line in meaning):
+            return candidate, relevance[index], len(candidates)
+    raise ValueError(f"no copy candidate for {brief.product.name} kept the brief's meaning")
 
 
 def word_budgets(variant: Variant, words_per_second: float) -> list[int]:
@@ -204,66 +282,132 @@ def word_budgets(variant: Variant, words_per_second: float) -> list[int]:
     return [max(2, math.floor(scene.seconds * words_per_second)) for scene in variant.scenes]
 
 
-def script_problems(lines: list[str], budgets: list[int], brief: dict) -> list[str]:
+def least_words(budget: int) -> int:
+    """A line shorter than this leaves its scene silent for too long."""
+    return max(2, math.ceil(0.5 * budget))
+
+
+def script_problems(lines: list[str], budgets: list[int], brief: Brief) -> list[str]:
+    grounds = grounds_for(brief.model_dump())
     problems: list[str] = []
     for index, (line, budget) in enumerate(zip(lines, budgets)):
-        words = len(line.split())
-        if words == 0:
+        count = len(line.split())
+        if count == 0:
             problems.append(f"line {index + 1} is empty")
-        elif words > budget:
-            problems.append(f"line {index + 1} has {words} words; its scene allows {budget}")
-        problems.extend(f"line {index + 1}: {p}" for p in unsupported_claims(line, brief))
+        elif count > budget:
+            problems.append(f"line {index + 1} has {count} words; its scene allows {budget}")
+        elif count < least_words(budget):
+            problems.append(f"line {index + 1} has {count} words; write at least {least_words(budget)} to fill its scene")
+        problems += [f"line {index + 1}: {p}" for p in readability_problems(line, "the line", sentence=True)]
+        if index and line.strip().lower() == lines[index - 1].strip().lower():
+            problems.append(f"line {index + 1} repeats line {index}")
+        problems += [f"line {index + 1}: {p}" for p in grounds.problems(line)]
     return problems
 
 
-def _fit_words(text: str, budget: int) -> str:
-    words = text.split()
-    return " ".join(words[:budget]).rstrip(",;:-") if len(words) > budget else text
+def fit_phrase(text: str, budget: int) -> str | None:
+    """``text`` within ``budget`` words, cut only where a phrase ends; None if no such cut exists."""
+    tokens = text.split()
+    if len(tokens) <= budget:
+        return text
+    for end in range(budget, 1, -1):
+        head, following = tokens[:end], tokens[end]
+        last = re.sub(r"\W", "", head[-1].lower())
+        if last in _DANGLING:
+            continue
+        if head[-1].endswith(",") or following.lower() in neutral_words():
+            return " ".join(head).rstrip(",;:")
+    return None
 
 
-def fallback_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[str]:
-    """Lines from the key messages and facts, each cut to its scene's word budget."""
-    pool = [brief.product.name + "."] + [m.rstrip(".") + "." for m in variant.key_messages]
-    pool += [fact[0].upper() + fact[1:] + "." for fact in brief.product.facts]
-    lines = [_fit_words(pool[i % len(pool)], budgets[i]) for i in range(len(budgets) - 1)]
-    cta = f"{DEFAULT_CTA}: {brief.product.name}." if budgets[-1] >= 4 else f"{DEFAULT_CTA}."
-    return [*lines, _fit_words(cta, budgets[-1])]
+def pattern_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[str]:
+    """One line per scene from the pattern library, each within its budget and filling its scene.
+
+    A scene's line is its purpose's first pattern that fits and is not already spoken,
+    topped up with the brief's facts (the price first, on the call to action) until it
+    fills at least half its scene.
+    """
+    library = copy_patterns.library()["script"]
+    cta = copy_patterns.calls_to_action(brief)[0]
+    facts = brief.product.facts or [s.rstrip(".") for s in brief.product.description.split(". ") if s.strip()]
+    fact_sentences = [copy_patterns.sentence_case(f.strip().rstrip(".")) for f in facts]
+    spoken: list[str] = []  # sentences already used, lower-cased
+
+    def fresh(sentence: str | None, room: int) -> str | None:
+        fitted = fit_phrase(sentence.rstrip("."), room) if sentence else None
+        return fitted if fitted and fitted.lower() not in spoken else None
+
+    lines: list[str] = []
+    for scene, budget in zip(variant.scenes, budgets):
+        slots = copy_patterns.Slots.from_brief(brief, copy_patterns.rotated(facts, max(0, scene.index - 1)), cta)
+        options = copy_patterns.fill_all(library[scene.purpose], slots)
+        first = next((f for f in (fresh(o, budget) for o in options) if f), None)
+        sentences = [first or fit_phrase(brief.product.name, budget) or brief.product.name.split()[0]]
+        spoken.append(sentences[0].lower())
+        extras = ([f"Just {brief.product.price}"] if brief.product.price and scene.purpose == "cta" else [])
+        # The hook's first pattern leads into the first fact's scene: top it up from the other end.
+        extras += copy_patterns.rotated(fact_sentences, -1 if scene.purpose == "hook" else scene.index)
+        for extra in extras:
+            count = sum(len(s.split()) for s in sentences)
+            if count >= least_words(budget):
+                break
+            fitted = fresh(extra, budget - count)
+            if fitted:
+                sentences.append(fitted)
+                spoken.append(fitted.lower())
+        lines.append(" ".join(s.rstrip(".") + "." for s in sentences))
+    return lines
 
 
 def write_voiceover_script(
-    brief: Brief, variant: Variant, llm: AgentLLM, settings: CopywriterSettings,
+    brief: Brief, variant: Variant, llm: AgentLLM, settings: CopywriterSettings, models: ResidentModels,
     feedback: list[str] | None = None,
 ) -> list[ScriptLine]:
-    """One spoken line per scene, each within the word budget of its scene's duration."""
+    """One spoken sentence (or two) per scene, each filling its scene within its word budget."""
     budgets = word_budgets(variant, settings.words_per_second)
-    brief_data = brief.model_dump()
+    grounds = grounds_for(brief.model_dump())
+    # Models overshoot a word limit by one or two: ask for fewer words than the scene allows.
     scene_list = "\n".join(
-        f"Scene {i + 1} ({scene.purpose}, {scene.seconds:.1f} s, at most {budgets[i]} words): {scene.visual}"
+        f"Scene {i + 1} ({scene.purpose}): {least_words(budgets[i])} to {max(least_words(budgets[i]), budgets[i] - 2)} words"
         for i, scene in enumerate(variant.scenes)
     )
     prompt = load_prompt(
         "write_voiceover",
         product_name=brief.product.name,
-        facts="; ".join(brief.product.facts) or "(only the description)",
+        facts="; ".join(brief.product.facts) or brief.product.description,
         brand_voice=brief.brand.voice,
         key_messages="; ".join(variant.key_messages),
         scene_list=scene_list,
+        cta=copy_patterns.calls_to_action(brief)[0],
     )
     if feedback:
         prompt += "\n\n" + load_prompt("revise_copy", problems="\n".join(f"- {p}" for p in feedback))
     draft = llm.structured(
         [{"role": "user", "content": prompt}], _script_draft_model(len(budgets), max(budgets)),
-        seed=int(variant.id[1:]), max_tokens=60 + 4 * sum(budgets),
-        check=lambda d: script_problems(d.lines, budgets, brief_data),
+        seed=int(variant.id[1:]) + (500 if feedback else 0), max_tokens=60 + 4 * sum(budgets),
+        check=lambda d: script_problems(d.lines, budgets, brief), max_retries=settings.reasks,
     )
-    if draft is not None:
-        texts, source = [line.strip() for line in draft.lines], "llm"
-    else:
-        texts, source = fallback_script(brief, variant, budgets), "fallback"
-    return [
-        ScriptLine(scene_index=i, text=text, word_budget=budgets[i], source=source)  # type: ignore[arg-type]
-        for i, text in enumerate(texts)
-    ]
+    texts, source = ([line.strip() for line in draft.lines], "llm") if draft is not None else (
+        pattern_script(brief, variant, budgets), "pattern")
+    lines = [ScriptLine(scene_index=i, text=text, word_budget=budgets[i], source=source,  # type: ignore[arg-type]
+                        grounding=grounds.check(f"script[{i}]", text, models)) for i, text in enumerate(texts)]
+    if source == "llm" and not all(line.grounding.supported for line in lines):  # type: ignore[union-attr]
+        patterned = pattern_script(brief, variant, budgets)
+        lines = [line if line.grounding.supported else ScriptLine(  # type: ignore[union-attr]
+            scene_index=line.scene_index, text=patterned[line.scene_index], word_budget=line.word_budget,
+            source="pattern", grounding=grounds.check(f"script[{line.scene_index}]", patterned[line.scene_index], models),
+        ) for line in lines]
+    return lines
+
+
+def thin_brief_notes(brief: Brief) -> list[str]:
+    """What the marketer should know about a brief too thin for varied copy."""
+    if not brief.product.facts:
+        return ["The brief lists no product facts, so the copy only restates the product's name, brand and "
+                "description. Add facts (what it does, what it is made of, numbers) for richer copy."]
+    if len(brief.product.facts) < 2:
+        return ["The brief lists one product fact; every platform's copy leans on it. Add more facts for variety."]
+    return []
 
 
 def write_variant_copy(
@@ -281,18 +425,19 @@ def write_variant_copy(
     def redo(target: str) -> bool:
         return previous is None or target in feedback
 
-    platforms = {
-        platform: (
-            write_platform_copy(brief, variant, platform, llm, models, settings, feedback.get(platform))
-            if redo(platform) else previous.platforms[platform]
-        )
-        for platform in brief.platforms
-    }
+    platforms: dict[str, PlatformCopy] = {}
+    for platform in brief.platforms:
+        if redo(platform):
+            taken = [f"{p.headline}. {p.primary_text}" for p in platforms.values()]
+            platforms[platform] = write_platform_copy(
+                brief, variant, platform, llm, models, settings, feedback.get(platform), taken)
+        else:
+            platforms[platform] = previous.platforms[platform]  # type: ignore[union-attr]
     script = (
-        write_voiceover_script(brief, variant, llm, settings, feedback.get("script"))
-        if redo("script") else previous.script
+        write_voiceover_script(brief, variant, llm, settings, models, feedback.get("script"))
+        if redo("script") else previous.script  # type: ignore[union-attr]
     )
-    return VariantCopy(variant_id=variant.id, platforms=platforms, script=script)
+    return VariantCopy(variant_id=variant.id, platforms=platforms, script=script, notes=thin_brief_notes(brief))
 
 
 class SloganDraft(BaseModel):
@@ -300,10 +445,15 @@ class SloganDraft(BaseModel):
 
 
 def _unrelated(slogan: str, description: str) -> list[str]:
-    words = {w for w in re.findall(r"[a-z]{4,}", description.lower())}
-    if words and not words & set(re.findall(r"[a-z]{4,}", slogan.lower())):
+    found = {w for w in re.findall(r"[a-z]{4,}", description.lower())}
+    if found and not found & set(re.findall(r"[a-z]{4,}", slogan.lower())):
         return ["the slogan must name something from the description"]
     return []
+
+
+def _first_clause(text: str, limit: int) -> str:
+    clause = re.split(r"[.,;:]", text, maxsplit=1)[0].strip()
+    return clause if len(clause) <= limit else clause[: limit - 1].rsplit(" ", 1)[0]
 
 
 def write_slogan(description: str, llm: AgentLLM, *, seed: int = 0) -> str:
@@ -319,4 +469,4 @@ def write_slogan(description: str, llm: AgentLLM, *, seed: int = 0) -> str:
     )
     if draft is not None:
         return draft.slogan.strip()
-    return _shorten(re.split(r"[.,;:]", description, maxsplit=1)[0].strip(), 70)
+    return _first_clause(description, 70)

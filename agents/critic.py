@@ -11,8 +11,10 @@ from pydantic import BaseModel
 
 from agents.brief import Brief
 from agents.copywriter import VariantCopy, copy_problems, script_problems
+from agents.grounding import LineGrounding, grounds_for
 from agents.planner import CampaignPlan
 from agents.platforms import PLATFORM_LIMITS
+from tools.context import ResidentModels
 
 
 class Check(BaseModel):
@@ -24,31 +26,45 @@ class Check(BaseModel):
     target: str = ""  # what inside that node: a platform, "script", ...
 
 
-def review_copy(brief: Brief, plan: CampaignPlan, copy: VariantCopy) -> list[Check]:
-    """Limits, facts and word budgets of one variant's copy, re-checked on the final text."""
-    brief_data = brief.model_dump()
+def _grounding_detail(lines: list[LineGrounding]) -> str:
+    facts = {fact for line in lines for fact in line.facts}
+    return f"every line traced to the brief ({len(facts)} brief entries)"
+
+
+def review_copy(brief: Brief, plan: CampaignPlan, copy: VariantCopy, models: ResidentModels) -> list[Check]:
+    """Limits, readability and grounding of one variant's copy and key messages, re-checked on the final text."""
+    grounds = grounds_for(brief.model_dump())
     checks: list[Check] = []
     for platform, platform_copy in copy.platforms.items():
-        problems = copy_problems(platform_copy, PLATFORM_LIMITS[platform], brief_data)
+        problems = copy_problems(platform_copy, PLATFORM_LIMITS[platform], brief)
+        lines = [grounds.check(f"{platform}.{name}", getattr(platform_copy, name), models)
+                 for name in ("headline", "primary_text", "cta")]
+        lines.append(grounds.check(f"{platform}.hashtags", " ".join(platform_copy.hashtags)))
+        problems += [f"{name}: {p}" for name in ("headline", "primary_text")
+                     for p in grounds.meaning_problems(getattr(platform_copy, name), models)]
         checks.append(Check(
             variant_id=copy.variant_id, name=f"copy.{platform}", passed=not problems,
-            detail="; ".join(problems) or f"within {PLATFORM_LIMITS[platform].label} limits, facts from the brief",
-            responsible="copywriter", target=platform,
-        ))
-        checks.append(Check(
-            variant_id=copy.variant_id, name=f"copy.{platform}.generated", passed=platform_copy.source == "llm",
-            detail="written by the LLM" if platform_copy.source == "llm" else "the LLM gave no valid copy; plain brief copy used",
+            detail="; ".join(problems) or f"within {PLATFORM_LIMITS[platform].label} limits; {_grounding_detail(lines)}",
             responsible="copywriter", target=platform,
         ))
     variant = next(v for v in plan.variants if v.id == copy.variant_id)
-    lines = [line.text for line in copy.script]
+    texts = [line.text for line in copy.script]
     budgets = [line.word_budget for line in copy.script]
-    problems = script_problems(lines, budgets, brief_data)
-    if len(lines) != len(variant.scenes):
-        problems.append(f"{len(lines)} script lines for {len(variant.scenes)} scenes")
+    problems = script_problems(texts, budgets, brief)
+    if len(texts) != len(variant.scenes):
+        problems.append(f"{len(texts)} script lines for {len(variant.scenes)} scenes")
+    lines = [grounds.check(f"script[{i}]", text, models) for i, text in enumerate(texts)]
+    problems += [f"line {i + 1}: {p}" for i, text in enumerate(texts) for p in grounds.meaning_problems(text, models)]
     checks.append(Check(
         variant_id=copy.variant_id, name="script", passed=not problems,
-        detail="; ".join(problems) or f"{len(lines)} lines within their word budgets",
+        detail="; ".join(problems) or f"{len(texts)} whole sentences within their word budgets; {_grounding_detail(lines)}",
         responsible="copywriter", target="script",
+    ))
+    messages = [grounds.check(f"key_messages[{i}]", m, models) for i, m in enumerate(variant.key_messages)]
+    problems = [f"{line.field}: {p}" for line in messages for p in line.problems]
+    checks.append(Check(
+        variant_id=copy.variant_id, name="plan.key_messages", passed=not problems,
+        detail="; ".join(problems) or f"{len(messages)} key messages; {_grounding_detail(messages)}",
+        responsible="planner",
     ))
     return checks

@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agents.brief import Brief
-from agents.fact_check import unsupported_claims
+from agents.grounding import unsupported_claims
 from agents.llm_access import AgentLLM
 from tools.context import ResidentModels
 from tools.embeddings import cosine_similarities

@@ -53,20 +53,28 @@ class AgentLLM:
         max_tokens: int,
         check: Callable[[Model], list[str]] | None = None,
         temperature: float | None = None,
+        max_retries: int | None = None,
     ) -> Model | None:
-        """A validated answer, or ``None`` when every bounded retry failed (the caller falls back)."""
+        """A validated answer, or ``None`` when every bounded retry failed (the caller falls back).
+
+        Args:
+            max_retries: re-asks for this call (default: ``[llm] max_retries``); callers with a
+                grounded stand-in for a failed answer keep it low, since each re-ask costs a reply.
+        """
+        retries = self.settings.max_retries if max_retries is None else min(max_retries, self.settings.max_retries)
         self.usage.calls += 1
         try:
             result = generate_structured(
                 self.backend, messages, output_model,
-                max_retries=self.settings.max_retries,
+                max_retries=retries,
                 temperature=self.settings.temperature if temperature is None else temperature,
                 max_tokens=max_tokens, seed=seed, check=check,
             )
         except StructuredOutputError as exc:
             self.usage.failures += 1
-            self.usage.attempts += self.settings.max_retries + 1
-            log.warning("LLM gave no valid %s: %s", output_model.__name__, exc)
+            self.usage.attempts += retries + 1
+            # Expected with small models, and every caller has a grounded stand-in: the log, not the screen.
+            log.info("LLM gave no valid %s: %s", output_model.__name__, exc)
             return None
         self.usage.attempts += result.attempts
         self.usage.completion_tokens += result.completion_tokens

@@ -13,7 +13,9 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from agents.brief import Brief
 from agents.copywriter import VariantCopy
+from agents.grounding import grounds_for
 from storage.assets import AssetRef, AssetStore, sha256_file
 from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
 
@@ -25,15 +27,42 @@ def _copy_markdown(run_id: str, brief: dict, copies: dict[str, dict]) -> str:
     for variant_id, data in copies.items():
         copy = VariantCopy.model_validate(data)
         lines += [f"## Variant {variant_id}", ""]
+        lines += [f"> Note: {note}" for note in copy.notes] + ([""] if copy.notes else [])
         for platform, item in copy.platforms.items():
+            facts = list(dict.fromkeys(fact for line in item.grounding for fact in line.facts))
             lines += [
                 f"### {platform}", "", f"**{item.headline}**", "", item.primary_text, "",
                 " ".join(item.hashtags), "", f"CTA: {item.cta}", "",
+                f"_Rests on: {'; '.join(facts) or 'neutral words only'}_", "",
             ]
         lines += ["### Voiceover", ""]
         lines += [f"{line.scene_index + 1}. {line.text}" for line in copy.script]
         lines.append("")
     return "\n".join(lines)
+
+
+def _grounding(state: dict) -> dict[str, list[dict]]:
+    """Per variant, every text a viewer meets and the brief entries it rests on.
+
+    The copy's own lines carry the trace the copywriter computed (with the meaning check);
+    the key messages and the words set on each key image are traced here.
+    """
+    grounds = grounds_for(Brief.model_validate(state["brief"]).model_dump())
+    plan = state["plan"]
+    traced: dict[str, list[dict]] = {}
+    for variant_id, data in state.get("copy", {}).items():
+        copy = VariantCopy.model_validate(data)
+        lines = [line for item in copy.platforms.values() for line in item.grounding]
+        lines += [line.grounding for line in copy.script if line.grounding]
+        variant = next(v for v in plan["variants"] if v["id"] == variant_id)
+        lines += [grounds.check(f"key_messages[{i}]", m) for i, m in enumerate(variant["key_messages"])]
+        for image in state.get("media", {}).get(variant_id, {}).get("art", {}).get("images", []):
+            request = image["request"]
+            for name in ("headline", "subline", "cta", "price"):
+                if request.get(name):
+                    lines.append(grounds.check(f"image scene-{image['scene_index'] + 1}.{name}", request[name]))
+        traced[variant_id] = [line.model_dump() for line in lines]
+    return traced
 
 
 def _publish(path: Path, data: bytes, store: AssetStore, kind: str) -> AssetRef:
@@ -127,6 +156,8 @@ def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path,
             "plan": str(run_dir / "plan.json"),
         },
         "checks": checks,
+        "notes": list(dict.fromkeys(note for data in copies.values() for note in data.get("notes", []))),
+        "grounding": _grounding(state),
         "assets": [
             *(_entry(Path(ref["path"]), ref, ref.get("metadata", {}).get("role", "")) for ref in all_assets),
             *media_entries,

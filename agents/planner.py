@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agents.brief import Aspect, Brief, Platform
-from agents.fact_check import unsupported_claims
+from agents.grounding import grounds_for
 from agents.llm_access import AgentLLM
 from agents.untrusted_text import render_trend_block
 from tools.llm.prompts import load_prompt
@@ -30,8 +30,17 @@ MIN_SCENE_SECONDS = 1.5
 SECONDS_PER_SCENE = 4.0
 
 
+PLAN_REASKS = 1
+"""Re-asks for a plan: the brief's facts stand in as key messages when all fail."""
+KEY_MESSAGE_MAX = 90
+"""Characters of a key message: it is set on a key image as a subline."""
+VISUAL_MAX = 160
+
+
 class SceneDraft(BaseModel):
-    visual: str = Field(min_length=3, max_length=160, description="What the scene shows.")
+    # No schema maximum: constrained decoding would cut the sentence mid-word. A longer
+    # description is shortened at a word boundary (it is a picture prompt, never shown).
+    visual: str = Field(min_length=3, description="What the scene shows.")
     weight: int = Field(ge=1, le=5, description="Relative length of the scene.")
 
 
@@ -39,6 +48,16 @@ class PlanDraft(BaseModel):
     """What the LLM fills for one variant."""
 
     key_messages: list[str] = Field(min_length=1, max_length=4)
+
+    def problems(self, brief: Brief) -> list[str]:
+        """Key messages that are too long or that the brief does not ground."""
+        grounds = grounds_for(brief.model_dump())
+        found = []
+        for number, message in enumerate(self.key_messages, start=1):
+            if len(message) > KEY_MESSAGE_MAX:
+                found.append(f"key message {number} is {len(message)} characters; keep it under {KEY_MESSAGE_MAX}")
+            found += [f"key message {number}: {p}" for p in grounds.problems(message)]
+        return found
     scenes: list[SceneDraft] = Field(min_length=2, max_length=8)
 
 
@@ -120,6 +139,11 @@ def allocate_durations(weights: list[int], total_s: float) -> list[float]:
     return seconds
 
 
+def _shorten_words(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+
+
 def _purposes(count: int) -> list[ScenePurpose]:
     middle: list[ScenePurpose] = ["product", "benefit", "detail"]
     return ["hook", *[middle[min(i, 2)] for i in range(count - 2)], "cta"]
@@ -132,7 +156,7 @@ def _fallback_draft(brief: Brief, count: int) -> PlanDraft:
     visuals += [f"{brief.product.name} with the call to action"]
     scenes = [SceneDraft(visual=visuals[min(i, len(visuals) - 2)] if i < count - 1 else visuals[-1], weight=3)
               for i in range(count)]
-    return PlanDraft(key_messages=facts[:3], scenes=scenes)
+    return PlanDraft(key_messages=[_shorten_words(fact, KEY_MESSAGE_MAX) for fact in facts[:3]], scenes=scenes)
 
 
 def plan_variant(brief: Brief, llm: AgentLLM, variant_number: int) -> Variant:
@@ -154,7 +178,7 @@ def plan_variant(brief: Brief, llm: AgentLLM, variant_number: int) -> Variant:
     )
     draft = llm.structured(
         [{"role": "user", "content": prompt}], PlanDraft, seed=variant_number, max_tokens=400,
-        check=lambda d: unsupported_claims(" ".join(d.key_messages), brief.model_dump()),
+        check=lambda d: d.problems(brief), max_retries=PLAN_REASKS,
     )
     source: Literal["llm", "fallback"] = "llm"
     if draft is None:
@@ -163,7 +187,7 @@ def plan_variant(brief: Brief, llm: AgentLLM, variant_number: int) -> Variant:
     seconds = allocate_durations([scene.weight for scene in scenes_drafted], brief.duration_s)
     purposes = _purposes(count)
     scenes = [
-        Scene(index=i, purpose=purposes[i], visual=scene.visual, seconds=seconds[i])
+        Scene(index=i, purpose=purposes[i], visual=_shorten_words(scene.visual, VISUAL_MAX), seconds=seconds[i])
         for i, scene in enumerate(scenes_drafted)
     ]
     return Variant(

@@ -251,7 +251,7 @@ def edit(work: _Variant, context: RunContext) -> dict:
 
 def _review_variant(brief: Brief, plan: CampaignPlan, variant: Variant, copy: dict, media: dict,
                     context: RunContext) -> list[Check]:
-    checks = review_copy(brief, plan, VariantCopy.model_validate(copy))
+    checks = review_copy(brief, plan, VariantCopy.model_validate(copy), context.tools.models)
     return checks + review_media(
         variant, ArtDirection.model_validate(media["art"]), VoiceoverResult.model_validate(media["voice"]),
         Captions.model_validate(media["captions"]), AssembleResult.model_validate(media["renders"]), context.tools,
@@ -263,7 +263,9 @@ def revision_feedback(checks: list[Check], revisions: dict[str, int]) -> dict[st
     """Failed checks of one variant as feedback per responsible node, for nodes not yet sent back."""
     feedback: dict[str, dict[str, list[str]]] = {}
     for check in checks:
-        if not check.passed and revisions.get(f"{check.variant_id}:{check.responsible}", 0) < MAX_REVISIONS_PER_NODE:
+        # A check owned by a node outside the variant chain (the planner) is reported, not sent back.
+        if (not check.passed and check.responsible in VARIANT_CHAIN
+                and revisions.get(f"{check.variant_id}:{check.responsible}", 0) < MAX_REVISIONS_PER_NODE):
             feedback.setdefault(check.responsible, {}).setdefault(check.target, []).append(check.detail)
     return feedback
 

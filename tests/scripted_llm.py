@@ -11,6 +11,7 @@ are picked by the JSON schema's title the caller asks for (``PlanDraft``,
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -159,19 +160,41 @@ def plan_reply(key_messages: list[str], visuals: list[str], weights: list[int] |
     })
 
 
-def copy_reply(headline: str, primary_text: str, hashtags: list[str], cta: str) -> str:
-    return json.dumps({"headline": headline, "primary_text": primary_text, "hashtags": hashtags, "cta": cta})
+def copy_reply(headline: str, primary_text: str, cta: str) -> str:
+    return json.dumps({"headline": headline, "primary_text": primary_text, "cta": cta})
 
 
 def script_reply(lines: list[str]) -> str:
     return json.dumps({"lines": lines})
 
 
+# Grounded in examples/brief.yaml; two and three words each, so any length from 2 up can be made.
+_NORTHWIND_PAIRS = ["Northwind Coffee.", "Naturally sweet.", "Low acidity.", "Smooth coffee."]
+_NORTHWIND_TRIPLES = ["Northwind Cold Brew.", "No added sugar.", "Colombian beans, steeped.", "Grab a can."]
+
+
+def _northwind_sentence_words(count: int, scene: int) -> str:
+    """A line of exactly ``count`` (>= 2) words from grounded Northwind sentences."""
+    triples, pairs = (count // 3, 0) if count % 3 == 0 else ((count - 2) // 3, 1) if count % 3 == 2 else ((count - 4) // 3, 2)
+    sentences = [_NORTHWIND_TRIPLES[(scene + i) % 4] for i in range(triples)]
+    sentences += [_NORTHWIND_PAIRS[(scene + i) % 4] for i in range(pairs)]
+    return " ".join(sentences)
+
+
 def short_script_lines(call: ScriptedCall) -> str:
-    """A valid voiceover: as many two-word lines as the ``ScriptDraft_<n>`` schema asks for."""
-    count = int(call.schema_title.rsplit("_", 1)[1])
-    pool = ["Smooth coffee.", "Naturally sweet.", "Grab one.", "Stay awake.", "Easy mornings.", "Try it."]
-    return script_reply([pool[i % len(pool)] for i in range(count)])
+    """A valid voiceover for ``examples/brief.yaml``: each line as short as its scene allows.
+
+    The prompt lists each scene's "N to M words"; the line has N words.
+    """
+    least = [int(n) for n in re.findall(r"^Scene \d+ \([^)]*\): (\d+) to \d+ words", call.prompt, re.M)]
+    return script_reply([_northwind_sentence_words(n, i) for i, n in enumerate(least)])
+
+
+VALID_NORTHWIND_COPY = copy_reply(
+    "Northwind Cold Brew for busy mornings",
+    "Northwind Cold Brew is steeped for 18 hours from single-origin Colombian beans, with no added sugar.",
+    "Grab a can",
+)
 
 
 def northwind_script() -> dict[str, list[Reply]]:
@@ -183,12 +206,7 @@ def northwind_script() -> dict[str, list[Reply]]:
              "Logo and call to action"],
             [2, 3, 3, 2],
         )],
-        "CopyDraft": [copy_reply(
-            "Smooth cold brew for busy mornings",
-            "Steeped for 18 hours from single-origin Colombian beans, with no added sugar.",
-            ["#ColdBrew", "#Northwind"],
-            "Grab a can",
-        )],
+        "CopyDraft": [VALID_NORTHWIND_COPY],
         "ScriptDraft": [short_script_lines],
     }
 

@@ -20,8 +20,12 @@ class LLMSettings(_Section):
     backend: Literal["embedded", "openai", "transformers"] = "embedded"
     model: str = Field(
         default="",
-        description="embedded: a .gguf path (empty = packaged SmolLM2-135M); openai: model name; "
-        "transformers: a local model folder.",
+        description="embedded: a packaged model (smollm2-135m, qwen2.5-0.5b, qwen2.5-1.5b; empty = the default) "
+        "or a .gguf path; openai: model name; transformers: a local model folder.",
+    )
+    model_sha256: str = Field(
+        default="", pattern=r"^([0-9a-fA-F]{64})?$",
+        description="embedded: the sha256 a .gguf path must have (packaged models have theirs recorded).",
     )
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key: SecretStr | None = None

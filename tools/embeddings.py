@@ -37,7 +37,10 @@ def minilm_folder() -> Path:
 
 def _load_minilm():
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    # Its "Loading weights" bar would land on the marketer's terminal, between our own progress lines.
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(str(minilm_folder()), device="cpu", local_files_only=True)
 
 

@@ -80,12 +80,12 @@ def parse_json_object(text: str) -> dict[str, Any]:
     candidates = [stripped, *(match.group(1).strip() for match in _FENCE.finditer(stripped))]
     for candidate in candidates:
         try:
-            value = json.loads(candidate)
+            value = json.loads(candidate, strict=False)  # a raw newline inside a string is fine
         except json.JSONDecodeError:
             continue
         if isinstance(value, dict):
             return value
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)
     first_error: json.JSONDecodeError | None = None
     for start in (index for index, char in enumerate(stripped) if char == "{"):
         try:
