@@ -26,7 +26,7 @@ def make_client(tmp_path, script=None, **server) -> TestClient:
     backend = ScriptedBackend(script or shoe_script())
     app = create_app(settings, models=models_with_backend(backend, settings.llm))
     app.state.service.default_duration_s = 6
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1")
     client.backend = backend  # type: ignore[attr-defined]
     return client
 

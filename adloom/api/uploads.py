@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 from storage.assets import AssetKind, AssetRef, AssetStore
+from tools.image.inputs import ImageInputError, check_image_bytes
 
 UploadPurpose = Literal["product_photo", "logo", "music", "font", "clip", "voice"]
 StreamedPurpose = Literal["footage"]
@@ -132,6 +133,11 @@ def store_upload(
         raise UploadError("file: is empty")
     _check_name(filename)
     file_type = _check_content(data, filename, purpose)
+    if file_type.kind == "image":
+        try:
+            check_image_bytes("file", safe_display_name(filename), data)
+        except ImageInputError as exc:
+            raise UploadError(str(exc), 415) from None
     return assets.put_bytes(
         data, file_type.suffix, kind=file_type.kind, tool="input",
         metadata={"purpose": purpose, "name": safe_display_name(filename)},
