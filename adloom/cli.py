@@ -76,14 +76,17 @@ def resume(
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     config: ConfigOption = None,
 ) -> None:
-    """Continue a crashed or failed run (campaign or footage) from its last checkpoint."""
+    """Continue a crashed or failed run (campaign or footage) from its last checkpoint.
+
+    A run that a live process still owns is refused (exit 2, naming the process).
+    """
     from adloom.runs import resume_run
-    from storage.records import RunNotFoundError
+    from storage.records import RunLeasedError, RunNotFoundError
 
     settings = settings_or_exit(config)
     run_and_report(
         lambda progress, report: resume_run(settings, run_id, reporter=report, progress=progress),
-        input_errors=(RunNotFoundError,),
+        input_errors=(RunNotFoundError, RunLeasedError),
     )
 
 
@@ -103,7 +106,7 @@ def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
         )
         for row in rows:
             product = (row.campaign.brief or {}).get("product", {}).get("name", "") if row.campaign else ""
-            table.add_row(row.id, row.status, f"{row.created_at:%Y-%m-%d %H:%M}", product, row.out_dir or "")
+            table.add_row(row.id, row.shown_status(), f"{row.created_at:%Y-%m-%d %H:%M}", product, row.out_dir or "")
     out.print(table)
 
 
@@ -118,9 +121,11 @@ def runs_show(run_id: str, config: ConfigOption = None) -> None:
         run = records.get_run(session, run_id)
         if run is None:
             fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
-        out.print(f"run id:  {run.id}\nstatus:  {run.status}\ncreated: {run.created_at:%Y-%m-%d %H:%M:%S}", highlight=False)
+        out.print(f"run id:  {run.id}\nstatus:  {run.shown_status()}\ncreated: {run.created_at:%Y-%m-%d %H:%M:%S}", highlight=False)
         if run.error:
             out.print(f"error:   {run.error}", highlight=False)
+        if run.shown_status() == "running" and run.lease_holder:
+            out.print(f"held by: {run.lease_holder}", highlight=False)
         manifest = Path(run.out_dir or "") / run.id / "manifest.json"
         out.print(f"manifest: {manifest if manifest.exists() else '(not written yet)'}", highlight=False)
         table = Table("node", "event", "at", "detail")

@@ -11,7 +11,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,6 +36,18 @@ def default_data_dir() -> Path:
     return Path(base) / "adloom"
 
 
+class RunSettings(BaseModel):
+    """``[runs]``: how runs hold their ownership."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lease_s: float = Field(
+        default=30.0, ge=1.0, le=3600.0,
+        description="A live run's lease: renewed every third of it; a run whose process died shows as "
+                    "interrupted (and may be resumed) this long after its last renewal.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything adloom reads at start."""
 
@@ -53,6 +65,7 @@ class Settings(BaseSettings):
     copywriter: CopywriterSettings = Field(default_factory=CopywriterSettings)
     footage: FootageSettings = Field(default_factory=FootageSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    runs: RunSettings = Field(default_factory=RunSettings)
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> "Settings":

@@ -121,7 +121,7 @@ def get_campaign(request: Request, campaign_id: RowId) -> dict:
 
 def _run_summary(run: models.Run) -> dict:
     product = (run.campaign.brief or {}).get("product", {}).get("name", "") if run.campaign else ""
-    return {"id": run.id, "status": run.status, "product": product, "created_at": _when(run.created_at),
+    return {"id": run.id, "status": run.shown_status(), "product": product, "created_at": _when(run.created_at),
             "finished_at": _when(run.finished_at), "error": run.error}
 
 
