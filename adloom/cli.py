@@ -24,8 +24,11 @@ from adloom.assemble_command import EXTRA_FILES, assemble_command
 from adloom.chat_commands import chat, serve
 from adloom.console import (
     ConfigOption,
+    err,
     fail_brief,
     fail_input,
+    log_failure,
+    one_line,
     out,
     progress_bar,
     quiet_libraries,
@@ -38,7 +41,9 @@ from adloom.model_commands import models_app
 from adloom.trend_commands import register_trend_commands
 from agents.brief import BriefError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local generative-model ad campaigns.")
+# pretty_exceptions off: an unexpected error is reported by main() as one line, its traceback in the log.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Local generative-model ad campaigns.")
 runs_app = typer.Typer(no_args_is_help=True, help="Inspect runs.")
 brands_app = typer.Typer(no_args_is_help=True, help="Brands and products.")
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluation reports.")
@@ -194,7 +199,21 @@ def eval_copy(
 
 
 def main() -> None:
-    app()
+    """The console script: every failure ends as ``error:`` lines and an exit code, never a traceback."""
+    from storage.database import DatabaseUnavailableError
+
+    try:
+        app()
+    except DatabaseUnavailableError as exc:
+        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:
+        path = log_failure(exc)
+        err.print(f"error: {one_line(exc)} (details in {path})", markup=False, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from langgraph.graph import StateGraph
 from sqlalchemy.exc import SQLAlchemyError
 
 from adloom.config import Settings
+from adloom.preflight import check_run_inputs
 from agents.brief import Brief, check_brief_files, load_brief
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
@@ -140,6 +141,7 @@ def start_run(
     """
     brief = load_brief(brief_path)
     check_brief_files(brief, str(brief_path))
+    check_run_inputs(settings, brief, Path(out_dir), str(brief_path))
     run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
     reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json")}
@@ -192,6 +194,7 @@ def prepare_footage_run(
     usable, problems = check_videos(videos)
     if not usable:
         raise FootageInputError("no usable video:\n" + "\n".join(problems))
+    check_run_inputs(settings, brief, Path(out_dir), str(brief_path or "brief"))
     footage = {"videos": [str(v) for v in videos], "k": k, "render_size": list(render_size) if render_size else None}
     run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file,
                                                    footage)

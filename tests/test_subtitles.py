@@ -92,7 +92,7 @@ def test_cdown_srts_keep_their_indices_and_need_their_encoding(subs: Path):
     ascii_doc = read_srt(subs / "cdown-srt" / "ascii.srt")
     assert [c.identifier for c in ascii_doc.cues] == ["2", "4", "6"]
     assert format_srt(ascii_doc.cues, renumber=False).startswith("2\n00:00:27,000 --> 00:00:30,730\nascii\n")
-    with pytest.raises(SubtitleParseError, match="encoding="):
+    with pytest.raises(SubtitleParseError, match="save the file as UTF-8"):
         read_srt(subs / "cdown-srt" / "gb2312.srt")
     chinese = read_srt(subs / "cdown-srt" / "gb2312.srt", encoding="gb2312").cues
     assert len(chinese) == 3 and chinese[2].text == "轻轻一跳就能飞跃高楼"

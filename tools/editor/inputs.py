@@ -22,6 +22,8 @@ class MediaInputError(ValueError):
 
 def probe_input(path: Path, field: str) -> MediaInfo:
     """Probe an input file, or raise :class:`MediaInputError` naming the field when it is missing or unreadable."""
+    if Path(path).is_dir():
+        raise MediaInputError(f"{field}: {path} is a folder, not a file")
     if not Path(path).is_file():
         raise MediaInputError(f"{field}: file {path} does not exist")
     try:

@@ -45,6 +45,10 @@ class UserCaptions:
     warnings: list[str]
 
 
+MAX_SUBTITLE_BYTES = 1024 * 1024
+"""Largest subtitle file read: three minutes of dense captions are under 20 KB."""
+
+
 def read_subtitle_file(path: Path, field: str = "subtitles") -> SubtitleDocument:
     """Parse an SRT or WebVTT file (chosen by its suffix, else by a ``WEBVTT`` header).
 
@@ -53,8 +57,16 @@ def read_subtitle_file(path: Path, field: str = "subtitles") -> SubtitleDocument
             the file and the line).
     """
     path = Path(path)
+    if path.is_dir():
+        raise MediaInputError(f"{field}: {path} is a folder, not a subtitle file")
     if not path.is_file():
         raise MediaInputError(f"{field}: subtitle file {path} does not exist")
+    size = path.stat().st_size
+    if size > MAX_SUBTITLE_BYTES:
+        raise MediaInputError(
+            f"{field}: subtitle file {path} is {size} bytes; the limit is {MAX_SUBTITLE_BYTES} "
+            "(an ad's captions are a few kilobytes)"
+        )
     suffix = path.suffix.lower()
     if suffix not in (".srt", ".vtt"):
         head = path.read_bytes()[:64].decode("utf-8-sig", errors="replace").lstrip()
