@@ -139,6 +139,40 @@ def runs_show(run_id: str, config: ConfigOption = None) -> None:
         out.print(table)
 
 
+@app.command("licences")
+def licences(
+    run_id: Annotated[str, typer.Argument(help="A finished run.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The licence of every model and third-party asset that went into a run's outputs."""
+    import json
+
+    from agents.licences import licence_records
+    from storage import records
+    from storage.database import open_database
+
+    settings = settings_or_exit(config)
+    with open_database(settings.database_url).session() as session:
+        run = records.get_run(session, run_id)
+        if run is None:
+            fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
+        manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
+        status, run_settings = run.shown_status(), (run.config or {}).get("settings")
+    if not manifest_path.is_file():
+        fail_input([f"run {run_id} has no manifest yet (status {status}); its licences are listed once it finishes"])
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    found = manifest.get("licences") or licence_records(manifest, run_settings)
+    if as_json:
+        out.print_json(json.dumps(found))
+        return
+    table = Table("component", "used for", "licence", "source / note")
+    for item in found:
+        note = item["source"] + (f" ({item['note']})" if item.get("note") else "")
+        table.add_row(item["component"], item["role"], item["licence"], note)
+    out.print(table)
+
+
 @brands_app.command("import")
 def brands_import(brief: Path, config: ConfigOption = None) -> None:
     """Store a brief's brand and product."""

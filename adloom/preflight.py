@@ -91,8 +91,9 @@ def voice_problems(settings: Settings, brief: Brief) -> list[str]:
     problems = []
     try:
         if backend == "piper":
-            from tools.tts.piper_engine import resolve_piper_voice
+            from tools.tts.piper_engine import require_piper, resolve_piper_voice
 
+            require_piper()
             resolve_piper_voice(voice)
         elif backend == "hibari":
             from tools.tts.hibari_engine import resolve_hibari_voice

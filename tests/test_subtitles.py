@@ -351,7 +351,7 @@ def test_voiceover_to_captions_carries_the_exact_script(tool_context):
     lines = [("Meet Northwind Cold Brew.", 2.5), ("Steeped for eighteen hours from Colombian beans.", 4.5),
              ("No added sugar. Grab a can today!", 3.5)]
     voice = tools["tts.voiceover"].run(
-        {"scenes": [{"text": t, "seconds": s} for t, s in lines], "backend": "piper"}, tool_context
+        {"scenes": [{"text": t, "seconds": s} for t, s in lines], "backend": "hibari"}, tool_context
     )
     result = tools["subtitles.build"].run({
         "scenes": [{"text": t, "seconds": s, "speech_seconds": v.speech_seconds}
