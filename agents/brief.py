@@ -47,7 +47,12 @@ def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:
         return None
     base = Path((info.context or {}).get("base_dir", "."))
-    path = Path(value).expanduser()
+    if "\x00" in value:
+        raise ValueError("a file path may not contain a NUL byte")
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:  # "~name" of a user this machine does not have
+        raise ValueError(f"cannot find the home folder in {value!r}") from None
     if not path.is_absolute():
         path = base / path
     if path.is_dir():
@@ -139,9 +144,15 @@ class Brief(_Strict):
         return [(field, path) for field, path in named if path]
 
 
+def _key_part(part: object) -> str:
+    # A key with a line break or control character is shown quoted, so one problem stays one line.
+    text = str(part)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
 def _problem_line(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"])
-    message = error["msg"]
+    key = ".".join(_key_part(part) for part in error["loc"])
+    message = " ".join(str(error["msg"]).split())
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":
