@@ -42,6 +42,15 @@ class _Strict(BaseModel):
     # allow_inf_nan=False: "duration_s: .nan" is "not a finite number", not "must be <= 180".
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # Postgres refuses NUL in text, and no brief has a reason to hold one.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("may not contain a NUL byte")
+        return value
+
 
 def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:

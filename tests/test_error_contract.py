@@ -193,3 +193,12 @@ def test_an_empty_data_dir_in_the_file_is_refused(tmp_path, monkeypatch):
     config.write_text('data_dir = ""\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="config key 'data_dir' .*must name a folder"):
         load_settings(config)
+
+
+def test_nul_bytes_in_brief_text_are_refused():
+    from agents.brief import parse_brief
+
+    with pytest.raises(BriefError) as caught:
+        parse_brief({"brand": {"name": "a\x00b"}, "product": {"name": "P", "description": "d", "facts": ["x\x00"]}})
+    assert caught.value.problems == ["brand.name: may not contain a NUL byte",
+                                     "product.facts: may not contain a NUL byte"]

@@ -72,6 +72,9 @@ def files_under(folder: Path) -> set[Path]:
 
 @FUZZ
 @given(data=brief_like)
+@example(data={"brand": {"\n": None}})  # found by this test: the key split the problem line
+@example(data={"product": {"name": "P", "description": "d", "images": ["~0"]}})  # found: RuntimeError
+@example(data={"brand": {"name": "a\x00b"}, "product": {"name": "P", "description": "d\x00"}})
 def test_generated_brief_data_is_valid_or_refused_line_by_line(data):
     try:
         parse_brief(data, base_dir=Path(tempfile.gettempdir()))
@@ -210,6 +213,7 @@ def test_generated_media_bytes_probe_or_are_refused(data):
         "utf-8", "surrogatepass"), st.lists(st.tuples(st.text(max_size=20), st.text(max_size=20)), max_size=3)),
     st.builds(lambda doc: json.dumps(doc).encode(), json_values),
 ))
+@example(body=b"")  # found by this test: AttributeError
 def test_generated_feeds_parse_or_are_refused(body):
     try:
         entries = parse_feed(body, "https://example.com/feed")
@@ -247,6 +251,8 @@ def assert_client_error(response) -> None:
 
 @FUZZ
 @given(route=st.sampled_from(ROUTES), first=path_segments, second=path_segments)
+@example(route="/api/brands/{}", first=str(2**63), second="")
+@example(route="/api/files/{}", first="%00", second="")
 def test_generated_get_requests_never_answer_500(api, route, first, second):
     client, _ = api
     from urllib.parse import quote
