@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adloom.config import Settings
 from adloom.preflight import check_run_inputs
-from agents.brief import Brief, check_brief_files, load_brief
+from agents.brief import Brief, check_brief_files, load_brief, parse_brief
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
 from graphs.footage import FootageContext, build_footage_graph, check_videos
@@ -258,6 +258,8 @@ def resume_run(
     Raises:
         storage.records.RunNotFoundError: no such run.
         storage.records.RunLeasedError: a live process is running it.
+        agents.brief.BriefError: what the run needs is still missing (a model folder, the voice...);
+            fix the settings and resume again.
         RunFailed: it failed again; still resumable.
     """
     database = open_database(settings.database_url)
@@ -268,9 +270,14 @@ def resume_run(
         out_dir = Path(run.out_dir or settings.runs_dir)
         status = run.status
         kind = run.config.get("kind", CAMPAIGN)
+        stored_brief = run.campaign.brief if run.campaign else None
     if status in FINISHED_STATUSES:
         manifest = out_dir / run_id / "manifest.json"
         return RunOutcome(run_id, out_dir / run_id, manifest, status)
+    if stored_brief:
+        # The same checks as at the start, against today's settings: a run stopped by a missing
+        # model folder resumes once the config names the right one, and is refused until then.
+        check_run_inputs(settings, parse_brief(stored_brief, source=f"run {run_id}"), out_dir, f"run {run_id}")
     lease = RunLease(database, run_id, settings.runs.lease_s).acquire()
     try:
         with database.session() as session:

@@ -202,3 +202,21 @@ def test_nul_bytes_in_brief_text_are_refused():
         parse_brief({"brand": {"name": "a\x00b"}, "product": {"name": "P", "description": "d", "facts": ["x\x00"]}})
     assert caught.value.problems == ["brand.name: may not contain a NUL byte",
                                      "product.facts: may not contain a NUL byte"]
+
+
+def test_resume_checks_the_run_against_todays_settings_before_it_continues(tmp_path):
+    from storage import records
+    from storage.database import open_database
+
+    database = open_database(f"sqlite:///{tmp_path / 'data' / 'adloom.db'}")
+    brief = {**EXAMPLE, "language": "en"}
+    with database.session() as session:
+        records.create_run(session, "c" * 32, brief=brief, brief_path=None, out_dir=str(tmp_path / "out"),
+                           config={"kind": "campaign"})
+    result = run_adloom(tmp_path, "resume", "c" * 32, ADLOOM_VIDEO__BACKEND="cogvideox",
+                        ADLOOM_VIDEO__MODEL="/nowhere/CogVideoX-2b")
+    refused(result, f"run {'c' * 32}: [video] model = '/nowhere/CogVideoX-2b': no such folder")
+    with database.session() as session:
+        run = records.get_run(session, "c" * 32)
+        assert run.lease_id is None and run.status == "running" and run.events == []
+    database.dispose()
