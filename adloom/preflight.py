@@ -11,6 +11,7 @@ nothing written.
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 from adloom.config import Settings
@@ -107,7 +108,24 @@ def voice_problems(settings: Settings, brief: Brief) -> list[str]:
             f"language: {brief.language!r} cannot be spoken by the {backend} voice, which speaks English only; "
             "set language: en, or [tts] backend = 'coqui' with a multilingual model (XTTS-v2)"
         )
+    if backend in ENGLISH_ONLY_VOICES:
+        for field, text in (("brand.name", brief.brand.name), ("product.name", brief.product.name)):
+            foreign = "".join(sorted({char for char in text if char.isalpha() and not _is_latin(char)}))
+            if foreign:
+                problems.append(
+                    f"{field}: the {backend} voice speaks English only and cannot read {foreign!r} "
+                    f"({_script(foreign[0])} letters); spell the name in Latin letters for the voiceover, "
+                    "or use [tts] backend = 'coqui' with a multilingual model"
+                )
     return problems
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "unknown").split(" ")[0].title()
 
 
 def writable_problems(folder: Path, name: str) -> list[str]:

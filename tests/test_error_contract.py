@@ -88,13 +88,15 @@ def test_a_folder_is_not_reported_as_missing(tmp_path):
 def test_problems_a_run_would_meet_late_are_all_refused_before_it_starts(tmp_path):
     config = tmp_path / "gpu.toml"
     config.write_text('[video]\nbackend = "cogvideox"\nmodel = "/nowhere/CogVideoX-2b"\n', encoding="utf-8")
-    product = {**EXAMPLE["product"], "name": "Cold Brew 🚀", "facts": [f"fact {i} about the can" for i in range(10000)]}
+    product = {**EXAMPLE["product"], "name": "Cold Brew שלום 🚀",
+               "facts": [f"fact {i} about the can" for i in range(10000)]}
     path = brief_file(tmp_path, product=product, language="xx", voiceover={"voice": "nobody"})
     (tmp_path / "a-file").write_text("")
     result = run_adloom(tmp_path, "run", path, "--out", tmp_path / "a-file" / "out", "--config", config)
     refused(result, "[video] model = '/nowhere/CogVideoX-2b': no such folder",
             "voiceover: [tts] voice = 'nobody'", "language: 'xx' cannot be spoken",
-            "has no glyphs for '🚀'", "product.facts: 10000 facts", "--out: " + str(tmp_path / "a-file") + " is a file")
+            "has no glyphs for '🚀'", "product.facts: 10000 facts", "product.name: the hibari voice speaks English only",
+            "(Hebrew letters)", "--out: " + str(tmp_path / "a-file") + " is a file")
     assert_nothing_written(tmp_path)
     database = tmp_path / "data" / "adloom.db"
     if database.exists():
