@@ -162,7 +162,9 @@ def licences(
     if not manifest_path.is_file():
         fail_input([f"run {run_id} has no manifest yet (status {status}); its licences are listed once it finishes"])
     manifest = json.loads(manifest_path.read_text("utf-8"))
-    found = manifest.get("licences") or licence_records(manifest, run_settings)
+    # Recomputed with the run's settings when they are stored: they name the GPU backends' model folders.
+    found = licence_records(manifest, run_settings) if run_settings else manifest.get("licences") or \
+        licence_records(manifest)
     if as_json:
         out.print_json(json.dumps(found))
         return
