@@ -363,3 +363,13 @@ def test_images_that_do_not_decode_are_refused_at_upload_and_assembly(tmp_path, 
     assembled = client.post("/api/assemble", json={"images": [str(planted)], "duration_s": 2})
     assert assembled.status_code == 422, assembled.text
     assert "images[0]" in assembled.json()["detail"]
+
+
+def test_a_font_upload_must_open_as_a_font(tmp_path):
+    client = local(make_app(tmp_path))
+    fake = upload(client, "brand.ttf", b"\x00\x01\x00\x00" + os.urandom(2000), purpose="font")
+    assert fake.status_code == 415 and "is not a readable font" in fake.json()["detail"]
+    real = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    if real.is_file():
+        stored = upload(client, "DejaVuSans-Bold.ttf", real.read_bytes(), purpose="font")
+        assert stored.status_code == 201, stored.text

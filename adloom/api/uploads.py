@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 from storage.assets import AssetKind, AssetRef, AssetStore
-from tools.image.inputs import ImageInputError, check_image_bytes
+from tools.image.inputs import ImageInputError, check_font_bytes, check_image_bytes
 
 UploadPurpose = Literal["product_photo", "logo", "music", "font", "clip", "voice"]
 StreamedPurpose = Literal["footage"]
@@ -133,9 +133,11 @@ def store_upload(
         raise UploadError("file: is empty")
     _check_name(filename)
     file_type = _check_content(data, filename, purpose)
-    if file_type.kind == "image":
+    # Decoded as the brief's files are, so what the store accepts the editor can use.
+    check = {"image": check_image_bytes, "font": check_font_bytes}.get(file_type.kind)
+    if check is not None:
         try:
-            check_image_bytes("file", safe_display_name(filename), data)
+            check("file", safe_display_name(filename), data)
         except ImageInputError as exc:
             raise UploadError(str(exc), 415) from None
     return assets.put_bytes(

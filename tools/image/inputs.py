@@ -105,13 +105,27 @@ def load_font(field: str, path: str | Path, size: int = 32) -> ImageFont.FreeTyp
         ImageInputError: missing file, not a font, or a font without basic Latin glyphs.
     """
     file = _require_file(field, path)
+    return _open_font(field, path, str(file), file, size)
+
+
+def check_font_bytes(field: str, label: str, data: bytes) -> None:
+    """Open in-memory font bytes (an upload) with the checks of :func:`load_font`.
+
+    Raises:
+        ImageInputError: not a readable font, or no glyphs for basic Latin text.
+    """
+    _open_font(field, label, io.BytesIO(data), Path(label), 32)
+
+
+def _open_font(field: str, label: str | Path, source: str | io.BytesIO, file: Path,
+               size: int) -> ImageFont.FreeTypeFont:
     try:
-        font = ImageFont.truetype(str(file), size)
+        font = ImageFont.truetype(source, size)
         box = font.getbbox("Hg")
     except (OSError, ValueError) as exc:
-        raise ImageInputError(field, path, f"is not a readable font ({_reason(exc, file)})") from exc
+        raise ImageInputError(field, label, f"is not a readable font ({_reason(exc, file)})") from exc
     if box[2] - box[0] <= 0:
-        raise ImageInputError(field, path, "has no glyphs for basic Latin text")
+        raise ImageInputError(field, label, "has no glyphs for basic Latin text")
     return font
 
 
