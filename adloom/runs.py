@@ -101,8 +101,12 @@ class RunLease:
         self._stop.set()
         if self._heartbeat is not None:
             self._heartbeat.join()
-        with self.database.session() as session:
-            records.release_run_lease(session, self.run_id, self.lease_id)
+        try:
+            with self.database.session() as session:
+                records.release_run_lease(session, self.run_id, self.lease_id)
+        except SQLAlchemyError as exc:  # must not hide the run's own outcome; the lease expires by itself
+            log.warning("run %s: giving the lease back failed (%s); it expires in %.0f s",
+                        self.run_id, exc, self.seconds)
 
 
 @dataclass(frozen=True)
