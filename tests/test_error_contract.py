@@ -222,3 +222,16 @@ def test_resume_checks_the_run_against_todays_settings_before_it_continues(tmp_p
         run = records.get_run(session, "c" * 32)
         assert run.lease_id is None and run.status == "running" and run.events == []
     database.dispose()
+
+
+@pytest.mark.slow
+def test_a_run_that_fails_after_its_start_is_one_line_with_the_log_and_the_resume_command(tmp_path):
+    result = run_adloom(tmp_path, "run", REPO_ROOT / "examples" / "brief.yaml", "--out", tmp_path / "out",
+                        ADLOOM_LLM__BACKEND="openai", ADLOOM_LLM__BASE_URL="http://127.0.0.1:9/v1",
+                        ADLOOM_LLM__MODEL="m", ADLOOM_LLM__MAX_RETRIES="0", ADLOOM_LLM__TIMEOUT_S="2", timeout=300)
+    assert result.returncode == 1, explain(result)
+    assert "Traceback" not in result.stdout + result.stderr
+    log = tmp_path / "data" / "logs" / "adloom.log"
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and f"(details in {log}); resume it with: adloom resume " in errors[0], explain(result)
+    assert "Traceback" in log.read_text() and "cannot reach the LLM endpoint" in log.read_text()
