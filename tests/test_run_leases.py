@@ -216,3 +216,28 @@ def test_scratch_of_dead_processes_is_swept_and_live_scratch_kept(tmp_path):
     assert not stale.exists() and not old_untagged.exists()
     assert (mine / ".clip.partial.mp4").read_bytes() == b"live"
     assert other_host.is_dir() and new_untagged.is_dir()
+
+
+def test_migration_0005_adds_the_lease_columns_and_down_removes_them_keeping_runs(new_database_url):  # noqa: F811
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from storage.database import alembic_config
+
+    url = new_database_url()
+    database = open_database(url)
+    new_run(database, "9" * 32)
+    lease_columns = {"lease_id", "lease_holder", "lease_expires_at"}
+
+    def columns() -> set[str]:
+        return {column["name"] for column in inspect(database.engine).get_columns("runs")}
+
+    assert lease_columns <= columns()
+    command.downgrade(alembic_config(url), "0004")
+    assert not lease_columns & columns()
+    with database.engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM runs")) == 1
+    command.upgrade(alembic_config(url), "head")
+    assert lease_columns <= columns()
+    assert shown_status(database, "9" * 32) == "running"  # a run that never held a lease is not "interrupted"
+    database.dispose()
