@@ -167,7 +167,8 @@ class AssetStore:
         return Path(tempfile.mkdtemp(prefix=_scratch_owner_tag(os.getpid()), dir=scratch))
 
     def sweep_scratch(self, *, unowned_after_s: float = 3600.0) -> list[Path]:
-        """Remove the scratch folders that processes which have died left behind (a kill mid-encode).
+        """Remove the scratch folders that processes which have died left behind (a kill mid-encode),
+        and half-copied blobs in the store.
 
         A folder tagged with this host and a pid that no longer runs is removed; one from
         another host is left to that host. Untagged folders (older adloom versions) go once
@@ -176,11 +177,15 @@ class AssetStore:
         Returns:
             The folders removed.
         """
+        # Half-copied blobs (a kill during put_file) have no owner tag: they go once they are old.
+        removed = [partial for partial in self.blobs.glob("*/.incoming.*")
+                   if time.time() - partial.lstat().st_mtime > unowned_after_s]
+        for partial in removed:
+            partial.unlink()
         scratch = self.root / "scratch"
         if not scratch.is_dir():
-            return []
+            return removed
         host = _scratch_host()
-        removed = []
         for folder in scratch.iterdir():
             owner = _SCRATCH_TAG.match(folder.name)
             if owner is not None:

@@ -209,10 +209,16 @@ def test_scratch_of_dead_processes_is_swept_and_live_scratch_kept(tmp_path):
     old_untagged.mkdir()
     new_untagged.mkdir()
     os.utime(old_untagged, (time.time() - 7200, time.time() - 7200))
+    half_copied, copying = store.blobs / "ab" / ".incoming.old", store.blobs / "ab" / ".incoming.new"
+    half_copied.parent.mkdir()
+    half_copied.write_bytes(b"cut off")
+    copying.write_bytes(b"in progress")
+    os.utime(half_copied, (time.time() - 7200, time.time() - 7200))
 
     removed = store.sweep_scratch()
 
-    assert sorted(removed) == sorted([stale, old_untagged])
+    assert sorted(removed) == sorted([stale, old_untagged, half_copied])
+    assert copying.is_file()
     assert not stale.exists() and not old_untagged.exists()
     assert (mine / ".clip.partial.mp4").read_bytes() == b"live"
     assert other_host.is_dir() and new_untagged.is_dir()
