@@ -20,7 +20,7 @@ from agents.brief import BriefError, load_brief
 from conftest import REPO_ROOT
 from test_cli import adloom_command, adloom_env, explain, run_adloom
 from tools.editor.inputs import MediaInputError
-from tools.editor.user_captions import MAX_SUBTITLE_BYTES, read_subtitle_file
+from tools.editor.user_captions import MAX_SUBTITLE_BYTES, load_user_captions, read_subtitle_file
 
 EXAMPLE = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text("utf-8"))
 
@@ -166,6 +166,9 @@ def test_a_huge_subtitle_file_is_refused_before_it_is_parsed(tmp_path):
     srt.write_text("1\n00:00:00,000 --> 00:00:02,000\n" + "a" * (10 * 1024 * 1024) + "\n\n", encoding="utf-8")
     with pytest.raises(MediaInputError, match=f"the limit is {MAX_SUBTITLE_BYTES}"):
         read_subtitle_file(srt)
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,000\n" + "word " * 1000 + "\n\n", encoding="utf-8")
+    with pytest.raises(MediaInputError, match=r"cue 1 has 4999 characters; the limit is 400"):
+        load_user_captions(srt, 10.0)
 
 
 def test_assemble_checks_out_font_and_logo_before_rendering(tmp_path):
