@@ -17,9 +17,11 @@ import typer
 from pydantic import ValidationError
 
 from adloom.console import ConfigOption, err, fail_brief, fail_input, out, progress_bar, quiet_libraries, settings_or_exit
+from adloom.preflight import writable_problems
 from agents.brief import Brief, BriefError, load_brief
 from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image, probe_input
 from tools.ffmpeg import FFmpegError
+from tools.image.inputs import ImageInputError, load_font
 
 EXTRA_FILES = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Context settings the command needs (so ``--clips A B`` reaches it): pass to ``app.command``."""
@@ -66,6 +68,11 @@ def media_from_brief(brief: Brief) -> dict:
         if value is not None:
             fields[name] = Path(value) if isinstance(value, str) else value
     return fields
+
+
+def _validation_lines(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(map(str, e['loc'])) or 'media'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()]
 
 
 def assemble_command(
@@ -131,8 +138,17 @@ def assemble_command(
     try:
         media = OwnMedia(**fields, preset=preset, crf=crf)
     except ValidationError as exc:
-        fail_input([f"{'.'.join(map(str, e['loc'])) or 'media'}: {e['msg'].removeprefix('Value error, ')}"
-                     for e in exc.errors()])
+        fail_input(_validation_lines(exc))
+    problems = writable_problems(out_path.parent, "--out")
+    if out_path.is_dir():
+        problems.append(f"--out: {out_path} is a folder; name the .mp4 file to write")
+    if font is not None:
+        try:
+            load_font("--font", font)
+        except ImageInputError as exc:
+            problems.append(str(exc))
+    if problems:
+        fail_input(problems)
     with progress_bar() as bar:
         task = bar.add_task("assembling", total=1.0)
 
@@ -144,6 +160,8 @@ def assemble_command(
             result = assemble_own_media(media, tools, out_path)
         except MediaInputError as exc:
             fail_input([str(exc)])
+        except ValidationError as exc:  # a file's measured length or size outside what the editor takes
+            fail_input(_validation_lines(exc))
         except FFmpegError as exc:
             err.print(f"error: rendering failed: {exc}", markup=False, highlight=False)
             raise typer.Exit(1)

@@ -140,7 +140,9 @@ def serve(
 
     settings = settings_or_exit(config)
     host = host or settings.server.host
-    port = port or settings.server.port
+    if port is not None and not 1 <= port <= 65535:
+        fail_input([f"--port {port}: choose a port from 1 to 65535"])
+    port = settings.server.port if port is None else port
     try:
         check_listen_address(host, settings.server)
     except InsecureListenError as exc:

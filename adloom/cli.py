@@ -24,8 +24,11 @@ from adloom.assemble_command import EXTRA_FILES, assemble_command
 from adloom.chat_commands import chat, serve
 from adloom.console import (
     ConfigOption,
+    err,
     fail_brief,
     fail_input,
+    log_failure,
+    one_line,
     out,
     progress_bar,
     quiet_libraries,
@@ -38,7 +41,9 @@ from adloom.model_commands import models_app
 from adloom.trend_commands import register_trend_commands
 from agents.brief import BriefError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Local generative-model ad campaigns.")
+# pretty_exceptions off: an unexpected error is reported by main() as one line, its traceback in the log.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Local generative-model ad campaigns.")
 runs_app = typer.Typer(no_args_is_help=True, help="Inspect runs.")
 brands_app = typer.Typer(no_args_is_help=True, help="Brands and products.")
 eval_app = typer.Typer(no_args_is_help=True, help="Evaluation reports.")
@@ -76,14 +81,17 @@ def resume(
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     config: ConfigOption = None,
 ) -> None:
-    """Continue a crashed or failed run (campaign or footage) from its last checkpoint."""
+    """Continue a crashed or failed run (campaign or footage) from its last checkpoint.
+
+    A run that a live process still owns is refused (exit 2, naming the process).
+    """
     from adloom.runs import resume_run
-    from storage.records import RunNotFoundError
+    from storage.records import RunLeasedError, RunNotFoundError
 
     settings = settings_or_exit(config)
     run_and_report(
         lambda progress, report: resume_run(settings, run_id, reporter=report, progress=progress),
-        input_errors=(RunNotFoundError,),
+        input_errors=(RunNotFoundError, RunLeasedError),
     )
 
 
@@ -103,7 +111,7 @@ def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
         )
         for row in rows:
             product = (row.campaign.brief or {}).get("product", {}).get("name", "") if row.campaign else ""
-            table.add_row(row.id, row.status, f"{row.created_at:%Y-%m-%d %H:%M}", product, row.out_dir or "")
+            table.add_row(row.id, row.shown_status(), f"{row.created_at:%Y-%m-%d %H:%M}", product, row.out_dir or "")
     out.print(table)
 
 
@@ -118,15 +126,53 @@ def runs_show(run_id: str, config: ConfigOption = None) -> None:
         run = records.get_run(session, run_id)
         if run is None:
             fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
-        out.print(f"run id:  {run.id}\nstatus:  {run.status}\ncreated: {run.created_at:%Y-%m-%d %H:%M:%S}", highlight=False)
+        out.print(f"run id:  {run.id}\nstatus:  {run.shown_status()}\ncreated: {run.created_at:%Y-%m-%d %H:%M:%S}", highlight=False)
         if run.error:
             out.print(f"error:   {run.error}", highlight=False)
+        if run.shown_status() == "running" and run.lease_holder:
+            out.print(f"held by: {run.lease_holder}", highlight=False)
         manifest = Path(run.out_dir or "") / run.id / "manifest.json"
         out.print(f"manifest: {manifest if manifest.exists() else '(not written yet)'}", highlight=False)
         table = Table("node", "event", "at", "detail")
         for event in run.events:
             table.add_row(event.node, event.event, f"{event.at:%H:%M:%S}", str((event.detail or {}).get("label", "")))
         out.print(table)
+
+
+@app.command("licences")
+def licences(
+    run_id: Annotated[str, typer.Argument(help="A finished run.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The licence of every model and third-party asset that went into a run's outputs."""
+    import json
+
+    from agents.licences import licence_records
+    from storage import records
+    from storage.database import open_database
+
+    settings = settings_or_exit(config)
+    with open_database(settings.database_url).session() as session:
+        run = records.get_run(session, run_id)
+        if run is None:
+            fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
+        manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
+        status, run_settings = run.shown_status(), (run.config or {}).get("settings")
+    if not manifest_path.is_file():
+        fail_input([f"run {run_id} has no manifest yet (status {status}); its licences are listed once it finishes"])
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    # Recomputed with the run's settings when they are stored: they name the GPU backends' model folders.
+    found = licence_records(manifest, run_settings) if run_settings else manifest.get("licences") or \
+        licence_records(manifest)
+    if as_json:
+        out.print_json(json.dumps(found))
+        return
+    table = Table("component", "used for", "licence", "source / note")
+    for item in found:
+        note = item["source"] + (f" ({item['note']})" if item.get("note") else "")
+        table.add_row(item["component"], item["role"], item["licence"], note)
+    out.print(table)
 
 
 @brands_app.command("import")
@@ -220,7 +266,21 @@ def eval_copy(
 
 
 def main() -> None:
-    app()
+    """The console script: every failure ends as ``error:`` lines and an exit code, never a traceback."""
+    from storage.database import DatabaseUnavailableError
+
+    try:
+        app()
+    except DatabaseUnavailableError as exc:
+        err.print(f"error: {' '.join(str(exc).split())}", markup=False, highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:
+        path = log_failure(exc)
+        err.print(f"error: {one_line(exc)} (details in {path})", markup=False, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

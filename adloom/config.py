@@ -11,7 +11,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,7 @@ from agents.config import CopywriterSettings
 from tools.config import ASRSettings, FootageSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
 
 DEFAULT_CONFIG_FILE = "adloom.toml"
+MAX_CONFIG_BYTES = 1024 * 1024
 _config_file: ContextVar[Path | None] = ContextVar("adloom_config_file", default=None)
 
 
@@ -34,6 +35,18 @@ class ConfigError(ValueError):
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "adloom"
+
+
+class RunSettings(BaseModel):
+    """``[runs]``: how runs hold their ownership."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lease_s: float = Field(
+        default=30.0, ge=1.0, le=3600.0,
+        description="A live run's lease: renewed every third of it; a run whose process died shows as "
+                    "interrupted (and may be resumed) this long after its last renewal.",
+    )
 
 
 class Settings(BaseSettings):
@@ -53,6 +66,16 @@ class Settings(BaseSettings):
     copywriter: CopywriterSettings = Field(default_factory=CopywriterSettings)
     footage: FootageSettings = Field(default_factory=FootageSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    runs: RunSettings = Field(default_factory=RunSettings)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_named(cls, value: Path) -> Path:
+        if not str(value).strip() or str(value) == ".":
+            raise ValueError("must name a folder (an empty value would put the database in the current folder)")
+        if "\x00" in str(value):
+            raise ValueError("contains a NUL byte")
+        return value.expanduser()
 
     @model_validator(mode="after")
     def _fill_database_url(self) -> "Settings":
@@ -89,7 +112,8 @@ class Settings(BaseSettings):
 def _describe(error: dict) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     env_name = "ADLOOM_" + "__".join(str(part).upper() for part in error["loc"])
-    return f"config key '{key}' (or {env_name}): {error['msg']}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"config key '{key}' (or {env_name}): {message}"
 
 
 def load_settings(config_file: Path | str | None = None, **overrides) -> Settings:
@@ -98,11 +122,18 @@ def load_settings(config_file: Path | str | None = None, **overrides) -> Setting
     Raises:
         ConfigError: one line per invalid key, each naming the key and its env variable.
     """
+    named_by = "--config"
+    if config_file is None and os.environ.get("ADLOOM_CONFIG"):
+        config_file, named_by = os.environ["ADLOOM_CONFIG"], "ADLOOM_CONFIG"
     if config_file is None:
-        candidate = Path(os.environ.get("ADLOOM_CONFIG", DEFAULT_CONFIG_FILE))
-        config_file = candidate if candidate.is_file() else None
+        default = Path(DEFAULT_CONFIG_FILE)
+        config_file = default if default.is_file() else None
+    elif Path(config_file).is_dir():
+        raise ConfigError(f"config file {config_file} (from {named_by}) is a folder, not a TOML file")
     elif not Path(config_file).is_file():
-        raise ConfigError(f"config file not found: {config_file}")
+        raise ConfigError(f"config file not found: {config_file} (from {named_by})")
+    if config_file is not None and Path(config_file).stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {config_file} is over {MAX_CONFIG_BYTES} bytes; is it the right file?")
     token = _config_file.set(Path(config_file) if config_file else None)
     try:
         return Settings(**overrides)
@@ -110,7 +141,9 @@ def load_settings(config_file: Path | str | None = None, **overrides) -> Setting
         source = f" in {config_file}" if config_file else ""
         lines = [_describe(error) for error in exc.errors()]
         raise ConfigError(f"invalid configuration{source}:\n  " + "\n  ".join(lines)) from None
-    except ValueError as exc:  # malformed TOML
-        raise ConfigError(f"cannot read config file {config_file}: {exc}") from None
+    except (ValueError, UnicodeDecodeError) as exc:  # malformed TOML
+        raise ConfigError(f"cannot read config file {config_file}: {' '.join(str(exc).split())}") from None
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise ConfigError(f"cannot read config file {config_file}: nested too deeply") from None
     finally:
         _config_file.reset(token)

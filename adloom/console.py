@@ -1,8 +1,9 @@
 """What every ``adloom`` command shares: its consoles, the ``--config`` option, input errors, progress.
 
-Exit codes of every command: 0 success; 2 invalid input (brief, config, arguments; one
-``error:`` line per problem on stderr, nothing written); 1 a failure after work started
-(a run stays resumable).
+Exit codes of every command: 0 success; 2 invalid input (brief, config, arguments, a
+database that cannot be opened; one ``error:`` line per problem on stderr, nothing
+written); 1 a failure after work started (one line naming the log file that holds the
+traceback; a run stays resumable). No traceback is ever printed on the terminal.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +53,41 @@ def settings_or_exit(config: Path | None) -> Settings:
         return load_settings(config)
     except ConfigError as exc:
         fail_input(str(exc).splitlines())
+
+
+def log_path() -> Path:
+    """Where tracebacks go: ``<data_dir>/logs/adloom.log``, else the temporary folder when that is unwritable."""
+    from adloom.config import default_data_dir
+
+    data_dir = Path(os.environ.get("ADLOOM_DATA_DIR") or default_data_dir())
+    for folder in (data_dir / "logs", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder / ("adloom.log" if folder.name == "logs" else f"adloom-{os.getuid()}.log")
+    return Path(tempfile.gettempdir()) / "adloom.log"
+
+
+def log_failure(exc: BaseException) -> Path:
+    """Append ``exc``'s traceback to the log file and return its path."""
+    from datetime import datetime, timezone
+
+    path = log_path()
+    text = "".join(traceback.format_exception(exc))
+    try:
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} pid {os.getpid()}\n{text}\n")
+    except OSError as write_error:
+        err.print(f"(cannot write the log {path}: {write_error})", markup=False, highlight=False)
+    return path
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def quiet_libraries() -> None:
@@ -141,6 +179,9 @@ def run_and_report(
     except input_errors as exc:
         fail_input(str(exc).splitlines())
     except RunFailed as exc:
-        err.print(f"[red]{exc}[/]\nresume it with: adloom resume {exc.run_id}", highlight=False)
+        path = log_failure(exc)
+        first = str(exc).strip().splitlines()[0]
+        err.print(f"error: {first} (details in {path}); resume it with: adloom resume {exc.run_id}",
+                  markup=False, highlight=False)
         raise typer.Exit(1)
     print_outcome(outcome)

@@ -6,11 +6,21 @@ graph). The run id is the checkpointer's thread id, the kind is stored with the 
 ``adloom resume RUN_ID`` continues either kind from its last checkpoint. Every node start
 and finish is written to the run's event log in the database, which is how ``adloom runs
 show`` (and the resume tests) can tell what ran and how often.
+
+One live process owns a run at a time: it holds the run's lease in the database (taken
+when the run is created or resumed, renewed by a heartbeat thread, given back at the end),
+so a second ``adloom resume`` of a live run is refused naming the holder, and a run whose
+process died shows as ``interrupted`` once the lease expires and may then be resumed.
+Each start and resume also sweeps the scratch files that dead processes left behind.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.graph import StateGraph
+from sqlalchemy.exc import SQLAlchemyError
 
 from adloom.config import Settings
-from agents.brief import Brief, check_brief_files, load_brief
+from adloom.preflight import check_run_inputs
+from agents.brief import Brief, check_brief_files, load_brief, parse_brief
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.checkpoint import open_checkpointer
 from graphs.footage import FootageContext, build_footage_graph, check_videos
@@ -30,6 +42,7 @@ from storage.database import Database, open_database
 from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
 from tools.scenes.detect import FootageInputError
 
+log = logging.getLogger(__name__)
 EventReporter = Callable[[str, str, dict], None]
 CAMPAIGN = "campaign"
 FOOTAGE = "footage"
@@ -43,6 +56,57 @@ class RunFailed(RuntimeError):
     def __init__(self, run_id: str, cause: BaseException):
         self.run_id = run_id
         super().__init__(f"run {run_id} failed: {type(cause).__name__}: {cause}")
+
+
+class RunLease:
+    """This process's hold on one run: taken, renewed by a heartbeat thread, given back."""
+
+    def __init__(self, database: Database, run_id: str, seconds: float):
+        self.database = database
+        self.run_id = run_id
+        self.seconds = seconds
+        self.lease_id = uuid.uuid4().hex
+        self.holder = f"pid {os.getpid()} on {socket.gethostname()}"
+        self.lost = False
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def acquire(self) -> RunLease:
+        """Take the lease and start the heartbeat.
+
+        Raises:
+            storage.records.RunLeasedError: a live process holds it.
+        """
+        with self.database.session() as session:
+            records.acquire_run_lease(session, self.run_id, self.lease_id, self.holder, self.seconds)
+        self._heartbeat = threading.Thread(target=self._beat, name=f"lease-{self.run_id[:8]}", daemon=True)
+        self._heartbeat.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                with self.database.session() as session:
+                    held = records.renew_run_lease(session, self.run_id, self.lease_id, self.seconds)
+            except SQLAlchemyError as exc:  # a busy or briefly unreachable database: try at the next beat
+                log.warning("run %s: renewing the lease failed (%s); trying again", self.run_id, exc)
+                continue
+            if not held:
+                self.lost = True
+                log.error("run %s: lost its lease (another process took the run over)", self.run_id)
+                return
+
+    def release(self) -> None:
+        """Stop the heartbeat and give the run up."""
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        try:
+            with self.database.session() as session:
+                records.release_run_lease(session, self.run_id, self.lease_id)
+        except SQLAlchemyError as exc:  # must not hide the run's own outcome; the lease expires by itself
+            log.warning("run %s: giving the lease back failed (%s); it expires in %.0f s",
+                        self.run_id, exc, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -81,10 +145,11 @@ def start_run(
     """
     brief = load_brief(brief_path)
     check_brief_files(brief, str(brief_path))
-    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
+    check_run_inputs(settings, brief, Path(out_dir), str(brief_path))
+    run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
     reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json")}
-    return _execute(settings, database, run_id, initial, out_dir, CAMPAIGN, reporter, progress, models)
+    return _execute(settings, database, lease, initial, out_dir, CAMPAIGN, reporter, progress, models)
 
 
 @dataclass(frozen=True)
@@ -96,6 +161,7 @@ class PreparedRun:
     kind: str
     graph_input: dict
     database: Database = field(repr=False)
+    lease: RunLease = field(repr=False)
 
 
 def prepare_footage_run(
@@ -132,11 +198,14 @@ def prepare_footage_run(
     usable, problems = check_videos(videos)
     if not usable:
         raise FootageInputError("no usable video:\n" + "\n".join(problems))
+    check_run_inputs(settings, brief, Path(out_dir), str(brief_path or "brief"))
     footage = {"videos": [str(v) for v in videos], "k": k, "render_size": list(render_size) if render_size else None}
-    run_id, database, out_dir = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file, footage)
+    run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, FOOTAGE, config_file,
+                                                   footage)
     # Every file goes to the graph; unusable ones come back in the manifest's rejected list.
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json"), "videos": footage["videos"], "k": k}
-    return PreparedRun(run_id=run_id, out_dir=out_dir, kind=FOOTAGE, graph_input=initial, database=database)
+    return PreparedRun(run_id=run_id, out_dir=out_dir, kind=FOOTAGE, graph_input=initial, database=database,
+                       lease=lease)
 
 
 def execute_prepared(
@@ -152,7 +221,7 @@ def execute_prepared(
     Raises:
         RunFailed: a failure after the start; the run is resumable.
     """
-    return _execute(settings, prepared.database, prepared.run_id, prepared.graph_input, prepared.out_dir,
+    return _execute(settings, prepared.database, prepared.lease, prepared.graph_input, prepared.out_dir,
                     prepared.kind, reporter, progress, models)
 
 
@@ -192,6 +261,9 @@ def resume_run(
 
     Raises:
         storage.records.RunNotFoundError: no such run.
+        storage.records.RunLeasedError: a live process is running it.
+        agents.brief.BriefError: what the run needs is still missing (a model folder, the voice...);
+            fix the settings and resume again.
         RunFailed: it failed again; still resumable.
     """
     database = open_database(settings.database_url)
@@ -202,19 +274,29 @@ def resume_run(
         out_dir = Path(run.out_dir or settings.runs_dir)
         status = run.status
         kind = run.config.get("kind", CAMPAIGN)
+        stored_brief = run.campaign.brief if run.campaign else None
     if status in FINISHED_STATUSES:
         manifest = out_dir / run_id / "manifest.json"
         return RunOutcome(run_id, out_dir / run_id, manifest, status)
-    with database.session() as session:
-        records.set_run_status(session, run_id, "running")
+    if stored_brief:
+        # The same checks as at the start, against today's settings: a run stopped by a missing
+        # model folder resumes once the config names the right one, and is refused until then.
+        check_run_inputs(settings, parse_brief(stored_brief, source=f"run {run_id}"), out_dir, f"run {run_id}")
+    lease = RunLease(database, run_id, settings.runs.lease_s).acquire()
+    try:
+        with database.session() as session:
+            records.set_run_status(session, run_id, "running")
+    except BaseException:
+        lease.release()
+        raise
     reporter("run", "resumed", {"run_id": run_id})
-    return _execute(settings, database, run_id, None, out_dir, kind, reporter, progress, models)
+    return _execute(settings, database, lease, None, out_dir, kind, reporter, progress, models)
 
 
 def _create_run(
     settings: Settings, brief: Brief, brief_path: Path | None, out_dir: Path, kind: str, config_file: Path | None,
     options: dict,
-) -> tuple[str, Database, Path]:
+) -> tuple[str, Database, Path, RunLease]:
     database = open_database(settings.database_url)
     run_id = uuid.uuid4().hex
     out_dir = Path(out_dir).resolve()
@@ -224,7 +306,7 @@ def _create_run(
             brief_path=str(Path(brief_path).resolve()) if brief_path is not None else None,
             out_dir=str(out_dir), config={**settings_record(settings, config_file), "kind": kind, kind: options},
         )
-    return run_id, database, out_dir
+    return run_id, database, out_dir, RunLease(database, run_id, settings.runs.lease_s).acquire()
 
 
 def _graph_and_context(kind: str, tools: ToolContext, out_dir: Path, record_event: EventReporter,
@@ -243,7 +325,7 @@ def _graph_and_context(kind: str, tools: ToolContext, out_dir: Path, record_even
 def _execute(
     settings: Settings,
     database: Database,
-    run_id: str,
+    lease: RunLease,
     graph_input: dict | None,
     out_dir: Path,
     kind: str,
@@ -251,6 +333,25 @@ def _execute(
     progress: ProgressCallback,
     models: ResidentModels | None,
 ) -> RunOutcome:
+    try:
+        return _execute_leased(settings, database, lease, graph_input, out_dir, kind, reporter, progress, models)
+    finally:
+        lease.release()
+
+
+def _execute_leased(
+    settings: Settings,
+    database: Database,
+    lease: RunLease,
+    graph_input: dict | None,
+    out_dir: Path,
+    kind: str,
+    reporter: EventReporter,
+    progress: ProgressCallback,
+    models: ResidentModels | None,
+) -> RunOutcome:
+    run_id = lease.run_id
+
     def record_event(node: str, event: str, detail: dict) -> None:
         with database.session() as session:
             records.record_event(session, run_id, node, event, detail)
@@ -258,18 +359,22 @@ def _execute(
 
     with database.session() as session:
         options = (records.get_run(session, run_id).config or {}).get(kind, {})  # type: ignore[union-attr]
-    tools = ToolContext(
-        settings=settings, assets=AssetStore(settings.data_dir), models=models or ResidentModels(), progress=progress,
-    )
+    assets = AssetStore(settings.data_dir)
+    assets.sweep_scratch()
+    tools = ToolContext(settings=settings, assets=assets, models=models or ResidentModels(), progress=progress)
     graph, context = _graph_and_context(kind, tools, out_dir, record_event, options)
     config = {"configurable": {"thread_id": run_id}}
     try:
         with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
             final = graph.compile(checkpointer=saver).invoke(graph_input, config, context=context, durability="sync")
     except Exception as exc:
-        with database.session() as session:
-            records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        if not lease.lost:
+            with database.session() as session:
+                records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise RunFailed(run_id, exc) from exc
+    if lease.lost:
+        raise RunFailed(run_id, RuntimeError("another process took the run over while this one ran "
+                                             "(its lease was not renewed in time); that process records the outcome"))
     manifest_path = Path(final["manifest_path"])
     manifest = json.loads(manifest_path.read_text("utf-8"))
     with database.session() as session:

@@ -39,16 +39,33 @@ class BriefError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan=False: "duration_s: .nan" is "not a finite number", not "must be <= 180".
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # Postgres refuses NUL in text, and no brief has a reason to hold one.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("may not contain a NUL byte")
+        return value
 
 
 def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:
         return None
     base = Path((info.context or {}).get("base_dir", "."))
-    path = Path(value).expanduser()
+    if "\x00" in value:
+        raise ValueError("a file path may not contain a NUL byte")
+    try:
+        path = Path(value).expanduser()
+    except RuntimeError:  # "~name" of a user this machine does not have
+        raise ValueError(f"cannot find the home folder in {value!r}") from None
     if not path.is_absolute():
         path = base / path
+    if path.is_dir():
+        raise ValueError(f"is a folder, not a file: {path}")
     if not path.is_file():
         raise ValueError(f"file does not exist: {path}")
     return str(path.resolve())
@@ -140,9 +157,15 @@ class Brief(_Strict):
         return [(field, path) for field, path in named if path]
 
 
+def _key_part(part: object) -> str:
+    # A key with a line break or control character is shown quoted, so one problem stays one line.
+    text = str(part)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
 def _problem_line(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"])
-    message = error["msg"]
+    key = ".".join(_key_part(part) for part in error["loc"])
+    message = " ".join(str(error["msg"]).split())
     if error["type"] == "extra_forbidden":
         message = "unknown key"
     elif error["type"] == "missing":
@@ -167,14 +190,70 @@ def parse_brief(data: object, *, source: str = "brief", base_dir: Path | None = 
         raise BriefError(source, [_problem_line(error) for error in exc.errors()]) from None
 
 
+MAX_BRIEF_BYTES = 1024 * 1024
+MAX_YAML_DEPTH = 20
+"""A brief nests four levels; deeper YAML is refused before it is built (a 1,000-deep list
+would exhaust the parser's recursion)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key that appears twice in one mapping (YAML says keys are unique)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # unhashable keys are refused by the base class
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (each key may appear once)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_depth(text: str) -> int:
+    """The deepest nesting of collections in ``text``, from the token stream (no recursion)."""
+    depth = deepest = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, (yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken,
+                              yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(token, (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)):
+            depth -= 1
+    return deepest
+
+
+def read_yaml(text: str) -> object:
+    """Parse untrusted YAML: safe types only, unique keys, at most :data:`MAX_YAML_DEPTH` levels.
+
+    Raises:
+        ValueError: a one-line reason (with the line and column when YAML gives them).
+    """
+    try:
+        if _yaml_depth(text) > MAX_YAML_DEPTH:
+            raise ValueError(f"nested more than {MAX_YAML_DEPTH} levels deep")
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValueError(" ".join(str(exc).split())) from None
+
+
 def load_brief(path: Path | str) -> Brief:
     """Read and validate a brief YAML file; paths inside it are relative to its folder."""
     path = Path(path)
+    if path.is_dir():
+        raise BriefError(str(path), ["is a folder, not a brief file"])
     if not path.is_file():
         raise BriefError(str(path), ["brief file does not exist"])
+    size = path.stat().st_size
+    if size > MAX_BRIEF_BYTES:
+        raise BriefError(str(path), [f"the brief is {size} bytes; the limit is {MAX_BRIEF_BYTES}"])
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = read_yaml(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BriefError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    except ValueError as exc:
         raise BriefError(str(path), [f"not valid YAML: {exc}"]) from None
     return parse_brief(data, source=str(path), base_dir=path.parent)
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +39,27 @@ class AssetRef(BaseModel):
     tool: str = Field(description="Registered tool that produced it, or 'input' for user files.")
     backend: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+_SCRATCH_TAG = re.compile(r"^(?P<host>[A-Za-z0-9-]+)-p(?P<pid>\d+)-")
+
+
+def _scratch_host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:60] or "host"
+
+
+def _scratch_owner_tag(pid: int) -> str:
+    return f"{_scratch_host()}-p{pid}-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
 
 
 def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
@@ -133,10 +157,48 @@ class AssetStore:
         )
 
     def scratch_dir(self) -> Path:
-        """A fresh private folder for a tool's intermediate files (same filesystem as the store)."""
+        """A fresh private folder for a tool's intermediate files (same filesystem as the store).
+
+        Its name starts with this process's owner tag (host and pid), so that
+        :meth:`sweep_scratch` can tell the folders of dead processes from live ones.
+        """
         scratch = self.root / "scratch"
         scratch.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=scratch))
+        return Path(tempfile.mkdtemp(prefix=_scratch_owner_tag(os.getpid()), dir=scratch))
+
+    def sweep_scratch(self, *, unowned_after_s: float = 3600.0) -> list[Path]:
+        """Remove the scratch folders that processes which have died left behind (a kill mid-encode),
+        and half-copied blobs in the store.
+
+        A folder tagged with this host and a pid that no longer runs is removed; one from
+        another host is left to that host. Untagged folders (older adloom versions) go once
+        they are ``unowned_after_s`` old.
+
+        Returns:
+            The folders removed.
+        """
+        # Half-copied blobs (a kill during put_file) have no owner tag: they go once they are old.
+        removed = [partial for partial in self.blobs.glob("*/.incoming.*")
+                   if time.time() - partial.lstat().st_mtime > unowned_after_s]
+        for partial in removed:
+            partial.unlink()
+        scratch = self.root / "scratch"
+        if not scratch.is_dir():
+            return removed
+        host = _scratch_host()
+        for folder in scratch.iterdir():
+            owner = _SCRATCH_TAG.match(folder.name)
+            if owner is not None:
+                stale = owner["host"] == host and not _process_alive(int(owner["pid"]))
+            else:
+                stale = time.time() - folder.lstat().st_mtime > unowned_after_s
+            if stale:
+                if folder.is_dir() and not folder.is_symlink():
+                    shutil.rmtree(folder)
+                else:
+                    folder.unlink()
+                removed.append(folder)
+        return removed
 
     def lookup(self, key: str) -> AssetRef | None:
         """The asset recorded for a cache key, if its file is still intact."""

@@ -161,12 +161,24 @@ class Run(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None]
+    # The live process that owns the run: renewed by its heartbeat, cleared when it ends.
+    # A ``running`` run whose lease has expired was interrupted (its process died).
+    lease_id: Mapped[str | None] = mapped_column(String(32))
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
 
     campaign: Mapped[Campaign | None] = relationship(back_populates="runs")
     events: Mapped[list[RunEvent]] = relationship(
         back_populates="run", order_by="RunEvent.id", cascade="all, delete-orphan", passive_deletes=True
     )
     assets: Mapped[list[Asset]] = relationship(back_populates="run", order_by="Asset.id")
+
+    def shown_status(self, now: datetime | None = None) -> str:
+        """The status to show: ``interrupted`` for a ``running`` run whose owner's lease has expired."""
+        if self.status == "running" and self.lease_expires_at is not None \
+                and self.lease_expires_at <= (now or utc_now()):
+            return "interrupted"
+        return self.status
 
     def __repr__(self) -> str:
         return f"Run(id={self.id!r}, status={self.status!r})"

@@ -8,10 +8,11 @@ dicts, since storage sits below every other package and imports none of them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -177,6 +178,63 @@ def set_run_status(session: Session, run_id: str, status: str, error: str | None
     run.finished_at = None if status == "running" else now
     session.flush()
     return run
+
+
+class RunLeasedError(RuntimeError):
+    """Another live process holds the run's lease."""
+
+    def __init__(self, run_id: str, holder: str, seconds_left: float):
+        self.run_id = run_id
+        self.holder = holder
+        super().__init__(
+            f"run {run_id} is running in {holder} (its lease is renewed every few seconds and has "
+            f"{seconds_left:.0f} s left): wait for it to finish, or stop that process; a run whose "
+            "process died can be resumed once its lease expires"
+        )
+
+
+def acquire_run_lease(session: Session, run_id: str, lease_id: str, holder: str, seconds: float) -> None:
+    """Make ``lease_id`` the run's owner for ``seconds``, unless a live lease is held by another.
+
+    One conditional UPDATE decides, so two processes racing for the run cannot both win,
+    on SQLite and Postgres alike.
+
+    Raises:
+        RunNotFoundError: no such run.
+        RunLeasedError: another holder's lease has not expired.
+    """
+    now = utc_now()
+    taken = session.execute(
+        update(Run)
+        .where(Run.id == run_id, or_(Run.lease_id.is_(None), Run.lease_id == lease_id, Run.lease_expires_at <= now))
+        .values(lease_id=lease_id, lease_holder=holder, lease_expires_at=now + timedelta(seconds=seconds),
+                updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken == 1:
+        return
+    run = _require_run(session, run_id)
+    session.refresh(run)
+    left = (run.lease_expires_at - now).total_seconds() if run.lease_expires_at else 0.0
+    raise RunLeasedError(run_id, run.lease_holder or "another process", max(left, 0.0))
+
+
+def renew_run_lease(session: Session, run_id: str, lease_id: str, seconds: float) -> bool:
+    """Extend the lease ``lease_id`` holds; False when it is no longer the holder."""
+    return session.execute(
+        update(Run).where(Run.id == run_id, Run.lease_id == lease_id)
+        .values(lease_expires_at=utc_now() + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def release_run_lease(session: Session, run_id: str, lease_id: str) -> None:
+    """Give the run up (a no-op when ``lease_id`` no longer holds it)."""
+    session.execute(
+        update(Run).where(Run.id == run_id, Run.lease_id == lease_id)
+        .values(lease_id=None, lease_holder=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record_event(

@@ -7,6 +7,7 @@ website fails loudly instead of passing by luck.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import socket
@@ -20,6 +21,12 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Piper is an opt-in extra (piper-tts is GPL-3.0-or-later): its tests run where it is installed.
+needs_piper = pytest.mark.skipif(
+    importlib.util.find_spec("piper") is None,
+    reason="the opt-in piper extra is not installed (pip install 'adloom[piper]')",
+)
 
 _real_connect = socket.socket.connect
 

@@ -7,6 +7,7 @@ scripted (see test_chat_graph.shoe_script).
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
@@ -26,7 +27,7 @@ def make_client(tmp_path, script=None, **server) -> TestClient:
     backend = ScriptedBackend(script or shoe_script())
     app = create_app(settings, models=models_with_backend(backend, settings.llm))
     app.state.service.default_duration_s = 6
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1")
     client.backend = backend  # type: ignore[attr-defined]
     return client
 
@@ -180,6 +181,12 @@ def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
     fetched = client.get(preview["url"])
     assert fetched.status_code == 200 and fetched.content[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # Paused at a gate, the run is still this server's: leased, shown running.
+    database = client.app.state.service.database
+    with database.session() as session:
+        paused = records.get_run(session, view["run_id"])
+        assert paused.shown_status() == "running" and paused.lease_holder.startswith(f"pid {os.getpid()} on ")
+
     # A message while an approval is pending is refused, and changes nothing.
     busy = client.post(f"/api/threads/{thread_id}/messages", json={"message": "hello?"})
     assert busy.status_code == 409 and "waiting for an approval" in busy.json()["detail"]
@@ -197,6 +204,8 @@ def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
 
     run = client.get(f"/api/runs/{view['run_id']}").json()
     assert run["status"] == "succeeded" and run["outputs"]["videos"]["9:16"] == video["url"]
+    with database.session() as session:
+        assert records.get_run(session, view["run_id"]).lease_id is None  # given back at the end
     assert {"planner", "video", "editor", "manifest"} <= {e["node"] for e in run["events"]}
     gates = [(e["node"], e["event"]) for e in run["events"] if e["event"] in ("waiting", "approved")]
     assert gates == [("video", "waiting"), ("video", "approved"), ("editor", "waiting"), ("editor", "approved")]

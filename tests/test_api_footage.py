@@ -69,7 +69,8 @@ def footage_draft(*clip_ids: str) -> str:
 def make_client(tmp_path: Path, **server) -> TestClient:
     settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, footage={"ocr": False}, server=server)
     backend = ScriptedBackend({"FootageDraft": [footage_draft("v1c2", "v1c3")]})
-    client = TestClient(create_app(settings, models=models_with_backend(backend, settings.llm)))
+    app = create_app(settings, models=models_with_backend(backend, settings.llm))
+    client = TestClient(app, base_url="http://127.0.0.1")
     client.backend = backend  # type: ignore[attr-defined]
     return client
 

@@ -13,6 +13,7 @@ import pytest
 from langgraph.types import Command
 
 from adloom.config import Settings
+from conftest import needs_piper
 from agents.chat_planner import BriefDraft, ask_for_missing, duration_named, platforms_named
 from agents.llm_access import AgentLLM
 from agents.revisions import GateDecision, gate_preview, plan_revision
@@ -218,6 +219,7 @@ def test_conversation_asks_then_pauses_at_both_gates_and_finishes(tmp_path):
 
 
 @pytest.mark.slow
+@needs_piper
 def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
     chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
     chat.say(FIRST_MESSAGE)
@@ -226,8 +228,9 @@ def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
     first_voice = next(m for m in at_render.interrupts[0].value["media"] if m["kind"] == "audio")["path"]
     counts = {node: chat.finished(node) for node in ("copywriter", "art_director", "video", "voiceover", "subtitles")}
 
-    # The default voice is Piper's male "joe"; asking for a female one switches to Hibari.
-    again = chat.decide(at_render, "edit", "female voice")
+    # The default voice is Hibari's female af_heart; asking for a male one switches to Piper's "joe"
+    # (the opt-in extra, so this test runs where it is installed).
+    again = chat.decide(at_render, "edit", "male voice")
     assert [i.value["gate"] for i in again.interrupts] == ["editor"]
     new_voice = next(m for m in again.interrupts[0].value["media"] if m["kind"] == "audio")["path"]
     assert new_voice != first_voice
@@ -236,13 +239,13 @@ def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
         n: counts[n] for n in ("copywriter", "art_director", "video")}
     assert chat.finished("voiceover") == counts["voiceover"] + 1
     assert chat.finished("subtitles") == counts["subtitles"] + 1
-    assert any(e.get("event") == "revising" and e.get("request") == "female voice" for e in chat.events)
+    assert any(e.get("event") == "revising" and e.get("request") == "male voice" for e in chat.events)
 
     done = chat.decide(again, "approve")
     assert done.values["status"] == "succeeded"
     # the manifest says which voice was really spoken, not only what the brief asked for
-    assert done.values["outputs"]["voice"]["backend"] == "hibari"
-    assert done.values["outputs"]["variants"]["v1"]["voice"]["backend"] == "hibari"
+    assert done.values["outputs"]["voice"]["backend"] == "piper"
+    assert done.values["outputs"]["variants"]["v1"]["voice"]["backend"] == "piper"
 
 
 @pytest.mark.slow

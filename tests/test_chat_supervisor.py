@@ -220,7 +220,8 @@ def test_over_the_api_a_tool_calling_llm_cuts_uploaded_footage(tmp_path):
 
     backend = ScriptedToolBackend({"FootageDraft": [selection]}, [cut_what_was_attached])
     settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0})
-    with TestClient(create_app(settings, models=models_with_backend(backend, settings.llm))) as client:
+    app = create_app(settings, models=models_with_backend(backend, settings.llm))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         outside = client.post("/api/threads", json={"message": "cut it", "attachments": [str(shots)]})
         assert outside.status_code == 422 and "attachments[0]" in outside.json()["detail"]
         stored = client.post("/api/footage/uploads", files={"file": ("shots.mp4", shots.read_bytes(), "video/mp4")})

@@ -37,7 +37,7 @@ def test_defaults_are_the_embedded_backends_and_sqlite_in_the_data_dir(tmp_path)
     assert settings.llm.backend == "embedded"
     assert settings.image.backend == "template"
     assert settings.video.backend == "kenburns"
-    assert settings.tts.backend == "piper"
+    assert settings.tts.backend == "hibari"  # Apache-2.0; piper (GPL) is an opt-in extra
     assert settings.asr.backend == "faster-whisper"
     assert settings.data_dir == tmp_path / "xdg" / "adloom"
     assert settings.database_url == f"sqlite:///{(tmp_path / 'xdg' / 'adloom' / 'adloom.db').resolve()}"

@@ -22,6 +22,7 @@ from test_cli import FAST_CONFIG, adloom_command, adloom_env, explain, run_adloo
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 POLL_TIMEOUT_S = 120
 POLL_INTERVAL_S = 0.2
+LEASE_S = 2.0
 
 
 def wait_for_copywriter_start(process: subprocess.Popen, database_file: Path, log: Path) -> tuple[Database, str]:
@@ -62,10 +63,16 @@ def test_killed_run_resumes_without_re_running_finished_nodes(tmp_path):
     with log.open("w") as log_file:
         process = subprocess.Popen(
             adloom_command("run", EXAMPLE, "--out", out_dir, "--config", config),
-            cwd=workdir, env=adloom_env(data_dir), stdout=log_file, stderr=subprocess.STDOUT,
+            cwd=workdir, env=adloom_env(data_dir, ADLOOM_RUNS__LEASE_S=str(LEASE_S)), stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         try:
             database, run_id = wait_for_copywriter_start(process, data_dir / "adloom.db", log)
+            # A second process may not resume the run while its owner lives.
+            twice = run_adloom(workdir, "resume", run_id, "--config", config)
+            assert twice.returncode == 2, explain(twice)
+            assert f"error: run {run_id} is running in pid {process.pid} on " in twice.stderr, explain(twice)
+            assert process.poll() is None, "the refused resume disturbed the live run"
         finally:
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
@@ -74,9 +81,10 @@ def test_killed_run_resumes_without_re_running_finished_nodes(tmp_path):
 
     try:
         manifest = out_dir / run_id / "manifest.json"
+        time.sleep(LEASE_S + 0.5)
         with database.session() as session:
             run = records.get_run(session, run_id)
-            assert run.status != "succeeded"
+            assert run.shown_status() == "interrupted", (run.status, run.lease_expires_at)
             before = records.node_event_counts(session, run_id)
         assert before.get("planner") == 1, before
         assert before.get("copywriter", 0) == 0, f"the copywriter finished before the kill: {before}"

@@ -92,7 +92,7 @@ def test_cdown_srts_keep_their_indices_and_need_their_encoding(subs: Path):
     ascii_doc = read_srt(subs / "cdown-srt" / "ascii.srt")
     assert [c.identifier for c in ascii_doc.cues] == ["2", "4", "6"]
     assert format_srt(ascii_doc.cues, renumber=False).startswith("2\n00:00:27,000 --> 00:00:30,730\nascii\n")
-    with pytest.raises(SubtitleParseError, match="encoding="):
+    with pytest.raises(SubtitleParseError, match="save the file as UTF-8"):
         read_srt(subs / "cdown-srt" / "gb2312.srt")
     chinese = read_srt(subs / "cdown-srt" / "gb2312.srt", encoding="gb2312").cues
     assert len(chinese) == 3 and chinese[2].text == "轻轻一跳就能飞跃高楼"
@@ -351,7 +351,7 @@ def test_voiceover_to_captions_carries_the_exact_script(tool_context):
     lines = [("Meet Northwind Cold Brew.", 2.5), ("Steeped for eighteen hours from Colombian beans.", 4.5),
              ("No added sugar. Grab a can today!", 3.5)]
     voice = tools["tts.voiceover"].run(
-        {"scenes": [{"text": t, "seconds": s} for t, s in lines], "backend": "piper"}, tool_context
+        {"scenes": [{"text": t, "seconds": s} for t, s in lines], "backend": "hibari"}, tool_context
     )
     result = tools["subtitles.build"].run({
         "scenes": [{"text": t, "seconds": s, "speech_seconds": v.speech_seconds}

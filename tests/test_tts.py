@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import needs_piper
 from tools.config import TTSSettings
 from tools.context import ResidentModels
 from tools.ffmpeg import probe
@@ -36,7 +37,7 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return 20 * math.log10(float(np.sqrt(np.mean(np.square(samples)))) + 1e-12)
 
 
-@pytest.mark.parametrize("backend", ["piper", "hibari"])
+@pytest.mark.parametrize("backend", [pytest.param("piper", marks=needs_piper), "hibari"])
 def test_backend_speaks_a_sentence_as_48k_mono_scene(backend: str, tmp_path: Path):
     voice = synthesize_scene(SENTENCE, 6.0, engine=engine(backend), out_path=tmp_path / "scene.wav")
     samples, rate = read_wav(voice.path)
@@ -57,7 +58,7 @@ def test_short_line_is_padded_to_the_exact_scene_length(tmp_path: Path):
         assert voice.speech_seconds < 1.5 and voice.rate == pytest.approx(1.0, abs=0.01)
 
 
-@pytest.mark.parametrize(("backend", "squeeze"), [("hibari", 1.12), ("piper", 1.06)])
+@pytest.mark.parametrize(("backend", "squeeze"), [("hibari", 1.12), pytest.param("piper", 1.06, marks=needs_piper)])
 def test_long_line_is_sped_up_within_the_limit(backend: str, squeeze: float, tmp_path: Path):
     natural = synthesize_scene(SENTENCE, 10.0, engine=engine(backend), out_path=tmp_path / "n.wav").natural_seconds
     target = natural / squeeze  # Piper's durations vary a few per cent between takes: a smaller squeeze
@@ -84,7 +85,7 @@ def test_line_too_long_for_its_scene_asks_for_fewer_words(tmp_path: Path):
     assert not (tmp_path / "x.wav").exists()
 
 
-@pytest.mark.parametrize(("backend", "text"), [("hibari", "—"), ("piper", "...")])
+@pytest.mark.parametrize(("backend", "text"), [("hibari", "—"), pytest.param("piper", "...", marks=needs_piper)])
 def test_silent_synthesis_is_reported_with_the_scene(backend: str, text: str, tmp_path: Path):
     with pytest.raises(SilentSpeechError, match="scene 3") as caught:
         synthesize_scene(text, 2.0, engine=engine(backend), out_path=tmp_path / "s.wav", scene_index=3)
@@ -104,7 +105,7 @@ def test_measure_loudness_matches_the_bs1770_calibration(tmp_path: Path):
     assert measure_loudness(tmp_path / "sine.wav") == pytest.approx(-23.01, abs=0.2)
 
 
-@pytest.mark.parametrize("backend", ["piper", "hibari"])
+@pytest.mark.parametrize("backend", [pytest.param("piper", marks=needs_piper), "hibari"])
 def test_voiceover_is_normalised_to_minus_16_lufs(backend: str, tmp_path: Path):
     lines = [("Meet Northwind Cold Brew.", 2.5), ("", 1.0), ("Steeped for eighteen hours. Grab a can today!", 4.5)]
     scenes = [

@@ -79,7 +79,11 @@ class VideoSettings(_AcceleratedSection):
 
 
 class TTSSettings(_Section):
-    backend: Literal["piper", "hibari", "coqui"] = "piper"
+    backend: Literal["piper", "hibari", "coqui"] = Field(
+        default="hibari",
+        description="hibari (Apache-2.0, the default); piper (opt-in extra 'piper': piper-tts is GPL-3.0-or-later); "
+        "coqui (extra 'coqui').",
+    )
     voice: str = Field(default="", description="piper/hibari: a voice; coqui: a Coqui model folder (config.json + weights).")
     speaker_wav: str = Field(default="", description="coqui XTTS: a reference recording of the voice to clone.")
     speaker: str = Field(default="", description="coqui multi-speaker models: the speaker name.")

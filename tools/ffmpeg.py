@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
+from tools.child_processes import child_process_options
 from tools.context import ProgressCallback, ignore_progress
 
 
@@ -64,7 +65,8 @@ def run_ffmpeg(
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
                "-progress", "pipe:1", "-nostats", *map(str, args)]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+        **child_process_options(),
     )
     assert process.stdout is not None and process.stderr is not None
     for line in process.stdout:

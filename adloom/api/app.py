@@ -26,15 +26,35 @@ from adloom.config import Settings
 from tools.context import ResidentModels
 
 
+SERVED_FOLDERS = ("assets", "runs")
+"""The data directory's folders whose files the API serves: stored assets and run outputs.
+The database, checkpoints, scratch files, the cache index and models are never served."""
+
+
 class FilePaths:
-    """Maps files under the data directory to ``/api/files/...`` URLs and back, never outside it."""
+    """Maps served files under the data directory to ``/api/files/...`` URLs and back, nothing else."""
 
     def __init__(self, data_dir: Path):
         self.root = Path(data_dir).resolve()
+        self.served = tuple(self.root / folder for folder in SERVED_FOLDERS)
+
+    def _served(self, path: str | Path) -> Path | None:
+        """The resolved path when it is a servable location (in a served folder, no hidden part)."""
+        try:
+            resolved = Path(path).resolve()
+        except (ValueError, OSError):  # a NUL byte, a symlink loop
+            return None
+        for folder in self.served:
+            if resolved.is_relative_to(folder):
+                parts = resolved.relative_to(folder).parts
+                if parts and not any(part.startswith(".") for part in parts):
+                    return resolved
+        return None
 
     def url(self, path: str | Path) -> str | None:
-        resolved = Path(path).resolve()
-        if not resolved.is_relative_to(self.root):
+        """The URL of a servable file, or None for anything else (outside, hidden, the database...)."""
+        resolved = self._served(path)
+        if resolved is None:
             return None
         return "/api/files/" + resolved.relative_to(self.root).as_posix()
 
@@ -42,11 +62,12 @@ class FilePaths:
         """The file a URL names.
 
         Raises:
-            HTTPException: 404 when it is outside the data directory or missing.
+            HTTPException: 404 when it is not a served file (outside the served folders,
+                hidden, missing).
         """
-        candidate = (self.root / relative).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
-            raise HTTPException(404, f"no file {relative!r} in the data directory")
+        candidate = self._served(self.root / relative) if "\x00" not in relative else None
+        if candidate is None or not candidate.is_file():
+            raise HTTPException(404, f"no file {relative!r} among the served files (assets and run outputs)")
         return candidate
 
     def with_urls(self, media: list[dict]) -> list[dict]:

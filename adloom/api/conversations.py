@@ -21,7 +21,7 @@ from typing import Any
 from langgraph.types import Command
 
 from adloom.config import Settings
-from adloom.runs import settings_record
+from adloom.runs import RunLease, settings_record
 from agents.chat_supervisor import attachment
 from agents.revisions import GateDecision
 from graphs.campaign import APPROVAL_GATES
@@ -49,23 +49,42 @@ class NotWaitingError(RuntimeError):
 
 
 class DatabaseLedger:
-    """Records a conversation's campaign runs, their node events and assets in the database."""
+    """Records a conversation's campaign runs, their node events and assets in the database.
 
-    def __init__(self, database: Database, settings: Settings):
+    This process holds each open run's lease (in ``leases``, shared by every turn of the
+    service) from its start until it closes, approval pauses included: a run whose server
+    died shows as ``interrupted``.
+    """
+
+    def __init__(self, database: Database, settings: Settings, leases: dict[str, RunLease]):
         self.database = database
         self.settings = settings
+        self.leases = leases
 
     def open(self, run_id: str, brief: dict, out_dir: Path, kind: str) -> None:
         with self.database.session() as session:
             if records.get_run(session, run_id) is None:
                 records.create_run(session, run_id, brief=brief, brief_path=None, out_dir=str(out_dir),
                                    config={**settings_record(self.settings, None), "kind": kind, "source": "chat"})
+        if run_id not in self.leases:
+            self.leases[run_id] = RunLease(self.database, run_id, self.settings.runs.lease_s).acquire()
+
+    def _release(self, run_id: str) -> None:
+        lease = self.leases.pop(run_id, None)
+        if lease is not None:
+            lease.release()
 
     def event(self, run_id: str, node: str, event: str, detail: dict) -> None:
         with self.database.session() as session:
             records.record_event(session, run_id, node, event, detail)
 
     def close(self, run_id: str, final: dict, error: str | None = None) -> None:
+        try:
+            self._record_outcome(run_id, final, error)
+        finally:
+            self._release(run_id)
+
+    def _record_outcome(self, run_id: str, final: dict, error: str | None) -> None:
         with self.database.session() as session:
             if error is not None:
                 records.set_run_status(session, run_id, "failed", error=error)
@@ -107,6 +126,7 @@ class ChatService:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._failures: dict[str, str] = {}
+        self._leases: dict[str, RunLease] = {}  # runs this process holds, across turns
 
     @contextmanager
     def _compiled(self) -> Iterator[Any]:
@@ -125,7 +145,7 @@ class ChatService:
             tools=ToolContext(settings=self.settings, assets=self.assets, models=self.models,
                               progress=report_tool_progress),
             copywriter=self.settings.copywriter, out_dir=self.settings.runs_dir.resolve(),
-            approval_gates=self.approval_gates, ledger=DatabaseLedger(self.database, self.settings),
+            approval_gates=self.approval_gates, ledger=DatabaseLedger(self.database, self.settings, self._leases),
             default_duration_s=self.default_duration_s,
         )
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -22,6 +23,10 @@ from tools.editor.inputs import MediaInputError
 from tools.editor.own_media import OwnMedia, assemble_own_media
 
 data_router = APIRouter()
+
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer in SQLite and Postgres)."""
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID, description="A row id (1 to 2^63-1).")]
 
 
 def _db(request: Request):
@@ -83,7 +88,7 @@ def create_brand(request: Request, body: BrandIn) -> dict:
 
 
 @data_router.get("/brands/{brand_id}", tags=["brands"])
-def get_brand(request: Request, brand_id: int) -> dict:
+def get_brand(request: Request, brand_id: RowId) -> dict:
     with _db(request).session() as session:
         brand = session.get(models.Brand, brand_id)
         if brand is None:
@@ -106,7 +111,7 @@ def list_campaigns(request: Request, limit: int = Query(50, ge=1, le=500)) -> li
 
 
 @data_router.get("/campaigns/{campaign_id}", tags=["campaigns"])
-def get_campaign(request: Request, campaign_id: int) -> dict:
+def get_campaign(request: Request, campaign_id: RowId) -> dict:
     with _db(request).session() as session:
         campaign = session.get(models.Campaign, campaign_id)
         if campaign is None:
@@ -116,7 +121,7 @@ def get_campaign(request: Request, campaign_id: int) -> dict:
 
 def _run_summary(run: models.Run) -> dict:
     product = (run.campaign.brief or {}).get("product", {}).get("name", "") if run.campaign else ""
-    return {"id": run.id, "status": run.status, "product": product, "created_at": _when(run.created_at),
+    return {"id": run.id, "status": run.shown_status(), "product": product, "created_at": _when(run.created_at),
             "finished_at": _when(run.finished_at), "error": run.error}
 
 
@@ -166,7 +171,7 @@ def list_assets(request: Request, run_id: str | None = None, limit: int = Query(
 
 
 @data_router.get("/assets/{asset_id}/content", tags=["assets"])
-def download_asset(request: Request, asset_id: int) -> FileResponse:
+def download_asset(request: Request, asset_id: RowId) -> FileResponse:
     with _db(request).session() as session:
         asset = session.get(models.Asset, asset_id)
         if asset is None:

@@ -23,6 +23,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import ThreadEvents, sse_lines
 from adloom.api.security import FOOTAGE_UPLOAD_PATH
 from adloom.api.uploads import UploadError, store_upload_stream
@@ -224,7 +225,7 @@ def _stored_events(request: Request, run_id: str, after: int) -> Iterator[tuple[
 
 
 @footage_router.get("/runs/{run_id}/events", tags=["runs"])
-def follow_run(request: Request, run_id: str, after: int = Query(0, ge=0)) -> StreamingResponse:
+def follow_run(request: Request, run_id: str, after: int = Query(0, ge=0, le=MAX_ROW_ID)) -> StreamingResponse:
     """Server-Sent Events of a run from number ``after`` to its ``done`` event.
 
     Events: ``node`` (a step started, finished or failed), ``progress`` (a tool's label and

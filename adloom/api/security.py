@@ -1,5 +1,14 @@
-"""Request guards: token, body size and rate limit, as one ASGI middleware in front of the app.
+"""Request guards: who may reach the server, token, body size and rate limits, as one ASGI
+middleware in front of the app.
 
+* Host: the ``Host`` header must be a name the server answers to (loopback, the listen
+  address, ``[server] allowed_hosts``), else 400. A web page that re-points its own
+  domain at 127.0.0.1 (DNS rebinding) sends its own name and is refused.
+* Origin: a write (POST, PUT, PATCH, DELETE) whose ``Origin`` is not this server's own
+  (or ``Sec-Fetch-Site`` says cross-site) is refused with 403, so a page the user visits
+  cannot upload to or start runs on the local server. Clients that send no ``Origin``
+  (curl, scripts) are not browsers acting for another site and pass.
+* Malformed requests: a NUL byte in the path or query is refused with 400.
 * Token: when ``[server] token`` is set, every request must carry it, as
   ``Authorization: Bearer <token>`` or in the ``adloom_token`` cookie (set by
   ``POST /api/session``; the page's ``<img>``/``<video>`` previews cannot send headers).
@@ -9,7 +18,9 @@
   chunked body is counted as it arrives and cut off at the cap. The cap is
   ``[server] max_body_bytes`` everywhere except the raw footage upload route, whose cap
   follows ``[server] max_footage_bytes``.
-* Rate limit: a sliding one-minute window per client address.
+* Rate limit: a sliding one-minute window per client address; failed logins (a wrong
+  token, a wrong ``POST /api/session``) have their own, smaller window, checked before
+  the token is compared, so guessing is refused without being tried.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from adloom.api.settings import ServerSettings
+from adloom.api.settings import ServerSettings, allowed_host_names
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -33,6 +44,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 TOKEN_COOKIE = "adloom_token"
 OPEN_PATHS = frozenset({"/api/health"})
 FOOTAGE_UPLOAD_PATH = "/api/footage/uploads"
+SESSION_PATH = "/api/session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BodyTooLargeError(Exception):
@@ -75,8 +88,8 @@ class RateLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, key: str) -> float:
-        """0 when the request may go ahead (and is counted), else seconds to wait."""
+    def retry_after(self, key: str, *, count: bool = True) -> float:
+        """0 when the request may go ahead (and is counted, unless ``count`` is false), else seconds to wait."""
         now = self.clock()
         with self._lock:
             hits = self._hits.setdefault(key, deque())
@@ -84,8 +97,32 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.per_minute:
                 return max(0.1, 60 - (now - hits[0]))
-            hits.append(now)
+            if count:
+                hits.append(now)
             return 0.0
+
+    def record(self, key: str) -> None:
+        """Count one event for ``key`` (a failed login) without asking whether it may go ahead."""
+        with self._lock:
+            self._hits.setdefault(key, deque()).append(self.clock())
+
+
+def host_name(authority: str) -> str:
+    """The name in a ``Host`` or ``Origin`` authority, without the port (``[::1]:80`` -> ``::1``)."""
+    authority = authority.strip().lower()
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    if authority.count(":") == 1:
+        return authority.partition(":")[0]
+    return authority
+
+
+def origin_authority(origin: str) -> str | None:
+    """``host[:port]`` of an ``Origin`` header, or None for ``null`` and anything that is not http(s)."""
+    scheme, separator, rest = origin.strip().lower().partition("://")
+    if not separator or scheme not in ("http", "https") or not rest or "/" in rest:
+        return None
+    return rest
 
 
 class GuardMiddleware:
@@ -95,25 +132,40 @@ class GuardMiddleware:
         self.app = app
         self.server = server
         self.limiter = RateLimiter(server.rate_limit_per_minute)
+        self.failed_logins = RateLimiter(server.failed_logins_per_minute)
+        self.hosts = allowed_host_names(server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        token = self.server.token
-        if token is not None and path not in OPEN_PATHS and path != "/api/session":
-            offered = presented_token(scope) or ""
-            if not hmac.compare_digest(offered.encode(), token.get_secret_value().encode()):
-                await _reply(send, 401, "missing or wrong token: send 'Authorization: Bearer <token>' "
-                                        "(the [server] token setting)", [(b"www-authenticate", b"Bearer")])
-                return
+        refusal = self.refusal(scope)
+        if refusal is not None:
+            await _reply(send, *refusal)
+            return
         client = (scope.get("client") or ("unknown", 0))[0]
+        locked = self.failed_logins.retry_after(client, count=False)
+        if locked:
+            await _reply(send, 429, f"too many failed logins: limit is {self.server.failed_logins_per_minute} "
+                                    "a minute ([server] failed_logins_per_minute)",
+                         [(b"retry-after", str(int(locked) + 1).encode())])
+            return
         wait = self.limiter.retry_after(client)
         if wait:
             await _reply(send, 429, f"too many requests: limit is {self.server.rate_limit_per_minute} a minute",
                          [(b"retry-after", str(int(wait) + 1).encode())])
             return
+        token = self.server.token
+        if token is not None and path not in OPEN_PATHS and path != SESSION_PATH:
+            offered = presented_token(scope) or ""
+            if not hmac.compare_digest(offered.encode(), token.get_secret_value().encode()):
+                self.failed_logins.record(client)
+                await _reply(send, 401, "missing or wrong token: send 'Authorization: Bearer <token>' "
+                                        "(the [server] token setting)", [(b"www-authenticate", b"Bearer")])
+                return
+        if path == SESSION_PATH:
+            send = self._counting_failed_sessions(send, client)
         declared = _header(scope, b"content-length")
         cap, setting = self.body_cap(path)
         if declared is not None and declared.isdigit() and int(declared) > cap:
@@ -121,6 +173,33 @@ class GuardMiddleware:
                                     f"([server] {setting})")
             return
         await self._guarded(scope, receive, send, cap, setting)
+
+    def refusal(self, scope: Scope) -> tuple[int, str] | None:
+        """(status, reason) when the request is malformed, for a foreign Host, or a cross-origin write."""
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            return 400, "the request path or query contains a NUL byte"
+        host = _header(scope, b"host")
+        if self.hosts is not None and (host is None or host_name(host) not in self.hosts):
+            return 400, (f"Host {host!r} is not served here: use http://127.0.0.1 or a name in "
+                         "[server] allowed_hosts")
+        if scope.get("method", "GET") in SAFE_METHODS:
+            return None
+        origin = _header(scope, b"origin")
+        if origin is not None:
+            authority = origin_authority(origin)
+            if authority is None or host is None or authority != host.strip().lower():
+                return 403, f"cross-origin write refused: Origin {origin!r} is not this server"
+        elif (_header(scope, b"sec-fetch-site") or "same-origin") not in ("same-origin", "none"):
+            return 403, "cross-origin write refused: the browser says this request comes from another site"
+        return None
+
+    def _counting_failed_sessions(self, send: Send, client: str) -> Send:
+        """``send`` that counts a 401 answer to ``POST /api/session`` as a failed login."""
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                self.failed_logins.record(client)
+            await send(message)
+        return counting_send
 
     def body_cap(self, path: str) -> tuple[int, str]:
         """The largest body ``path`` accepts, and the setting that decides it."""

@@ -26,11 +26,41 @@ class ServerSettings(BaseModel):
         description="Largest raw footage file (POST /api/footage/uploads, the only route whose body may be this big).",
     )
     rate_limit_per_minute: int = Field(default=240, ge=1, description="Requests per client address per minute.")
+    failed_logins_per_minute: int = Field(
+        default=10, ge=1,
+        description="Wrong tokens per client address per minute; past it every request is refused (429) "
+                    "before the token is even compared.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (besides loopback and the listen address) the server answers to, "
+                    "e.g. the name of a reverse proxy in front of it.",
+    )
 
     @property
     def max_footage_body_bytes(self) -> int:
         """The body limit of the footage upload route: one file of ``max_footage_bytes`` plus the form."""
         return self.max_footage_bytes + MULTIPART_OVERHEAD_BYTES
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def allowed_host_names(server: ServerSettings) -> frozenset[str] | None:
+    """The Host names requests may carry, or None when any is accepted.
+
+    Loopback names always; the listen address and ``allowed_hosts`` too. A server on a
+    wildcard address with a token and no ``allowed_hosts`` cannot know the names it is
+    reached by, so it accepts any: the token protects it (and a cookie set for one host
+    name is never sent to another, which is what DNS rebinding needs).
+    """
+    if server.host in WILDCARD_ADDRESSES and server.token is not None and not server.allowed_hosts:
+        return None
+    names = {*LOOPBACK_NAMES, *(name.lower() for name in server.allowed_hosts)}
+    if server.host not in WILDCARD_ADDRESSES:
+        names.add(server.host.lower())
+    return frozenset(names)
 
 
 class InsecureListenError(ValueError):

@@ -22,6 +22,7 @@ from adloom.api.conversations import (
     ThreadNotFoundError,
     ThreadView,
 )
+from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from agents.revisions import GateDecision
 
@@ -169,7 +170,7 @@ def decide(request: Request, thread_id: str, body: DecisionIn) -> TurnStarted:
 
 
 @thread_router.get("/threads/{thread_id}/events")
-def follow_events(request: Request, thread_id: str, after: int = Query(0, ge=0)) -> StreamingResponse:
+def follow_events(request: Request, thread_id: str, after: int = Query(0, ge=0, le=MAX_ROW_ID)) -> StreamingResponse:
     """Server-Sent Events of the thread's turns from number ``after`` to the next ``done``."""
     events = request.app.state.events
     if events.count(thread_id) == 0 and not _service(request).is_running(thread_id):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 from storage.assets import AssetKind, AssetRef, AssetStore
+from tools.image.inputs import ImageInputError, check_font_bytes, check_image_bytes
 
 UploadPurpose = Literal["product_photo", "logo", "music", "font", "clip", "voice"]
 StreamedPurpose = Literal["footage"]
@@ -132,6 +133,13 @@ def store_upload(
         raise UploadError("file: is empty")
     _check_name(filename)
     file_type = _check_content(data, filename, purpose)
+    # Decoded as the brief's files are, so what the store accepts the editor can use.
+    check = {"image": check_image_bytes, "font": check_font_bytes}.get(file_type.kind)
+    if check is not None:
+        try:
+            check("file", safe_display_name(filename), data)
+        except ImageInputError as exc:
+            raise UploadError(str(exc), 415) from None
     return assets.put_bytes(
         data, file_type.suffix, kind=file_type.kind, tool="input",
         metadata={"purpose": purpose, "name": safe_display_name(filename)},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.ffmpeg import MediaInfo, MediaReadError, probe
+from tools.image.inputs import ImageInputError, load_image
 
 # Demuxers that read a single still picture (ffmpeg names them "<codec>_pipe" or "image2").
 _STILL_FORMAT_SUFFIX = "_pipe"
@@ -21,6 +22,8 @@ class MediaInputError(ValueError):
 
 def probe_input(path: Path, field: str) -> MediaInfo:
     """Probe an input file, or raise :class:`MediaInputError` naming the field when it is missing or unreadable."""
+    if Path(path).is_dir():
+        raise MediaInputError(f"{field}: {path} is a folder, not a file")
     if not Path(path).is_file():
         raise MediaInputError(f"{field}: file {path} does not exist")
     try:
@@ -47,13 +50,22 @@ def is_moving_video(info: MediaInfo) -> bool:
 
 
 def require_image(path: Path, field: str) -> MediaInfo:
-    """Probe ``path`` and raise :class:`MediaInputError` unless it is a still image."""
+    """Probe ``path`` and raise :class:`MediaInputError` unless it is a still image that decodes.
+
+    The picture is decoded with the same checks as a brief's photos (:func:`load_image`:
+    truncated data, more than ``MAX_INPUT_PIXELS``), so a header that probes well over
+    garbage or a 30000x30000 canvas is refused here, not in the encoder.
+    """
     info = probe_input(path, field)
     if not is_still_image(info):
         raise MediaInputError(
             f"{field}: {path} is not a still image (format {info.format_name!r}); "
             "use a PNG, JPEG or WebP file"
         )
+    try:
+        load_image(field, path).close()
+    except ImageInputError as exc:
+        raise MediaInputError(str(exc)) from exc
     return info
 
 

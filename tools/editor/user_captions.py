@@ -8,7 +8,8 @@ overlapping cues (the earlier one ends where the next starts; cues starting toge
 merged), cues running past the end of the video (cut there) and cues starting after it
 (left out). What is refused (:class:`~tools.editor.inputs.MediaInputError`, naming the
 file): a file that does not parse (the message gives the line), a cue ending before it
-starts, and a file without any cue.
+starts, a file without any cue, a file over :data:`MAX_SUBTITLE_BYTES` and a cue longer than
+:data:`MAX_CUE_CHARACTERS` (no viewer reads it, and laying it out takes minutes).
 
 A subtitle file carries no word timings, so for the ``highlight`` style each cue's words
 are spread over the cue by their length (:func:`tools.subtitles.time_script_evenly`).
@@ -45,6 +46,14 @@ class UserCaptions:
     warnings: list[str]
 
 
+MAX_SUBTITLE_BYTES = 1024 * 1024
+"""Largest subtitle file read: three minutes of dense captions are under 20 KB."""
+
+
+MAX_CUE_CHARACTERS = 400
+"""Longest cue burned in: a caption is read in a few seconds; two full lines are about 80 characters."""
+
+
 def read_subtitle_file(path: Path, field: str = "subtitles") -> SubtitleDocument:
     """Parse an SRT or WebVTT file (chosen by its suffix, else by a ``WEBVTT`` header).
 
@@ -53,8 +62,16 @@ def read_subtitle_file(path: Path, field: str = "subtitles") -> SubtitleDocument
             the file and the line).
     """
     path = Path(path)
+    if path.is_dir():
+        raise MediaInputError(f"{field}: {path} is a folder, not a subtitle file")
     if not path.is_file():
         raise MediaInputError(f"{field}: subtitle file {path} does not exist")
+    size = path.stat().st_size
+    if size > MAX_SUBTITLE_BYTES:
+        raise MediaInputError(
+            f"{field}: subtitle file {path} is {size} bytes; the limit is {MAX_SUBTITLE_BYTES} "
+            "(an ad's captions are a few kilobytes)"
+        )
     suffix = path.suffix.lower()
     if suffix not in (".srt", ".vtt"):
         head = path.read_bytes()[:64].decode("utf-8-sig", errors="replace").lstrip()
@@ -135,6 +152,12 @@ def load_user_captions(path: Path, duration_s: float) -> UserCaptions:
     source = str(path)
     if not document.cues:
         raise MediaInputError(f"subtitles: {source} has no cues")
+    for number, cue in enumerate(document.cues, start=1):
+        if len(cue.plain_text) > MAX_CUE_CHARACTERS:
+            raise MediaInputError(
+                f"subtitles: {source} cue {cue.identifier or number} has {len(cue.plain_text)} characters; "
+                f"the limit is {MAX_CUE_CHARACTERS} (split it into cues a viewer can read)"
+            )
     cues, warnings = repair_cues(document.cues, duration_s, source)
     captions = [caption_from_cue(cue) for cue in cues if cue.plain_text.split()]
     if not captions:

@@ -7,6 +7,7 @@ identify image file)``, so a marketer knows which file in the brief to fix.
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,11 +60,24 @@ def load_image(field: str, path: str | Path) -> Image.Image:
         ImageInputError: missing, unreadable, truncated or oversized file.
     """
     file = _require_file(field, path)
+    return _decode(field, path, file, file)
+
+
+def check_image_bytes(field: str, label: str, data: bytes) -> None:
+    """Decode in-memory image bytes (an upload) the way :func:`load_image` decodes a file.
+
+    Raises:
+        ImageInputError: not a readable image, truncated, or over :data:`MAX_INPUT_PIXELS`.
+    """
+    _decode(field, label, io.BytesIO(data), Path(label))
+
+
+def _decode(field: str, label: str | Path, source: Path | io.BytesIO, file: Path) -> Image.Image:
     try:
-        with Image.open(file) as opened:
+        with Image.open(source) as opened:
             if opened.width * opened.height > MAX_INPUT_PIXELS:
                 raise ImageInputError(
-                    field, path,
+                    field, label,
                     f"is too large ({opened.width}x{opened.height}); "
                     f"use an image under {MAX_INPUT_PIXELS // 1_000_000} megapixels",
                 )
@@ -73,9 +87,9 @@ def load_image(field: str, path: str | Path) -> Image.Image:
     except ImageInputError:
         raise
     except UnidentifiedImageError as exc:
-        raise ImageInputError(field, path, f"is not a readable image ({_reason(exc, file)})") from exc
+        raise ImageInputError(field, label, f"is not a readable image ({_reason(exc, file)})") from exc
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ImageInputError(field, path, f"is not a readable image ({_reason(exc, file)})") from exc
+        raise ImageInputError(field, label, f"is not a readable image ({_reason(exc, file)})") from exc
 
 
 def _reason(exc: BaseException, file: Path) -> str:
@@ -91,13 +105,27 @@ def load_font(field: str, path: str | Path, size: int = 32) -> ImageFont.FreeTyp
         ImageInputError: missing file, not a font, or a font without basic Latin glyphs.
     """
     file = _require_file(field, path)
+    return _open_font(field, path, str(file), file, size)
+
+
+def check_font_bytes(field: str, label: str, data: bytes) -> None:
+    """Open in-memory font bytes (an upload) with the checks of :func:`load_font`.
+
+    Raises:
+        ImageInputError: not a readable font, or no glyphs for basic Latin text.
+    """
+    _open_font(field, label, io.BytesIO(data), Path(label), 32)
+
+
+def _open_font(field: str, label: str | Path, source: str | io.BytesIO, file: Path,
+               size: int) -> ImageFont.FreeTypeFont:
     try:
-        font = ImageFont.truetype(str(file), size)
+        font = ImageFont.truetype(source, size)
         box = font.getbbox("Hg")
     except (OSError, ValueError) as exc:
-        raise ImageInputError(field, path, f"is not a readable font ({_reason(exc, file)})") from exc
+        raise ImageInputError(field, label, f"is not a readable font ({_reason(exc, file)})") from exc
     if box[2] - box[0] <= 0:
-        raise ImageInputError(field, path, "has no glyphs for basic Latin text")
+        raise ImageInputError(field, label, "has no glyphs for basic Latin text")
     return font
 
 

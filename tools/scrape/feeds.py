@@ -79,7 +79,7 @@ def parse_feed(body: bytes, url: str) -> list[ParsedEntry]:
     # Milder problems feedparser flags (a wrong declared encoding) are accepted.
     if isinstance(parsed.get("bozo_exception"), xml.sax.SAXParseException):
         raise ParseError(f"not well-formed XML: {parsed.bozo_exception}")
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):  # an empty body has no version
         reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed document found"
         raise ParseError(f"not a readable feed: {reason}")
     entries = []

