@@ -78,7 +78,8 @@ def rules_for_page(target: str, *, allow_private: bool, timeout_s: float = 15.0)
 
 
 def fetch(target: str, rules: FetchRules) -> FetchedPage:
-    """Fetch an http(s) URL, or read a local file (a path or a ``file://`` URI under ``rules.local_root``).
+    """Fetch an http(s) URL, or read a local file (a path or a ``file://`` URI under ``rules.local_root``;
+    never when ``local_root`` is None, as for a page from the web).
 
     Raises:
         PageFetchError: refused address, HTTP error status, too many redirects, too large,
@@ -98,7 +99,9 @@ def _read_file(target: str, rules: FetchRules) -> FetchedPage:
     else:
         path = Path(target).expanduser()
     path = path.resolve()
-    if rules.local_root is not None and not path.is_relative_to(rules.local_root):
+    if rules.local_root is None:
+        raise PageFetchError(f"refused {target}: a page from the web may not name files on this machine")
+    if not path.is_relative_to(rules.local_root):
         raise PageFetchError(f"refused {target}: a page read from a file may only use files from its own folder "
                              f"({rules.local_root})")
     if not path.is_file():
