@@ -156,10 +156,9 @@ def _choose(groups: list[list[dict]], choice: str | None) -> list[dict]:
 def _field(records: list[dict], name: str) -> Found | None:
     """The first record's value of ``name``, with where it was found."""
     for record in records:
-        value = _plain(record.get(name))
+        value = _plain(record.get(name))  # markup inside a value is dropped, never kept, not even as the original
         if value:
-            return Found(value, record["syntax"], record.get("where", {}).get(name, record["locator"]),
-                         "" if value == record.get(name) else str(record.get(name)))
+            return Found(value, record["syntax"], record.get("where", {}).get(name, record["locator"]))
     return None
 
 
@@ -187,8 +186,8 @@ def _price(records: list[dict], text: PageText) -> Found | None:
         written = f"{sign}{amount}" if sign else f"{amount} {currency}".strip()
         where = record.get("where", {})
         selector = where.get("price", record["locator"]) + (f" + {where['currency']}" if currency else "")
-        original = f"price {amount}" + (f", currency {currency}" if currency else "")
-        return Found(written, record["syntax"], selector, original)
+        original = f"{amount} {currency}".strip()  # the two values as the page's markup gives them
+        return Found(written, record["syntax"], selector, "" if original == written else original)
     if text.prices:
         first = text.prices[0]
         return Found(first.text, "text", first.selector)
