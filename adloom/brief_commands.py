@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Annotated, Optional
@@ -50,6 +51,9 @@ def from_page(
     if unknown:
         fail_input([f"--platform {p!r}: choose from {', '.join(PLATFORMS)}" for p in unknown])
     settings = settings_or_exit(config)
+    # extruct logs a traceback for each JSON-LD block it cannot parse; a shop page's broken block is
+    # not the marketer's problem, and what the page does give is still read.
+    logging.getLogger("extruct").setLevel(logging.CRITICAL)
     try:
         prepared = prepare_page_brief(page, allow_private=allow_private, product=product, brand=brand,
                                       platforms=platforms, audience=audience)
