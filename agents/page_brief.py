@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from agents.brief import Brand, Brief, BriefError, SourcedValue, parse_brief
+from agents.chat_planner import BriefDraft
 from storage.assets import AssetStore
 from tools.scrape.items import ParseError
 from tools.scrape.page_fetch import (
@@ -436,7 +437,7 @@ def prepare_page_brief(
         sourced.append(_sourced("brand.name", values["brand"]))
     else:
         raise PageBriefError([f"{page.url}: the page names no brand (no schema.org brand, product:brand or site "
-                              "name); pass --brand NAME"])
+                              "name); say which brand it is (on the command line: --brand NAME)"])
     default_colors = Brand.model_fields["colors"].default_factory()
     defaulted.append(f"brand.colors: not on the page; the default {', '.join(default_colors)}")
     product_data: dict[str, Any] = {"name": values["name"].text}
@@ -521,3 +522,42 @@ def write_brief_file(result: PageBrief, path: Path) -> None:
 
     write_bytes_atomic(path, result.yaml_text().encode("utf-8"))
 
+
+
+# --- a link pasted in the chat ------------------------------------------------------------
+
+LINK = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+def page_link(text: str) -> str | None:
+    """The first http(s) link in a message, without the punctuation that ends its sentence."""
+    match = LINK.search(text)
+    return match.group(0).rstrip(".,;:!?)]}") if match else None
+
+
+def read_linked_page(url: str, draft: BriefDraft, assets: AssetStore, *, allow_private: bool) -> tuple[BriefDraft, str]:
+    """The chat's brief draft with what the page at ``url`` says, and the message telling the marketer.
+
+    The marketer's own brand name wins over the page's; audience, platforms and length stay
+    the conversation's to settle. The page's facts, price, images and sources ride along in
+    ``draft.page`` into the brief the run gets.
+    """
+    try:
+        result = brief_from_page(url, assets=assets, allow_private=allow_private, brand=draft.brand_name)
+    except PageBriefError as exc:
+        return draft, f"I could not read a brief from {url}: {'; '.join(exc.problems)}"
+    brief = result.brief
+    data = brief.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    product = {key: value for key, value in data["product"].items() if key not in ("name", "description")}
+    page = {"product": product, "sources": data["sources"]}
+    updated = draft.model_copy(update={"brand_name": brief.brand.name, "product_name": brief.product.name,
+                                       "product_description": brief.product.description, "page": page})
+    said = [f"I read {url}: {brief.product.name} by {brief.brand.name}"
+            + (f", {brief.product.price}" if brief.product.price else "") + "."]
+    if brief.product.facts:
+        said.append("Facts from the page: " + "; ".join(brief.product.facts) + ".")
+    said.append(f"{len(brief.product.images)} product image(s) kept.")
+    if brief.sources and brief.sources.held_back:
+        claims = "; ".join(f"\"{value.text}\"" for value in brief.sources.held_back)
+        said.append(f"The page also claims {claims}: I left that out of the facts the ad may state.")
+    return updated, " ".join(said)

@@ -377,3 +377,88 @@ def test_preparing_fetches_only_the_page_and_finishing_stores_the_images(site: L
     finished = prepared.finish(assets)
     assert site.hits[before + 1:] == ["/img/kettle-front.png", "/img/kettle-side.png"]
     assert sorted(str(p) for p in stored_files(assets)) == sorted(finished.brief.product.images)
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def _api(tmp_path: Path, allow_private_pages: bool):
+    from fastapi.testclient import TestClient
+
+    from adloom.api.app import create_app
+    from adloom.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", server={"allow_private_pages": allow_private_pages})
+    return TestClient(create_app(settings))
+
+
+def test_api_reads_a_page_into_a_brief(site: LoopbackSite, tmp_path: Path):
+    with _api(tmp_path, allow_private_pages=True) as client:
+        response = client.post("/api/briefs/from-page", json={
+            "url": site.url("no-jsonld.html"), "allow_private": True, "platforms": ["linkedin"]})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["brief"]["product"]["name"] == "Tidewell Pour-Over Kettle"
+        assert body["brief"]["platforms"] == ["linkedin"]
+        assert body["yaml"].startswith("# Brief made by `adloom brief from-page`")
+        assert any(note.startswith("defaulted brand.colors") for note in body["notes"])
+        assert len(body["images"]) == 2
+        image = client.get(body["images"][0])
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        refused = client.post("/api/briefs/from-page", json={"url": site.url("login-wall.html"), "allow_private": True})
+        assert refused.status_code == 422
+        assert "sign-in page" in refused.json()["problems"][0]
+        local = client.post("/api/briefs/from-page", json={"url": "file:///etc/passwd"})
+        assert local.status_code == 422  # the server reads no local files for a caller
+
+
+def test_api_refuses_private_pages_unless_the_server_allows_them(site: LoopbackSite, tmp_path: Path):
+    with _api(tmp_path, allow_private_pages=False) as client:
+        asked = client.post("/api/briefs/from-page", json={"url": site.url("no-jsonld.html"), "allow_private": True})
+        assert asked.status_code == 403 and "allow_private_pages" in asked.json()["detail"]
+        plain = client.post("/api/briefs/from-page", json={"url": site.url("no-jsonld.html")})
+        assert plain.status_code == 422 and "non-public address" in plain.json()["problems"][0]
+
+
+# --- the chat: pasting the link is enough ------------------------------------------------------------
+
+
+def _chat(tmp_path: Path, allow_private_pages: bool):
+    from adloom.config import Settings
+    from scripted_llm import ScriptedBackend
+    from test_chat_graph import ChatHarness
+
+    harness = ChatHarness(tmp_path, ScriptedBackend({"ChatTurn": [json.dumps({"wants_ad": True})]}))
+    harness.settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1},
+                                server={"allow_private_pages": allow_private_pages})
+    return harness
+
+
+def test_a_pasted_link_fills_the_chat_brief(site: LoopbackSite, tmp_path: Path):
+    from agents.chat_planner import BriefDraft
+
+    harness = _chat(tmp_path, allow_private_pages=True)
+    link = site.url("no-jsonld.html")
+    state = harness.say(f"Make an ad from our page {link}.")
+    draft = BriefDraft(**state.values["draft"])
+    assert (draft.brand_name, draft.product_name) == ("Tidewell", "Tidewell Pour-Over Kettle")
+    replies = [m["content"] for m in state.values["messages"] if m["role"] == "assistant"]
+    assert replies[0].startswith(f"I read {link}: Tidewell Pour-Over Kettle by Tidewell, €24,90.")
+    assert '"The best kettle we have ever made"' in replies[0]
+    assert "who the ad is for" in replies[-1]  # the planner still asks for what the page cannot say
+    assert state.values["status"] == "collecting"
+    # What the page gave rides along into the brief the run gets, sources included.
+    brief = draft.model_copy(update={"audience": "home baristas", "platforms": ["tiktok"]}).to_brief(15)
+    assert brief.product.facts[:2] == ["Gooseneck spout for a slow, even pour", "Holds 0.9 litres"]
+    assert brief.product.price == "€24,90" and len(brief.product.images) == 2
+    assert brief.sources is not None and brief.sources.page == link
+    # The planner's LLM never sees the page's brief (it is long; the small model has a short context).
+    assert all("sources" not in call.prompt for call in harness.backend.calls)
+
+
+def test_a_pasted_private_link_is_refused_in_words(site: LoopbackSite, tmp_path: Path):
+    harness = _chat(tmp_path, allow_private_pages=False)
+    state = harness.say(f"Here is the product: {site.url('no-jsonld.html')}")
+    reply = next(m["content"] for m in state.values["messages"] if m["role"] == "assistant")
+    assert reply.startswith("I could not read a brief from") and "non-public address" in reply
+    assert state.values["draft"].get("page") is None

@@ -26,6 +26,11 @@ class ServerSettings(BaseModel):
         description="Largest raw footage file (POST /api/footage/uploads, the only route whose body may be this big).",
     )
     rate_limit_per_minute: int = Field(default=240, ge=1, description="Requests per client address per minute.")
+    allow_private_pages: bool = Field(
+        default=False,
+        description="Let briefs be read from pages on private or loopback addresses (POST /api/briefs/from-page "
+                    "with allow_private, links pasted in the chat); off, callers cannot make the server reach them.",
+    )
 
     @property
     def max_footage_body_bytes(self) -> int:
