@@ -18,6 +18,7 @@ audience) is defaulted and said in ``notes``.
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from hashlib import sha256
@@ -42,6 +43,7 @@ from tools.scrape.page_text import PagePiece, PageText, clean_text, read_page_te
 from tools.scrape.product_pages import extract_products
 
 MAX_IMAGES = 4
+IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
 MAX_FACTS = 10
 MAX_FACT_CHARS = 200
 MAX_DESCRIPTION_CHARS = 2000
@@ -167,7 +169,7 @@ def _field(records: list[dict], name: str) -> Found | None:
 
 
 @dataclass
-class _Reading:
+class PageReading:
     """Everything read from the page for the chosen product, before it becomes a brief."""
 
     values: dict[str, Found] = field(default_factory=dict)
@@ -206,7 +208,7 @@ def _name_from_text(text: PageText) -> Found | None:
     return None
 
 
-def _description(found: Found | None, reading: _Reading) -> Found | None:
+def _description(found: Found | None, reading: PageReading) -> Found | None:
     """The description without the sentences that carry the page's claims (those are held back)."""
     if found is None:
         return None
@@ -224,7 +226,7 @@ def _description(found: Found | None, reading: _Reading) -> Found | None:
     return Found(text, found.syntax, found.selector, found.original or ("" if text == found.text else found.text))
 
 
-def _add_fact(reading: _Reading, fact: Found) -> None:
+def _add_fact(reading: PageReading, fact: Found) -> None:
     if not fact.text or len(fact.text) > MAX_FACT_CHARS:
         return
     known = {f.text.casefold() for f in reading.facts + reading.held_back}
@@ -236,7 +238,7 @@ def _add_fact(reading: _Reading, fact: Found) -> None:
         reading.facts.append(fact)
 
 
-def read_product(page: FetchedPage, choice: str | None = None) -> _Reading:
+def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
     """The chosen product's values, facts and image URLs, each with where it was found.
 
     Raises:
@@ -250,7 +252,7 @@ def read_product(page: FetchedPage, choice: str | None = None) -> _Reading:
     text = read_page_text(page.body, page.url)
     groups = _candidates(products)
     opengraph = [p for p in products if p["syntax"] == "opengraph"]
-    reading = _Reading()
+    reading = PageReading()
     if groups:
         records = _choose(groups, choice) + opengraph  # OpenGraph describes the page: it fills gaps
         reading.values["name"] = _field(records[:1], "name")
@@ -304,8 +306,10 @@ def read_product(page: FetchedPage, choice: str | None = None) -> _Reading:
         urls += [Found(image, record["syntax"], at) for image in record.get("images", [])]
     if not urls:
         urls = [Found(piece.text, "text", piece.selector) for piece in text.images]
-    seen: set[str] = set()
-    reading.images = [u for u in urls if not (u.text in seen or seen.add(u.text))][:MAX_IMAGES]
+    unique: dict[str, Found] = {}
+    for image in urls:
+        unique.setdefault(image.text, image)
+    reading.images = list(unique.values())[:MAX_IMAGES]
     return reading
 
 
@@ -325,28 +329,28 @@ def store_images(images: list[Found], rules: FetchRules, assets: AssetStore) -> 
     stored: list[tuple[Found, str]] = []
     notes: list[str] = []
     scratch = assets.scratch_dir()
-    for index, image in enumerate(images):
-        try:
-            fetched = fetch(image.text, image_rules)
-        except PageFetchError as exc:
-            notes.append(f"image {image.text} left out: {exc}")
-            continue
-        candidate = Path(scratch) / f"image-{index}"
-        candidate.write_bytes(fetched.body)
-        try:
-            decoded = load_image(f"image {image.text}", candidate)
-        except ImageInputError as exc:
-            notes.append(f"{exc}; left out".replace(f" {candidate}", ""))
-            continue
-        suffix = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}.get(_format_of(candidate), ".png")
-        named = candidate.with_suffix(suffix)
-        candidate.rename(named)
-        ref = assets.put_file(named, kind="image", tool="input", move=True, metadata={
-            "source_url": image.text, "width": decoded.width, "height": decoded.height})
-        stored.append((image, ref.path))
-    for leftover in Path(scratch).iterdir():
-        leftover.unlink()
-    Path(scratch).rmdir()
+    try:
+        for index, image in enumerate(images):
+            try:
+                fetched = fetch(image.text, image_rules)
+            except PageFetchError as exc:
+                notes.append(f"image {image.text} left out: {exc}")
+                continue
+            candidate = scratch / f"image-{index}"
+            candidate.write_bytes(fetched.body)
+            try:
+                decoded = load_image(f"image {image.text}", candidate)
+            except ImageInputError as exc:
+                reason = str(exc).removeprefix(f"{exc.field}: {exc.path} ")
+                notes.append(f"image {image.text} left out: it {reason}")
+                continue
+            named = candidate.with_suffix(IMAGE_SUFFIXES.get(_format_of(candidate), ".png"))
+            candidate.rename(named)
+            ref = assets.put_file(named, kind="image", tool="input", move=True, metadata={
+                "source_url": image.text, "width": decoded.width, "height": decoded.height})
+            stored.append((image, ref.path))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return stored, notes
 
 

@@ -24,8 +24,9 @@ SYNTAXES = ["json-ld", "microdata", "opengraph"]
 PRODUCT_TYPES = {"Product", "IndividualProduct", "ProductModel", "SomeProducts", "ProductGroup"}
 OFFER_TYPES = {"Offer", "AggregateOffer"}
 # Product properties that state a plain fact about the product, in the words of the page.
+# ("award" is a claim the page makes; a brief made from the page holds it back for the marketer.)
 FACT_PROPERTIES = ("material", "color", "pattern", "size", "weight", "width", "height", "depth", "model",
-                   "countryOfOrigin", "award", "slogan")
+                   "countryOfOrigin", "award")
 
 
 def _type_names(value: Any) -> set[str]:
