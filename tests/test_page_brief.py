@@ -462,3 +462,23 @@ def test_a_pasted_private_link_is_refused_in_words(site: LoopbackSite, tmp_path:
     reply = next(m["content"] for m in state.values["messages"] if m["role"] == "assistant")
     assert reply.startswith("I could not read a brief from") and "non-public address" in reply
     assert state.values["draft"].get("page") is None
+
+
+def test_the_thread_view_carries_the_brief_card(site: LoopbackSite, tmp_path: Path):
+    from test_api import make_client, say
+
+    script = {"ChatTurn": [json.dumps({"wants_ad": True})]}
+    with make_client(tmp_path, script, allow_private_pages=True) as client:
+        thread_id, events = say(client, f"Make an ad from {site.url('no-jsonld.html')}")
+        assert events[-1]["type"] == "done"
+        card = client.get(f"/api/threads/{thread_id}").json()["brief_card"]
+        assert card["page"] == site.url("no-jsonld.html")
+        values = {value["field"]: value for value in card["values"]}
+        assert values["product.price"]["text"] == "€24,90"
+        assert values["product.facts[0]"]["selector"] == "body > main > section:nth-of-type(1) > ul > li:nth-of-type(1)"
+        assert [value["text"] for value in card["held_back"]] == ["The best kettle we have ever made",
+                                                                   "Award-winning design"]
+        assert card["defaulted"][0].startswith("brand.colors")
+        assert len(card["images"]) == 2 and client.get(card["images"][0]).status_code == 200
+        fresh, _ = say(client, "I need an ad for our new running shoe")
+        assert client.get(f"/api/threads/{fresh}").json()["brief_card"] is None
