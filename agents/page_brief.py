@@ -512,8 +512,8 @@ def brief_yaml(brief: Brief) -> str:
         header.append("# sources.values: where each value was found (selector) and how (syntax); "
                       "runs keep this section and never show it.")
         if brief.sources.held_back:
-            header.append(f"# sources.held_back: the page's own claims ('best', '#1', ...: {len(brief.sources.held_back)}); "
-                          "copy one into product.facts if the ad may repeat it.")
+            header.append(f"# sources.held_back: {len(brief.sources.held_back)} of the page's own claims ('best', '#1', ...), "
+                          "kept out of product.facts; copy one there if the ad may repeat it.")
         for line in brief.sources.defaulted:
             header.append(f"# defaulted {line}")
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -482,3 +482,40 @@ def test_the_thread_view_carries_the_brief_card(site: LoopbackSite, tmp_path: Pa
         assert len(card["images"]) == 2 and client.get(card["images"][0]).status_code == 200
         fresh, _ = say(client, "I need an ad for our new running shoe")
         assert client.get(f"/api/threads/{fresh}").json()["brief_card"] is None
+
+
+def test_https_pages_are_verified_against_the_host_name(tmp_path: Path, assets: AssetStore):
+    """A page over TLS goes through the pinned connection with certificate checks on: a self-signed one fails."""
+    import datetime
+    import http.server
+    import ipaddress
+    import ssl
+    import threading
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(PageBriefError, match="CERTIFICATE_VERIFY_FAILED"):
+            brief_from_page(f"https://127.0.0.1:{server.server_port}/page.html", assets=assets, allow_private=True)
+    finally:
+        server.shutdown()
+        server.server_close()
