@@ -389,8 +389,9 @@ class PreparedBrief:
         stored, image_notes = store_images(self.images, self.rules, assets)
         notes += image_notes
         data["product"]["images"] = [path for _image, path in stored]
-        data["sources"]["values"] += [
-            {**_sourced(f"product.images[{i}]", image), "original": path} for i, (image, path) in enumerate(stored)]
+        data["sources"]["values"] += [  # the brief names the stored file; the page named the URL
+            {**_sourced(f"product.images[{i}]", image), "text": path, "original": image.text}
+            for i, (image, path) in enumerate(stored)]
         defaulted = data["sources"]["defaulted"]
         if not stored:
             defaulted.append("product.images: no usable image on the page; the brand template draws without a photo")
@@ -493,7 +494,7 @@ def _validate(data: dict, source: str) -> Brief:
     try:
         return parse_brief(data, source=source)
     except BriefError as exc:
-        raise PageBriefError([f"the page gives an invalid brief: {problem}" for problem in exc.problems]) from None
+        raise PageBriefError([f"the brief from {source} would be invalid: {problem}" for problem in exc.problems]) from None
 
 
 def brief_yaml(brief: Brief) -> str:

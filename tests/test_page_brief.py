@@ -181,7 +181,8 @@ def test_a_page_without_json_ld_gives_its_features_specs_and_images(site: Loopba
     # Two relative images resolved against the page, downloaded, decoded and stored; logo and pixel left out.
     assert len(brief.product.images) == 2
     sources = [v for v in brief.sources.values if v.field.startswith("product.images")]
-    assert [v.text for v in sources] == [site.url("img/kettle-front.png"), site.url("img/kettle-side.png")]
+    assert [v.original for v in sources] == [site.url("img/kettle-front.png"), site.url("img/kettle-side.png")]
+    assert [v.text for v in sources] == brief.product.images
     for path in brief.product.images:
         assert Path(path).is_relative_to(assets.blobs)
         with Image.open(path) as image:
@@ -264,6 +265,21 @@ def test_a_redirect_to_a_private_address_is_refused(site: LoopbackSite, assets: 
     with pytest.raises(PageBriefError, match="non-public address"):
         brief_from_page(site.url(f"redirect?to={target}"), assets=assets, allow_private=True)
     assert len(site.hits) == hits + 1  # only the redirect itself was requested
+
+
+def test_a_slow_page_times_out(site: LoopbackSite, assets: AssetStore):
+    with pytest.raises(PageBriefError, match="timed out"):
+        brief_from_page(site.url("slow?s=3"), assets=assets, allow_private=True, timeout_s=1)
+
+
+def test_a_value_too_long_for_a_brief_is_refused_not_cut(tmp_path: Path, assets: AssetStore):
+    page = tmp_path / "long.html"
+    page.write_text('<script type="application/ld+json">{"@type": "Product", "brand": "Acme", "name": "'
+                    + "Anvil " * 30 + '", "description": "A heavy anvil."}</script>', encoding="utf-8")
+    with pytest.raises(PageBriefError) as caught:
+        brief_from_page(str(page), assets=assets)
+    assert caught.value.problems == [f"the brief from {page.as_uri()} would be invalid: product.name: "
+                                     "String should have at most 120 characters"]
 
 
 def test_a_loopback_page_needs_allow_private(site: LoopbackSite, assets: AssetStore):
