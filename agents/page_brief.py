@@ -39,7 +39,7 @@ from tools.scrape.page_fetch import (
     fetch,
     rules_for_page,
 )
-from tools.scrape.page_text import PagePiece, PageText, clean_text, read_page_text
+from tools.scrape.page_text import PageText, clean_text, read_page_text
 from tools.scrape.product_pages import extract_products
 
 MAX_IMAGES = 4
@@ -257,7 +257,8 @@ def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
         records = _choose(groups, choice) + opengraph  # OpenGraph describes the page: it fills gaps
         reading.values["name"] = _field(records[:1], "name")
     else:
-        for reason, why in ((text.looks_like_login_wall(), "a sign-in page"), (text.looks_like_error_page(), "an error page")):
+        not_a_product = ((text.looks_like_login_wall(), "a sign-in page"), (text.looks_like_error_page(), "an error page"))
+        for reason, why in not_a_product:
             if reason:
                 raise PageBriefError([f"{page.url} looks like {why} ({reason}), not a product page; "
                                       "open it in your browser, save it as HTML and pass the file instead"])
@@ -291,7 +292,8 @@ def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
 
     for record in records:
         for prop in record.get("properties", []):
-            _add_fact(reading, Found(f"{_plain(prop['name'])}: {_plain(prop['value'])}", record["syntax"], prop["where"]))
+            stated = f"{_plain(prop['name'])}: {_plain(prop['value'])}"
+            _add_fact(reading, Found(stated, record["syntax"], prop["where"]))
     if len(reading.facts) < 3:  # the markup states few facts: the page's feature lists and spec tables
         for piece in text.features + text.specs:
             _add_fact(reading, Found(piece.text, "text", piece.selector))
@@ -316,7 +318,9 @@ def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
 # --- images -------------------------------------------------------------------------------
 
 
-def store_images(images: list[Found], rules: FetchRules, assets: AssetStore) -> tuple[list[tuple[Found, str]], list[str]]:
+def store_images(
+    images: list[Found], rules: FetchRules, assets: AssetStore,
+) -> tuple[list[tuple[Found, str]], list[str]]:
     """Download each image, keep those that decode as images, store them by content.
 
     Returns:
@@ -494,7 +498,8 @@ def _validate(data: dict, source: str) -> Brief:
     try:
         return parse_brief(data, source=source)
     except BriefError as exc:
-        raise PageBriefError([f"the brief from {source} would be invalid: {problem}" for problem in exc.problems]) from None
+        problems = [f"the brief from {source} would be invalid: {problem}" for problem in exc.problems]
+        raise PageBriefError(problems) from None
 
 
 def brief_yaml(brief: Brief) -> str:
@@ -513,8 +518,8 @@ def brief_yaml(brief: Brief) -> str:
         header.append("# sources.values: where each value was found (selector) and how (syntax); "
                       "runs keep this section and never show it.")
         if brief.sources.held_back:
-            header.append(f"# sources.held_back: {len(brief.sources.held_back)} of the page's own claims ('best', '#1', ...), "
-                          "kept out of product.facts; copy one there if the ad may repeat it.")
+            header.append(f"# sources.held_back: {len(brief.sources.held_back)} of the page's own claims "
+                          "('best', '#1', ...), kept out of product.facts; copy one there if the ad may repeat it.")
         for line in brief.sources.defaulted:
             header.append(f"# defaulted {line}")
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
