@@ -30,13 +30,15 @@ MAX_ITEM_CHARS = 300
 CURRENCY_SIGNS: dict[str, str | None] = {
     "US$": "USD", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD", "NZ$": "NZD", "HK$": "HKD", "R$": "BRL",
     "€": "EUR", "£": "GBP", "₹": "INR", "₽": "RUB", "руб": "RUB", "zł": "PLN", "₩": "KRW", "₺": "TRY",
-    "р.": "RUB", "Kč": "CZK", "kr": None, "$": None, "¥": None, "円": "JPY", "元": "CNY", "CHF": "CHF", "Fr.": "CHF",
+    "р.": "RUB", "원": "KRW", "₤": None, "Kč": "CZK", "kr": None, "$": None, "¥": None, "円": "JPY", "元": "CNY", "CHF": "CHF", "Fr.": "CHF",
 }
-_ISO = r"\b(?:USD|EUR|GBP|JPY|CNY|RUB|INR|CAD|AUD|NZD|CHF|SEK|NOK|DKK|PLN|CZK|BRL|MXN|KRW|TRY|HKD|SGD|ZAR)\b"
+_ISO = (r"\b(?:USD|EUR|GBP|JPY|CNY|RUB|INR|CAD|AUD|NZD|CHF|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|KRW|TRY|HKD|SGD|ZAR|"
+        r"AED|SAR|KWD|KD|ILS|THB|UAH)\b")
 _SIGN = "|".join(re.escape(sign) for sign in sorted(CURRENCY_SIGNS, key=len, reverse=True))
-_AMOUNT = r"\d{1,3}(?:[ ,.\u00a0\u202f']\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Digits in groups of three ("1,299", "1 299", "1'049") or plain, then at most two decimals; never half a number.
+_AMOUNT = r"(?:\d{1,3}(?:[ ,.\u00a0\u202f']\d{3})+|\d+)(?:[.,]\d{1,2})?(?![\d'])"
 PRICE_PATTERN = re.compile(
-    rf"(?P<before>{_ISO}|{_SIGN})\s?(?P<amount>{_AMOUNT})|(?P<amount2>{_AMOUNT})\s?(?P<after>{_ISO}|{_SIGN})"
+    rf"(?P<before>{_ISO}|{_SIGN}):?\s?(?P<amount>{_AMOUNT})|(?P<amount2>{_AMOUNT})\s?(?P<after>{_ISO}|{_SIGN})"
 )
 
 
