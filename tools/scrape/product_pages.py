@@ -5,8 +5,10 @@ flattens each into the same fields (name, brand, description, price, currency, .
 whichever syntax carried them. JSON-LD wins over microdata, which wins over OpenGraph,
 when a page has more than one for the same product.
 
-Each product also says where every field was found (``where``: field -> a JSON-LD path,
-a microdata ``itemprop`` chain or an OpenGraph ``meta`` selector), lists all its images
+Each product also says where every field was found (``where``: field -> a JSON-LD path such
+as ``json-ld[1].offers.price``, counting the page's JSON-LD documents in order, a script that
+holds a list counting each item; a microdata ``itemprop`` chain; or an OpenGraph ``meta``
+selector), lists all its images
 (``images``, absolute URLs) and the plain facts its markup states (``properties``:
 additionalProperty name/value pairs, material, colour, size, weight, ...), so a brief made
 from the page can show where each value came from.
