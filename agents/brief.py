@@ -134,6 +134,10 @@ class Sources(_Strict):
     )
     defaulted: list[str] = Field(default_factory=list, description="Fields the page did not give, set to defaults.")
 
+    def of(self, field: str) -> SourcedValue | None:
+        """Where the brief's ``field`` came from on the page, by the name a grounding trace uses ('product.facts[1]')."""
+        return next((value for value in self.values if value.field == field), None)
+
 
 class Brief(_Strict):
     """One campaign request."""

@@ -189,6 +189,10 @@ def test_a_page_without_json_ld_gives_its_features_specs_and_images(site: Loopba
             assert image.size == (320, 320)
     assert "/img/logo.png" not in site.hits and "/img/tracking-pixel.gif" not in site.hits
     assert_traces_to_page(brief, (PAGES / "no-jsonld.html").read_bytes())
+    # A copy line's grounding trace names brief fields; each leads to its element on the page.
+    assert brief.sources.of("product.facts[1]").selector == "body > main > section:nth-of-type(1) > ul > li:nth-of-type(2)"
+    assert brief.sources.of("product.facts[3]").selector == "section#specs > table > tr:nth-of-type(1)"
+    assert brief.sources.of("product.facts[9]") is None
 
 
 def test_defaults_are_said_aloud(site: LoopbackSite, assets: AssetStore):
