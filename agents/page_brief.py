@@ -67,8 +67,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 class PageBriefError(ValueError):
     """The page cannot become a brief. ``problems`` holds one line each, saying what to do."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], products: list[str] | None = None):
         self.problems = problems
+        self.products = products or []  # on a page with several products, their names: one must be chosen
         super().__init__("; ".join(problems))
 
 
@@ -151,8 +152,9 @@ def _choose(groups: list[list[dict]], choice: str | None) -> list[dict]:
         raise PageBriefError([f"--product {choice!r} matches {len(named)} of the page's products: {listed}"])
     if len(groups) > 1:
         listed = "; ".join(f"{i}) {label(g)}" for i, g in enumerate(groups, 1))
-        raise PageBriefError([f"the page shows {len(groups)} products: {listed}; "
-                              "choose one with --product NUMBER or --product NAME"])
+        raise PageBriefError([f"the page shows {len(groups)} products: {listed}; choose one by its name "
+                              "(on the command line: --product NUMBER or --product NAME)"],
+                             products=[_plain(g[0]["name"]) for g in groups])
     return groups[0]
 
 
@@ -545,15 +547,34 @@ def page_link(text: str) -> str | None:
     return match.group(0).rstrip(".,;:!?)]}") if match else None
 
 
-def read_linked_page(url: str, draft: BriefDraft, assets: AssetStore, *, allow_private: bool) -> tuple[BriefDraft, str]:
+def _named_in(products: list[str], message: str) -> str | None:
+    """The one product whose name's distinctive words the message says ("the electric one" -> "... Electric Grinder")."""
+    said = set(re.findall(r"\w+", message.casefold()))
+    word_sets = [set(re.findall(r"\w+", name.casefold())) for name in products]
+    common = set.intersection(*word_sets) if word_sets else set()
+    named = [name for name, words in zip(products, word_sets) if (words - common) & said]
+    return named[0] if len(named) == 1 else None
+
+
+def read_linked_page(
+    url: str, draft: BriefDraft, assets: AssetStore, *, allow_private: bool, message: str = "",
+) -> tuple[BriefDraft, str]:
     """The chat's brief draft with what the page at ``url`` says, and the message telling the marketer.
 
     The marketer's own brand name wins over the page's; audience, platforms and length stay
     the conversation's to settle. The page's facts, price, images and sources ride along in
-    ``draft.page`` into the brief the run gets.
+    ``draft.page`` into the brief the run gets. On a page with several products, the one
+    the marketer's ``message`` names (by the words that tell it from the others) is taken.
     """
     try:
-        result = brief_from_page(url, assets=assets, allow_private=allow_private, brand=draft.brand_name)
+        try:
+            result = brief_from_page(url, assets=assets, allow_private=allow_private, brand=draft.brand_name)
+        except PageBriefError as exc:
+            chosen = _named_in(exc.products, message.replace(url, " "))
+            if chosen is None:
+                raise
+            result = brief_from_page(url, assets=assets, allow_private=allow_private, brand=draft.brand_name,
+                                     product=chosen)
     except PageBriefError as exc:
         return draft, f"I could not read a brief from {url}: {'; '.join(exc.problems)}"
     brief = result.brief

@@ -215,7 +215,7 @@ def read_link(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
         return {}
     tools = runtime.context.tools
     draft, said = read_linked_page(link, BriefDraft(**state.get("draft", {})), tools.assets,
-                                   allow_private=tools.settings.server.allow_private_pages)
+                                   allow_private=tools.settings.server.allow_private_pages, message=latest)
     return {"draft": draft.model_dump(mode="json"), "messages": [{"role": "assistant", "content": said}]}
 
 

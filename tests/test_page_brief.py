@@ -213,6 +213,7 @@ def test_several_products_are_listed_and_one_can_be_chosen(site: LoopbackSite, a
         brief_from_page(site.url("several-products.html"), assets=assets, allow_private=True)
     (problem,) = caught.value.problems
     assert "3 products" in problem and "--product" in problem
+    assert caught.value.products == ["Mill & Co Hand Grinder", "Mill & Co Electric Grinder", "Mill & Co Burr Set"]
     assert "1) Mill & Co Hand Grinder (4980 JPY)" in problem and "3) Mill & Co Burr Set (19.50 GBP)" in problem
     assert stored_files(assets) == []  # nothing downloaded for a page that gave no brief
     by_number = brief_from_page(site.url("several-products.html"), assets=assets, allow_private=True, product="2")
@@ -601,3 +602,18 @@ def test_pasting_the_link_in_the_chat_makes_the_ad(site: LoopbackSite, tmp_path:
     assert len(brief["product"]["images"]) == 2  # the page's photos, from the asset store, in the ad's scenes
     copy_check = next(check for check in manifest["checks"] if check["name"] == "copy.tiktok")
     assert copy_check["passed"], copy_check
+
+
+def test_in_the_chat_the_message_names_one_of_several_products(site: LoopbackSite, tmp_path: Path):
+    from agents.chat_planner import BriefDraft
+    from agents.page_brief import read_linked_page
+
+    assets = AssetStore(tmp_path / "data")
+    link = site.url("several-products.html")
+    draft, said = read_linked_page(link, BriefDraft(), assets, allow_private=True,
+                                   message=f"An ad for the electric one: {link}")
+    assert draft.product_name == "Mill & Co Electric Grinder" and said.startswith(f"I read {link}")
+    unnamed, said = read_linked_page(link, BriefDraft(), assets, allow_private=True, message=f"An ad: {link}")
+    assert unnamed.product_name is None
+    assert said.startswith(f"I could not read a brief from {link}: the page shows 3 products")
+    assert "choose one by its name" in said
