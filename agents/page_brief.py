@@ -39,7 +39,7 @@ from tools.scrape.page_fetch import (
     fetch,
     rules_for_page,
 )
-from tools.scrape.page_text import PageText, clean_text, read_page_text
+from tools.scrape.page_text import PageText, PageTooComplex, clean_text, read_page_text
 from tools.scrape.product_pages import extract_products
 
 MAX_IMAGES = 4
@@ -251,10 +251,14 @@ def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
         products = extract_products(page.body, page.url)
     except ParseError as exc:
         raise PageBriefError([f"{page.url}: {exc}"]) from None
-    text = read_page_text(page.body, page.url)
+    reading = PageReading()
+    try:
+        text = read_page_text(page.body, page.url)
+    except PageTooComplex as exc:
+        text = PageText()  # the structured data (read above, by lxml) may still give the product
+        reading.notes.append(f"the page's text was not read: {exc}")
     groups = _candidates(products)
     opengraph = [p for p in products if p["syntax"] == "opengraph"]
-    reading = PageReading()
     if groups:
         records = _choose(groups, choice) + opengraph  # OpenGraph describes the page: it fills gaps
         reading.values["name"] = _field(records[:1], "name")
@@ -267,8 +271,9 @@ def read_product(page: FetchedPage, choice: str | None = None) -> PageReading:
         records = opengraph
         name = _field(records, "name") or _name_from_text(text)
         if name is None:
+            unread = f" ({reading.notes[-1]})" if reading.notes else ""
             raise PageBriefError([f"{page.url}: no product found (no schema.org Product, OpenGraph product "
-                                  "or heading); pass the product's own page, not a listing or a home page"])
+                                  f"or heading){unread}; pass the product's own page, not a listing or a home page"])
         reading.values["name"] = name
 
     for key in ("brand", "url"):

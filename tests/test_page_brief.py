@@ -617,3 +617,21 @@ def test_in_the_chat_the_message_names_one_of_several_products(site: LoopbackSit
     assert unnamed.product_name is None
     assert said.startswith(f"I could not read a brief from {link}: the page shows 3 products")
     assert "choose one by its name" in said
+
+
+def test_a_page_with_too_many_elements_is_read_from_its_markup_only(tmp_path: Path, assets: AssetStore):
+    """300,000 list items fit the size limit; BeautifulSoup would take 15 s on them, so the text is not read."""
+    from tools.scrape.page_text import MAX_ELEMENTS
+
+    items = b"<li>feature</li>" * (MAX_ELEMENTS + 10_000)
+    bare = tmp_path / "bare.html"
+    bare.write_bytes(b"<html><body><h1>Many</h1><ul class='features'>" + items + b"</ul></body></html>")
+    with pytest.raises(PageBriefError, match=f"elements, more than the {MAX_ELEMENTS}"):
+        brief_from_page(str(bare), assets=assets)
+    marked = tmp_path / "marked.html"
+    marked.write_bytes(b'<html><head><script type="application/ld+json">{"@type": "Product", "name": "Anvil", '
+                       b'"brand": "Acme", "description": "A heavy anvil."}</script></head><body><ul>' + items
+                       + b"</ul></body></html>")
+    result = brief_from_page(str(marked), assets=assets)
+    assert result.brief.product.name == "Anvil"
+    assert any("text was not read" in note for note in result.notes)

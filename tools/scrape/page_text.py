@@ -25,6 +25,17 @@ ERROR_HINT = re.compile(r"\b(404|410|500|page not found|not found|no longer avai
 LOGIN_HINT = re.compile(r"\b(sign in|sign-in|log in|log-in|login|members only|access denied)\b", re.I)
 SMALL_IMAGE_PX = 100
 MAX_ITEM_CHARS = 300
+# Caps on what is read, so a page of 300,000 list items (within the size limit) still reads in a second:
+# a brief needs a few facts, not every one.
+MAX_PIECES = 40  # list items per list, spec rows, paragraphs, price elements, images
+MAX_LISTS = 60
+# BeautifulSoup builds about 40,000 elements a second on this machine's cores; a real product page
+# has a few thousand (the 900 KB shop page in the shared data: 4,901). More is refused, not read.
+MAX_ELEMENTS = 60_000
+
+
+class PageTooComplex(ValueError):
+    """The page has more elements than a product page needs; its text is not read."""
 
 # A price as written: a currency sign or code next to an amount ("$1,299.00", "24,90 €", "EUR 19", "4399 руб.").
 CURRENCY_SIGNS: dict[str, str | None] = {
@@ -108,10 +119,10 @@ def css_selector(element: Tag) -> str:
         if isinstance(element_id, str) and re.fullmatch(r"[A-Za-z][\w-]*", element_id):
             parts.append(f"{node.name}#{element_id}")
             break
-        parent = node.parent
-        same = [sibling for sibling in parent.find_all(node.name, recursive=False)] if isinstance(parent, Tag) else []
-        parts.append(f"{node.name}:nth-of-type({same.index(node) + 1})" if len(same) > 1 else node.name)
-        node = parent
+        before = sum(1 for _ in node.find_previous_siblings(node.name))
+        alone = before == 0 and node.find_next_sibling(node.name) is None
+        parts.append(node.name if alone else f"{node.name}:nth-of-type({before + 1})")
+        node = node.parent
     return " > ".join(reversed(parts))
 
 
@@ -164,8 +175,10 @@ def _hinted(element: Tag, pattern: re.Pattern) -> bool:
 
 
 def _images(soup: BeautifulSoup, base_url: str) -> list[PagePiece]:
-    images = []
+    images: list[PagePiece] = []
     for img in soup.find_all("img"):
+        if len(images) >= MAX_PIECES:
+            break
         source = str(img.get("src") or img.get("data-src") or "").strip()
         label = " ".join([source, str(img.get("alt") or ""), *(img.get("class") or [])]).lower()
         if source in ("", "null", "#") or source.startswith("data:") or re.search(r"logo|icon|sprite|pixel|spacer|avatar", label):
@@ -177,8 +190,24 @@ def _images(soup: BeautifulSoup, base_url: str) -> list[PagePiece]:
     return images
 
 
+def count_elements(body: bytes) -> int:
+    """How many elements the page has (lxml's fast parser, before BeautifulSoup builds its tree)."""
+    from lxml import etree
+
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    root = etree.fromstring(body, parser)
+    return 0 if root is None else sum(1 for _ in root.iter())
+
+
 def read_page_text(body: bytes, url: str) -> PageText:
-    """The page's title, headings, description, prices, feature lists, spec rows and images."""
+    """The page's title, headings, description, prices, feature lists, spec rows and images.
+
+    Raises:
+        PageTooComplex: more than :data:`MAX_ELEMENTS` elements.
+    """
+    elements = count_elements(body)
+    if elements > MAX_ELEMENTS:
+        raise PageTooComplex(f"the page has {elements} elements, more than the {MAX_ELEMENTS} its text is read from")
     soup = BeautifulSoup(body, "lxml")
     page = PageText(has_password_field=soup.find("input", attrs={"type": "password"}) is not None)
     for element in soup.find_all(NOT_CONTENT):
@@ -191,27 +220,31 @@ def read_page_text(body: bytes, url: str) -> PageText:
     page.images = _images(soup, url)
     page.heading = _piece(soup.find("h1"))
 
-    for element in soup.find_all(attrs={"class": re.compile("price", re.I)}) + soup.find_all(id=re.compile("price", re.I)):
+    price_elements = (soup.find_all(attrs={"class": re.compile("price", re.I)}, limit=MAX_PIECES)
+                      + soup.find_all(id=re.compile("price", re.I), limit=MAX_PIECES))
+    for element in price_elements:
         text = clean_text(element.get_text(" "))
         for written, amount, currency in find_prices(text)[:1]:
             page.prices.append(PriceText(written, amount, currency, css_selector(element)))
 
-    lists = [(lst, lst.find_all("li", recursive=False)) for lst in soup.find_all(["ul", "ol"])]
+    lists = [(lst, lst.find_all("li", recursive=False, limit=MAX_PIECES)) for lst in soup.find_all(["ul", "ol"], limit=MAX_LISTS)]
     lists = [(lst, items) for lst, items in lists if items and not _is_link_list(items)]
     hinted = [(lst, items) for lst, items in lists if _hinted(lst, FEATURE_HINT)]
     for _lst, items in hinted or lists[:1]:
         for item in items:
             piece = _piece(item)
-            if piece and len(piece.text) <= MAX_ITEM_CHARS:
+            if piece and len(piece.text) <= MAX_ITEM_CHARS and len(page.features) < MAX_PIECES:
                 page.features.append(piece)
 
     for row in soup.find_all("tr"):
+        if len(page.specs) >= MAX_PIECES:
+            break
         cells = row.find_all(["th", "td"], recursive=False)
         if len(cells) == 2 and (cells[0].name == "th" or _hinted(row, SPEC_HINT)):
             name, value = (clean_text(cell.get_text(" ")) for cell in cells)
             if name and value and len(name) + len(value) <= MAX_ITEM_CHARS:
                 page.specs.append(PagePiece(f"{name.rstrip(':')}: {value}", css_selector(row)))
-    for term in soup.find_all("dt"):
+    for term in soup.find_all("dt", limit=MAX_PIECES):
         definition = term.find_next_sibling("dd")
         if definition is not None:
             name, value = clean_text(term.get_text(" ")), clean_text(definition.get_text(" "))
@@ -219,6 +252,8 @@ def read_page_text(body: bytes, url: str) -> PageText:
                 page.specs.append(PagePiece(f"{name.rstrip(':')}: {value}", css_selector(term.parent)))
 
     for paragraph in soup.find_all("p"):
+        if len(page.paragraphs) >= MAX_PIECES:
+            break
         piece = _piece(paragraph)
         if piece and len(piece.text) >= 40 and not piece.text.startswith(("{", "[")):  # not a data blob
             page.paragraphs.append(piece)
@@ -227,7 +262,7 @@ def read_page_text(body: bytes, url: str) -> PageText:
         body_element = soup.body or soup
         for line in body_element.get_text("\n").splitlines():
             text = clean_text(line)
-            if text:
+            if text and len(page.paragraphs) < MAX_PIECES:
                 page.paragraphs.append(PagePiece(text, "body"))
     if not page.prices:
         for piece in [page.heading, *page.paragraphs]:
