@@ -21,6 +21,7 @@ import typer
 from rich.table import Column, Table
 
 from adloom.assemble_command import EXTRA_FILES, assemble_command
+from adloom.brief_commands import brief_app
 from adloom.chat_commands import chat, serve
 from adloom.console import (
     ConfigOption,
@@ -51,6 +52,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(brands_app, name="brands")
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
+app.add_typer(brief_app, name="brief")
 app.command("assemble", context_settings=EXTRA_FILES)(assemble_command)
 app.command("footage")(footage)
 app.command("chat")(chat)

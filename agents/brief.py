@@ -126,6 +126,40 @@ class Media(_Strict):
     _check_files = field_validator("music", "voice", "subtitles", "logo")(_resolve_existing)
 
 
+SourceSyntax = Literal["json-ld", "microdata", "opengraph", "text", "default"]
+
+
+class SourcedValue(_Strict):
+    """Where one value of the brief came from on a product page (``adloom brief from-page``)."""
+
+    field: str = Field(description="The brief field it fills, e.g. 'product.facts[2]'; '' when held back.")
+    text: str = Field(description="The value as it stands in the brief.")
+    original: str = Field(default="", description="The page's own text when the brief holds only part of it.")
+    syntax: SourceSyntax = Field(description="What carried it: schema.org JSON-LD, microdata, OpenGraph or the text.")
+    selector: str = Field(description="The element (CSS selector) or structured-data path on the page.")
+    page_claims: list[str] = Field(
+        default_factory=list, description="The page's own marketing claims in the text ('best', '#1'): yours to keep."
+    )
+
+
+class Sources(_Strict):
+    """Provenance of a brief made from a product page. Runs keep it and never render it."""
+
+    page: str = Field(max_length=2000, description="The page's URL (or file) the values were read from.")
+    page_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    fetched_at: str
+    values: list[SourcedValue] = Field(default_factory=list)
+    held_back: list[SourcedValue] = Field(
+        default_factory=list,
+        description="The page's claims left out of the brief: copy one into product.facts to let the ad say it.",
+    )
+    defaulted: list[str] = Field(default_factory=list, description="Fields the page did not give, set to defaults.")
+
+    def of(self, field: str) -> SourcedValue | None:
+        """Where the brief's ``field`` came from on the page, by the name a grounding trace uses ('product.facts[1]')."""
+        return next((value for value in self.values if value.field == field), None)
+
+
 class Brief(_Strict):
     """One campaign request."""
 
@@ -140,6 +174,7 @@ class Brief(_Strict):
     trend: str | None = Field(default=None, max_length=2000, description="Trend context, untrusted text.")
     voiceover: Voiceover = Field(default_factory=Voiceover)
     media: Media = Field(default_factory=Media)
+    sources: Sources | None = Field(default=None, description="Where a brief made from a page got its values.")
 
     @field_validator("platforms")
     @classmethod

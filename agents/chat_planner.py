@@ -64,6 +64,9 @@ class BriefDraft(BaseModel):
     audience: str | None = None
     platforms: list[Platform] = Field(default_factory=list)
     duration_s: float | None = None
+    page: dict | None = Field(default=None, description=(
+        "The brief read from a product page whose link the marketer pasted (agents.page_brief): its product "
+        "facts, price, url, images and sources, under what the conversation says. Never shown to the LLM."))
 
     def missing(self) -> list[str]:
         """Names of the required fields not known yet, in asking order."""
@@ -75,9 +78,11 @@ class BriefDraft(BaseModel):
         Raises:
             agents.brief.BriefError: a value the marketer gave is not valid in a brief.
         """
+        page = self.page or {}
         return parse_brief({
-            "brand": {"name": self.brand_name},
-            "product": {"name": self.product_name, "description": self.product_description},
+            **{key: page[key] for key in ("sources",) if key in page},
+            "brand": {**page.get("brand", {}), "name": self.brand_name},
+            "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description},
             "audience": self.audience, "platforms": list(self.platforms),
             "duration_s": self.duration_s or default_duration_s,
         }, source="chat")
@@ -148,7 +153,7 @@ def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDr
     conversation = "\n".join(f"{m['role']}: {m['content']}" for m in messages[-8:])
     turn = llm.structured(
         [{"role": "user", "content": load_prompt(
-            "chat_planner", platforms=", ".join(PLATFORMS), known=draft.model_dump_json(exclude_none=True),
+            "chat_planner", platforms=", ".join(PLATFORMS), known=draft.model_dump_json(exclude_none=True, exclude={"page"}),
             conversation=conversation,
         )}],
         ChatTurn, seed=0, max_tokens=320, temperature=0.0,
@@ -198,6 +203,6 @@ def ask_for_missing(draft: BriefDraft) -> str:
     missing = [REQUIRED_FIELDS[name] for name in draft.missing()]
     listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
     known = [f"{name.replace('_', ' ')}: {value if not isinstance(value, list) else ', '.join(value)}"
-             for name, value in draft.model_dump(exclude_none=True).items() if value]
+             for name, value in draft.model_dump(exclude_none=True, exclude={"page"}).items() if value]
     examples = f"So far I have {'; '.join(known)}." if known else ""
     return load_prompt("chat_ask_missing", missing=listed, examples=examples).strip()

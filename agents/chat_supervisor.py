@@ -100,7 +100,7 @@ def system_message(draft: BriefDraft, videos: list[str]) -> dict[str, str]:
     missing = [REQUIRED_FIELDS[name] for name in draft.missing()]
     return {"role": "system", "content": load_prompt(
         "chat_supervisor", platforms=", ".join(PLATFORMS),
-        known=draft.model_dump_json(exclude_none=True), missing=", ".join(missing) or "nothing",
+        known=draft.model_dump_json(exclude_none=True, exclude={"page"}), missing=", ".join(missing) or "nothing",
         videos=", ".join(videos) or "none",
     )}
 

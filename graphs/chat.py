@@ -1,7 +1,9 @@
 """The chat graph: a conversation with the planner that ends in a finished campaign.
 
 Each marketer message is one invocation on the conversation's thread (the checkpointer
-keeps the thread's messages and brief draft). The turn starts in one of two planners:
+keeps the thread's messages and brief draft). A product page's link in the message is read
+first (``read_link``, :mod:`agents.page_brief`): the page's brief fills the draft. Then the
+turn goes to one of two planners:
 
 - ``supervise``, for an LLM that calls tools (:func:`tools.llm.calls_tools`): the agents
   are its tools (:mod:`agents.chat_supervisor`). It records the brief, previews copy, and
@@ -53,6 +55,7 @@ from agents.chat_supervisor import (
     user_text,
     write_copy,
 )
+from agents.page_brief import page_link, read_linked_page
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.footage import FootageContext, build_footage_graph
 from tools.llm import calls_tools
@@ -204,6 +207,18 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
                                      "messages": [*said, {"role": "assistant", "content": text}]})
 
 
+def read_link(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
+    """A product page's link in the latest message: the page's brief goes into the draft, and the marketer hears what."""
+    latest = next((m["content"] for m in reversed(state.get("messages", [])) if m["role"] == "user"), "")
+    link = page_link(latest)
+    if link is None:
+        return {}
+    tools = runtime.context.tools
+    draft, said = read_linked_page(link, BriefDraft(**state.get("draft", {})), tools.assets,
+                                   allow_private=tools.settings.server.allow_private_pages, message=latest)
+    return {"draft": draft.model_dump(mode="json"), "messages": [{"role": "assistant", "content": said}]}
+
+
 def route_turn(state: ChatState, runtime: Runtime[ChatContext]) -> Literal["supervise", "understand"]:
     """The tool-calling planner when the configured LLM calls tools, else the schema-constrained one."""
     llm = runtime.context.llm
@@ -298,12 +313,14 @@ def build_chat_graph() -> StateGraph:
         return _carry_out(state, runtime, run)
 
     graph = StateGraph(ChatState, context_schema=ChatContext)
+    graph.add_node("read_link", read_link)
     graph.add_node("understand", understand)
     graph.add_node("supervise", supervise)
     graph.add_node("ask", ask)
     graph.add_node("campaign", run_campaign)
     graph.add_node("footage", run_footage)
-    graph.add_conditional_edges(START, route_turn, ["supervise", "understand"])
+    graph.add_edge(START, "read_link")
+    graph.add_conditional_edges("read_link", route_turn, ["supervise", "understand"])
     graph.add_edge("ask", END)
     graph.add_edge("campaign", END)
     graph.add_edge("footage", END)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from adloom.api.brief_routes import brief_router
 from adloom.api.conversations import ChatService
 from adloom.api.data_routes import data_router
 from adloom.api.events import ThreadEvents
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(data_router, prefix="/api")
     app.include_router(thread_router, prefix="/api")
     app.include_router(footage_router, prefix="/api")
+    app.include_router(brief_router, prefix="/api")
 
     static = resources.files("adloom.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -36,6 +36,11 @@ class ServerSettings(BaseModel):
         description="Host names (besides loopback and the listen address) the server answers to, "
                     "e.g. the name of a reverse proxy in front of it.",
     )
+    allow_private_pages: bool = Field(
+        default=False,
+        description="Let briefs be read from pages on private or loopback addresses (POST /api/briefs/from-page "
+                    "with allow_private, links pasted in the chat); off, callers cannot make the server reach them.",
+    )
 
     @property
     def max_footage_body_bytes(self) -> int:

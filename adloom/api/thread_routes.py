@@ -58,6 +58,17 @@ def _service(request: Request) -> ChatService:
     return request.app.state.service
 
 
+def _brief_card(request: Request, draft: dict) -> dict | None:
+    """What the page whose link the marketer pasted gave the brief: each value with where it was found."""
+    page = draft.get("page")
+    if not page or not page.get("sources"):
+        return None
+    sources = page["sources"]
+    images = [request.app.state.files.url(path) for path in page.get("product", {}).get("images", [])]
+    return {"page": sources["page"], "values": sources.get("values", []), "held_back": sources.get("held_back", []),
+            "defaulted": sources.get("defaulted", []), "images": [url for url in images if url]}
+
+
 def _view_json(request: Request, view: ThreadView) -> dict:
     files = request.app.state.files
     messages = [{**m, "media": files.with_urls(m.get("media", []))} for m in view.messages]
@@ -65,7 +76,7 @@ def _view_json(request: Request, view: ThreadView) -> dict:
     outputs = dict(view.outputs)
     return {
         "thread_id": view.thread_id, "status": view.status, "run_id": view.run_id, "messages": messages,
-        "interrupts": interrupts, "draft": view.draft, "outputs": outputs,
+        "interrupts": interrupts, "draft": view.draft, "brief_card": _brief_card(request, view.draft), "outputs": outputs,
         "error": _service(request).failure(view.thread_id),
     }
 

@@ -78,15 +78,30 @@ def check_url(url: str, allowed_private: Iterable[tuple[str, int]] = ()) -> None
         url: the URL about to be requested.
         allowed_private: ``(host, port)`` pairs that may resolve to non-public addresses.
     """
+    checked_addresses(url, allowed_private)
+
+
+def checked_addresses(
+    url: str, allowed_private: Iterable[tuple[str, int]] = (), *, hint: str = "add the source with --allow-private",
+) -> list[str]:
+    """The addresses ``url``'s host resolves to, all of them allowed; else :class:`UnsafeAddressError`.
+
+    A fetcher that connects to one of these (rather than resolving the name again) cannot
+    be moved to a private address between the check and the connection (DNS rebinding).
+
+    Args:
+        hint: what the user can do to fetch a non-public address anyway, for the message.
+    """
     host, port = host_and_port(url)
+    addresses = resolve(host)
     if (host, port) in set(allowed_private):
-        return
-    for address in resolve(host):
+        return addresses
+    for address in addresses:
         if not is_public_address(address):
             raise UnsafeAddressError(
-                f"refused {url}: {host} resolves to the non-public address {address} "
-                "(add the source with --allow-private to crawl it anyway)"
+                f"refused {url}: {host} resolves to the non-public address {address} ({hint} to fetch it anyway)"
             )
+    return addresses
 
 
 def check_literal_host(url: str) -> None:

@@ -61,6 +61,41 @@ function render(thread) {
   for (const message of thread.messages) addMessage(message.role, message.content, message.media || []);
   if (thread.error) addMessage("error", `Failed: ${thread.error}`);
   showApproval(thread.interrupts || []);
+  showBrief(thread.brief_card);
+}
+
+function cell(row, text, title = "") {
+  const td = document.createElement("td");
+  td.textContent = text;  // page text is shown as text, never as markup
+  if (title) td.title = title;
+  row.appendChild(td);
+}
+
+function showBrief(card) {
+  // The brief a pasted product page gave: each value with the element it came from, the page's claims held back.
+  const box = $("brief-card");
+  if (!card) { box.hidden = true; return; }
+  $("brief-page").textContent = `From ${card.page}`;
+  $("brief-values").replaceChildren(...card.values.map((value) => {
+    const row = document.createElement("tr");
+    cell(row, value.field);
+    cell(row, value.text + (value.page_claims && value.page_claims.length ? "  (the page's claim)" : ""));
+    cell(row, `${value.syntax}: ${value.selector}`);
+    return row;
+  }));
+  $("brief-held-title").hidden = !card.held_back.length;
+  $("brief-held").replaceChildren(...card.held_back.map((value) => {
+    const li = document.createElement("li");
+    li.textContent = `${value.text} (${value.syntax}: ${value.selector})`;
+    return li;
+  }));
+  $("brief-defaulted").replaceChildren(...card.defaulted.map((line) => {
+    const li = document.createElement("li");
+    li.textContent = `Defaulted ${line}`;
+    return li;
+  }));
+  $("brief-images").replaceChildren(...card.images.map((url) => mediaElement({ kind: "image", url, label: "product image" })));
+  box.hidden = false;
 }
 
 function showApproval(interrupts) {
@@ -207,5 +242,7 @@ $("attach").addEventListener("change", async (event) => {
 $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");
 $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
-$("new-thread").onclick = () => { state.threadId = null; $("log").replaceChildren(); $("approval").hidden = true; };
+$("new-thread").onclick = () => {
+  state.threadId = null; $("log").replaceChildren(); $("approval").hidden = true; $("brief-card").hidden = true;
+};
 loadSidebar().catch((error) => addMessage("error", error.message));
