@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tools.llm.embedded import DEFAULT_PACKAGED_MODEL, PACKAGED_MODELS
+
 
 @dataclass(frozen=True)
 class Licence:
@@ -128,8 +130,13 @@ def licence_records(manifest: Mapping[str, Any], settings: Mapping[str, Any] | N
     tools = {tool for tool, _ in used}
     found: list[Licence] = []
     llm = settings.get("llm", {})
-    if llm.get("backend", "embedded") == "embedded" and not llm.get("model"):
-        found += _BY_BACKEND[("llm", "embedded")]
+    packaged = PACKAGED_MODELS.get(llm.get("model") or DEFAULT_PACKAGED_MODEL)
+    if llm.get("backend", "embedded") == "embedded" and packaged is not None:
+        if packaged.name == DEFAULT_PACKAGED_MODEL:
+            found += _BY_BACKEND[("llm", "embedded")]
+        else:
+            found += [Licence(f"{packaged.model_id} (GGUF, {packaged.requirement})", "copywriting and planning LLM",
+                              packaged.licence, "https://huggingface.co/Qwen"), *_BY_BACKEND[("llm", "embedded")][1:]]
     else:
         found.append(model_licence(llm.get("model", ""), f"LLM ({llm.get('backend', 'configured')} backend)"))
     for (tool, backend) in sorted(used):

@@ -16,6 +16,7 @@ from pathlib import Path
 from agents.brief import Brief
 from agents.copywriter import VariantCopy
 from agents.grounding import grounds_for
+from agents.licences import licence_records
 from storage.assets import AssetRef, AssetStore, sha256_file
 from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
 
@@ -115,8 +116,14 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
     return outputs, entries
 
 
-def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path, list[AssetRef]]:
-    """Write the run folder and its manifest; returns the manifest path and the files' refs."""
+def write_manifest(
+    state: dict, store: AssetStore, out_dir: Path, settings: dict | None = None,
+) -> tuple[Path, list[AssetRef]]:
+    """Write the run folder and its manifest; returns the manifest path and the files' refs.
+
+    Args:
+        settings: the run's settings as JSON, so the licences name the configured models.
+    """
     run_id = state["run_id"]
     run_dir = Path(out_dir) / run_id
     copies = state.get("copy", {})
@@ -169,6 +176,7 @@ def write_manifest(state: dict, store: AssetStore, out_dir: Path) -> tuple[Path,
         },
         "timings": state.get("timings", {}),
     }
+    manifest["licences"] = licence_records(manifest, settings)
     manifest_path = run_dir / "manifest.json"
     write_json_atomic(manifest_path, manifest)
     return manifest_path, published

@@ -305,7 +305,8 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
 
 
 def manifest_node(state: CampaignState, context: RunContext) -> dict:
-    path, refs = write_manifest(state, context.tools.assets, context.out_dir)
+    path, refs = write_manifest(state, context.tools.assets, context.out_dir,
+                                context.tools.settings.model_dump(mode="json"))
     return {"manifest_path": str(path), "assets": [ref.model_dump(mode="json") for ref in refs]}
 
 

@@ -410,7 +410,7 @@ def _api(tmp_path: Path, allow_private_pages: bool):
     from adloom.config import Settings
 
     settings = Settings(data_dir=tmp_path / "data", server={"allow_private_pages": allow_private_pages})
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings), base_url="http://127.0.0.1")
 
 
 def test_api_reads_a_page_into_a_brief(site: LoopbackSite, tmp_path: Path):
