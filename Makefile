@@ -51,6 +51,7 @@ eval-copy: setup
 bench: setup
 	$(BIN)/python benchmarks/llm_throughput.py
 	$(BIN)/python benchmarks/campaign_copy.py
+	$(BIN)/python benchmarks/copy_grounding.py --per-category 1
 	$(BIN)/python benchmarks/campaign_ad.py
 	$(BIN)/python benchmarks/assembly_vs_ffmpeg.py
 	$(BIN)/python benchmarks/assemble_own_media.py

@@ -333,55 +333,42 @@ def _execute(
     progress: ProgressCallback,
     models: ResidentModels | None,
 ) -> RunOutcome:
+    """Run the graph under ``lease``, released whatever happens."""
     try:
-        return _execute_leased(settings, database, lease, graph_input, out_dir, kind, reporter, progress, models)
+        run_id = lease.run_id
+
+        def record_event(node: str, event: str, detail: dict) -> None:
+            with database.session() as session:
+                records.record_event(session, run_id, node, event, detail)
+            reporter(node, event, detail)
+
+        with database.session() as session:
+            options = (records.get_run(session, run_id).config or {}).get(kind, {})  # type: ignore[union-attr]
+        assets = AssetStore(settings.data_dir)
+        assets.sweep_scratch()
+        tools = ToolContext(settings=settings, assets=assets, models=models or ResidentModels(), progress=progress)
+        graph, context = _graph_and_context(kind, tools, out_dir, record_event, options)
+        config = {"configurable": {"thread_id": run_id}}
+        try:
+            with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
+                final = graph.compile(checkpointer=saver).invoke(graph_input, config, context=context, durability="sync")
+        except Exception as exc:
+            if not lease.lost:
+                with database.session() as session:
+                    records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            raise RunFailed(run_id, exc) from exc
+        if lease.lost:
+            raise RunFailed(run_id, RuntimeError("another process took the run over while this one ran "
+                                                 "(its lease was not renewed in time); that process records the outcome"))
+        manifest_path = Path(final["manifest_path"])
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        with database.session() as session:
+            records.record_manifest_assets(session, run_id, manifest)
+            records.set_run_status(session, run_id, manifest["status"])
+        rejected = manifest.get("inputs", {}).get("rejected", [])
+        return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], rejected)
     finally:
         lease.release()
-
-
-def _execute_leased(
-    settings: Settings,
-    database: Database,
-    lease: RunLease,
-    graph_input: dict | None,
-    out_dir: Path,
-    kind: str,
-    reporter: EventReporter,
-    progress: ProgressCallback,
-    models: ResidentModels | None,
-) -> RunOutcome:
-    run_id = lease.run_id
-
-    def record_event(node: str, event: str, detail: dict) -> None:
-        with database.session() as session:
-            records.record_event(session, run_id, node, event, detail)
-        reporter(node, event, detail)
-
-    with database.session() as session:
-        options = (records.get_run(session, run_id).config or {}).get(kind, {})  # type: ignore[union-attr]
-    assets = AssetStore(settings.data_dir)
-    assets.sweep_scratch()
-    tools = ToolContext(settings=settings, assets=assets, models=models or ResidentModels(), progress=progress)
-    graph, context = _graph_and_context(kind, tools, out_dir, record_event, options)
-    config = {"configurable": {"thread_id": run_id}}
-    try:
-        with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
-            final = graph.compile(checkpointer=saver).invoke(graph_input, config, context=context, durability="sync")
-    except Exception as exc:
-        if not lease.lost:
-            with database.session() as session:
-                records.set_run_status(session, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
-        raise RunFailed(run_id, exc) from exc
-    if lease.lost:
-        raise RunFailed(run_id, RuntimeError("another process took the run over while this one ran "
-                                             "(its lease was not renewed in time); that process records the outcome"))
-    manifest_path = Path(final["manifest_path"])
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    with database.session() as session:
-        records.record_manifest_assets(session, run_id, manifest)
-        records.set_run_status(session, run_id, manifest["status"])
-    rejected = manifest.get("inputs", {}).get("rejected", [])
-    return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], rejected)
 
 
 def import_brief(settings: Settings, brief_path: Path) -> Brief:

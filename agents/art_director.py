@@ -4,7 +4,8 @@ Which layout a scene gets follows its purpose in the plan and what the brief pro
 the hook shows the headline, the product scene the product photo (or its name when there
 is none), benefits and details the key messages and facts (the price as an offer card),
 and the closing call-to-action scene the end card with the logo. Words on the images
-come only from the copy and the brief, so the fact check that passed the copy covers them.
+come only from the grounded copy, the key messages and the brief; the manifest traces
+each to the brief entries it rests on (``grounding``).
 
 With ``[image] backend = "diffusers"`` each scene but the end card first gets a generated
 picture (a text-to-image model, or image-to-image from the first product photo; the best

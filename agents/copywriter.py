@@ -331,6 +331,8 @@ def pattern_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[s
     cta = copy_patterns.calls_to_action(brief)[0]
     facts = brief.product.facts or [s.rstrip(".") for s in brief.product.description.split(". ") if s.strip()]
     fact_sentences = [copy_patterns.sentence_case(f.strip().rstrip(".")) for f in facts]
+    description = [copy_patterns.sentence_case(s.strip().rstrip(".")) for s in brief.product.description.split(". ")
+                   if s.strip() and s.strip().rstrip(".") not in facts]
     spoken: list[str] = []  # sentences already used, lower-cased
 
     def fresh(sentence: str | None, room: int) -> str | None:
@@ -347,6 +349,9 @@ def pattern_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[s
         extras = ([f"Just {brief.product.price}"] if brief.product.price and scene.purpose == "cta" else [])
         # The hook's first pattern leads into the first fact's scene: top it up from the other end.
         extras += copy_patterns.rotated(fact_sentences, -1 if scene.purpose == "hook" else scene.index)
+        extras += [*description, f"From {brief.brand.name}"]
+        if brief.audience and brief.audience != "general audience":
+            extras.append(f"For {brief.audience}")
         for extra in extras:
             count = sum(len(s.split()) for s in sentences)
             if count >= least_words(budget):

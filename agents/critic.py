@@ -37,7 +37,7 @@ def review_copy(brief: Brief, plan: CampaignPlan, copy: VariantCopy, models: Res
     checks: list[Check] = []
     for platform, platform_copy in copy.platforms.items():
         problems = copy_problems(platform_copy, PLATFORM_LIMITS[platform], brief)
-        lines = [grounds.check(f"{platform}.{name}", getattr(platform_copy, name), models)
+        lines = [grounds.check(f"{platform}.{name}", getattr(platform_copy, name))
                  for name in ("headline", "primary_text", "cta")]
         lines.append(grounds.check(f"{platform}.hashtags", " ".join(platform_copy.hashtags)))
         problems += [f"{name}: {p}" for name in ("headline", "primary_text")
@@ -53,7 +53,7 @@ def review_copy(brief: Brief, plan: CampaignPlan, copy: VariantCopy, models: Res
     problems = script_problems(texts, budgets, brief)
     if len(texts) != len(variant.scenes):
         problems.append(f"{len(texts)} script lines for {len(variant.scenes)} scenes")
-    lines = [grounds.check(f"script[{i}]", text, models) for i, text in enumerate(texts)]
+    lines = [grounds.check(f"script[{i}]", text) for i, text in enumerate(texts)]
     problems += [f"line {i + 1}: {p}" for i, text in enumerate(texts) for p in grounds.meaning_problems(text, models)]
     checks.append(Check(
         variant_id=copy.variant_id, name="script", passed=not problems,

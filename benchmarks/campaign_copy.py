@@ -46,7 +46,7 @@ def main() -> None:
     copies = [write_variant_copy(brief, v, llm, models, copy_settings) for v in plan.variants]
     copy_s = time.perf_counter() - started
 
-    fallbacks = sum(p.source == "fallback" for c in copies for p in c.platforms.values())
+    patterned = sum(p.source == "pattern" for c in copies for p in c.platforms.values())
     usage = llm.usage
     print(f"backend            {llm.backend.name} ({llm.backend.model_id})")
     print(f"brief              {args.brief}: {len(plan.variants)} variant(s) x {len(brief.platforms)} platform(s), "
@@ -57,7 +57,7 @@ def main() -> None:
     print(f"campaign copy      {plan_s + copy_s:6.2f} s")
     print(f"LLM calls          {usage.calls} ({usage.attempts} attempts, {usage.failures} fell back)")
     print(f"generated tokens/s {usage.tokens_per_second:6.1f}")
-    print(f"fallback platforms {fallbacks}")
+    print(f"pattern platforms  {patterned} (the LLM's copy did not pass grounding or ranked lower)")
 
 
 if __name__ == "__main__":

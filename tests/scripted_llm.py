@@ -168,26 +168,31 @@ def script_reply(lines: list[str]) -> str:
     return json.dumps({"lines": lines})
 
 
-# Grounded in examples/brief.yaml; two and three words each, so any length from 2 up can be made.
-_NORTHWIND_PAIRS = ["Northwind Coffee.", "Naturally sweet.", "Low acidity.", "Smooth coffee."]
-_NORTHWIND_TRIPLES = ["Northwind Cold Brew.", "No added sugar.", "Colombian beans, steeped.", "Grab a can."]
+def filling_script_lines(pairs: list[str], triples: list[str]) -> Callable[[ScriptedCall], str]:
+    """A valid voiceover reply built from grounded two- and three-word sentences.
 
-
-def _northwind_sentence_words(count: int, scene: int) -> str:
-    """A line of exactly ``count`` (>= 2) words from grounded Northwind sentences."""
-    triples, pairs = (count // 3, 0) if count % 3 == 0 else ((count - 2) // 3, 1) if count % 3 == 2 else ((count - 4) // 3, 2)
-    sentences = [_NORTHWIND_TRIPLES[(scene + i) % 4] for i in range(triples)]
-    sentences += [_NORTHWIND_PAIRS[(scene + i) % 4] for i in range(pairs)]
-    return " ".join(sentences)
-
-
-def short_script_lines(call: ScriptedCall) -> str:
-    """A valid voiceover for ``examples/brief.yaml``: each line as short as its scene allows.
-
-    The prompt lists each scene's "N to M words"; the line has N words.
+    The prompt lists each scene's "N to M words"; each line has exactly N words (any N >= 2
+    is a sum of twos and threes), so every line fills its scene and fits its budget.
     """
-    least = [int(n) for n in re.findall(r"^Scene \d+ \([^)]*\): (\d+) to \d+ words", call.prompt, re.M)]
-    return script_reply([_northwind_sentence_words(n, i) for i, n in enumerate(least)])
+    def reply(call: ScriptedCall) -> str:
+        least = [int(n) for n in re.findall(r"^Scene \d+ \([^)]*\): (\d+) to \d+ words", call.prompt, re.M)]
+        lines = []
+        for scene, count in enumerate(least):
+            twos = {0: 0, 1: 2, 2: 1}[count % 3]
+            threes = (count - 2 * twos) // 3
+            line = [triples[(scene + i) % len(triples)] for i in range(threes)]
+            line += [pairs[(scene + i) % len(pairs)] for i in range(twos)]
+            lines.append(" ".join(line))
+        return script_reply(lines)
+
+    return reply
+
+
+# Grounded in examples/brief.yaml.
+short_script_lines = filling_script_lines(
+    ["Northwind Coffee.", "Naturally sweet.", "Low acidity.", "Smooth coffee."],
+    ["Northwind Cold Brew.", "No added sugar.", "Colombian beans, steeped.", "Grab a can."],
+)
 
 
 VALID_NORTHWIND_COPY = copy_reply(

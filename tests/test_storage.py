@@ -390,7 +390,7 @@ def test_run_commands_refuse_bad_input(db):
         create_run(session, "r", brief=BRIEF, brief_path=None, out_dir=None, config={})
         with pytest.raises(RunNotFoundError, match="no run with id 'nope'"):
             set_run_status(session, "nope", "failed")
-        with pytest.raises(ValueError, match="choose from running, succeeded, failed, interrupted"):
+        with pytest.raises(ValueError, match="choose from running, succeeded, needs_review, failed, interrupted"):
             set_run_status(session, "r", "done")
         with pytest.raises(ValueError, match="run event 'ended'"):
             record_event(session, "r", "planner", "ended")
