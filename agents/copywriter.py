@@ -35,7 +35,7 @@ _PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|<[
 # A text that ends on one of these words was cut off ("The coffee that is").
 _DANGLING = frozenset(
     "a an the and or but with of for to from in on at by is are was be your our its their that this like over "
-    "than as into".split()
+    "than as into where which who whose when while because if".split()
 )
 Source = Literal["llm", "pattern"]
 LLM_WORDING_BONUS = 0.1
@@ -233,8 +233,10 @@ def write_platform_copy(
     candidates += [c for c in pattern_candidates(brief, platform, start) if not copy_problems(c, limits, brief)]
     chosen, score, considered = _rank(brief, candidates, taken or [], grounds, models)
     tags = copy_patterns.hashtags(brief, limits.hashtags_max)
+    # The CTA and hashtags state nothing about the product: their words are checked, not their meaning.
     grounding = [grounds.check(f"{platform}.{name}", getattr(chosen, name), models)
-                 for name in ("headline", "primary_text", "cta")]
+                 for name in ("headline", "primary_text")]
+    grounding.append(grounds.check(f"{platform}.cta", chosen.cta))
     grounding.append(grounds.check(f"{platform}.hashtags", " ".join(tags)))
     return PlatformCopy(
         platform=platform, headline=chosen.headline.strip(), primary_text=chosen.primary_text.strip(), hashtags=tags,
@@ -306,11 +308,15 @@ def script_problems(lines: list[str], budgets: list[int], brief: Brief) -> list[
 
 
 def fit_phrase(text: str, budget: int) -> str | None:
-    """``text`` within ``budget`` words, cut only where a phrase ends; None if no such cut exists."""
+    """``text`` within ``budget`` words, cut only where a phrase ends; None if no such cut exists.
+
+    A cut keeps at least half the text (and two words): "A service" is not what "A service
+    where an accountant files your tax return" says.
+    """
     tokens = text.split()
     if len(tokens) <= budget:
         return text
-    for end in range(budget, 1, -1):
+    for end in range(budget, max(1, math.ceil(len(tokens) / 2) - 1), -1):
         head, following = tokens[:end], tokens[end]
         last = re.sub(r"\W", "", head[-1].lower())
         if last in _DANGLING:

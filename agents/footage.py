@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agents.brief import Brief
-from agents.grounding import unsupported_claims
+from agents.grounding import BriefGrounds
 from agents.llm_access import AgentLLM
 from tools.context import ResidentModels
 from tools.embeddings import cosine_similarities
@@ -85,12 +85,14 @@ def _draft_model(clip_ids: tuple[str, ...], minimum: int, maximum: int, longest_
     )
 
 
-def fact_source(brief: Brief, clips: list[FootageClip]) -> dict:
-    """The brief as a fact-check source, with the clip descriptions added to what may be stated."""
-    data = brief.model_dump(mode="json")
-    seen = " ".join(clip.description for clip in clips)
-    data["product"] = {**data["product"], "description": f"{data['product']['description']} {seen}"}
-    return data
+def fact_source(brief: Brief, clips: list[FootageClip]) -> BriefGrounds:
+    """The brief as grounds for the script, with what the clips show as more words it may use.
+
+    What a clip shows is not something the product claims: a clip of "a healthy salad" lets
+    the script say "salad", not call the product healthy.
+    """
+    return BriefGrounds(brief.model_dump(mode="json"),
+                        extra_sources=[(f"clip {clip.clip_id}", clip.description) for clip in clips])
 
 
 def plan_problems(
@@ -99,7 +101,7 @@ def plan_problems(
     *,
     k: int | None,
     words_per_second: float,
-    facts: dict,
+    facts: BriefGrounds,
     max_seconds: float | None = None,
 ) -> list[str]:
     """Everything wrong with an ordered (clip id, line) list; empty when it is a valid plan."""
@@ -124,7 +126,7 @@ def plan_problems(
             problems.append(f"line {position} (clip {clip_id}) must be a spoken sentence, not a clip id")
         elif words > budget:
             problems.append(f"line {position} (clip {clip_id}) has {words} words; its {clip.seconds:.1f} s allow {budget}")
-        problems.extend(f"line {position}: {p}" for p in unsupported_claims(line, facts))
+        problems.extend(f"line {position}: {p}" for p in facts.problems(line))
     if max_seconds is not None and k is None and ids and all(i in clips for i in ids):
         total = sum(clips[i].seconds for i in ids)
         if total > max_seconds and len(ids) > 1:

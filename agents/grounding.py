@@ -358,7 +358,8 @@ class BriefGrounds:
         problems = []
         for sentence in (s for s in _SENTENCE_END.split(text.strip()) if s):
             sources = self.sources(sentence)
-            if not sources:
+            # A sentence that only names the product or brand ("From Marrowby.") states nothing to check.
+            if not sources or all(fact.source in ("product.name", "brand.name") for fact in sources):
                 continue
             vectors = embed_texts([sentence, ". ".join(fact.text for fact in sources)], models)
             similarity = float(vectors[0] @ vectors[1])

@@ -136,7 +136,9 @@ def _run_checks(
 
     closing = variant.scenes[-1]
     end_card_time = total - closing.seconds / 2
-    shown = _spread(subtitles.captions, CAPTION_FRAMES)
+    # The end card carries the CTA itself, so no caption is burned over it (see the editor).
+    card_start = total - closing.seconds
+    shown = _spread([c for c in subtitles.captions if (c.start + c.end) / 2 < card_start], CAPTION_FRAMES)
     scene_times = [sum(s.seconds for s in variant.scenes[:i]) + scene.seconds / 2 for i, scene in enumerate(variant.scenes)]
     times = [(c.start + c.end) / 2 for c in shown] + [end_card_time] + scene_times
     frames = extract_frames(primary_path, times)

@@ -152,7 +152,9 @@ def evaluate_model(
         grounds = grounds_for(entry.brief.model_dump())
         foreign_words = _foreign_words(entry.brief, [b for b in all_briefs if b is not entry.brief])
         for field_name, text, source in shipped_texts(entry.id, entry.brief, variant.key_messages, copy):
-            line = grounds.check(field_name, text, models)
+            # A CTA or hashtags state nothing about the product: words checked, meaning not.
+            statement = not field_name.endswith((".cta", ".hashtags"))
+            line = grounds.check(field_name, text, models if statement else None)
             shipped.append(ShippedText(
                 entry.id, field_name, text, source, line.problems, _claims_not_in_product(text, entry.brief),
                 sorted(foreign_words & set(words(text))), line.facts,
@@ -160,7 +162,9 @@ def evaluate_model(
         naming += [grounds.names_product(f"{p.headline} {p.primary_text}") for p in copy.platforms.values()]
     count = max(1, len(shipped))
     written = [s for s in shipped if s.source in ("llm", "pattern")]
-    examples = [asdict(s) for s in shipped if s.field.endswith(("primary_text", "script[1]"))][:8]
+    # Every text that would not pass first (there should be none), then a few that did.
+    examples = [asdict(s) for s in shipped if s.problems or s.claims or s.foreign]
+    examples += [asdict(s) for s in shipped if s.field.endswith(("primary_text", "script[1]"))][:8]
     return ModelReport(
         model=model or "default", briefs=len(briefs), texts=len(shipped),
         unsupported_per_100=round(100 * sum(1 for s in shipped if s.problems) / count, 2),
@@ -191,6 +195,9 @@ def format_report(reports: list[ModelReport]) -> str:
         for example in r.examples:
             rows.append(f"  [{example['brief_id']} {example['field']}, {example['source']}] {example['text']}")
             rows.append(f"      rests on: {'; '.join(example['facts']) or '(neutral words only)'}")
+            for problem in example["problems"] + [f"claim word: {c}" for c in example["claims"]] + \
+                    [f"another product's word: {w}" for w in example["foreign"]]:
+                rows.append(f"      PROBLEM: {problem}")
     return "\n".join(rows)
 
 

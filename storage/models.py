@@ -118,6 +118,7 @@ class Product(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     facts: Mapped[list[str]] = mapped_column(default=list)
     price: Mapped[str | None] = mapped_column(String(40))
+    cta: Mapped[str | None] = mapped_column(String(30))
     url: Mapped[str | None] = mapped_column(Text)
     images: Mapped[list[str]] = mapped_column(default=list)
 

@@ -30,7 +30,7 @@ from storage.models import (
 )
 
 BRAND_FIELDS = ("name", "voice", "colors", "logo", "font")
-PRODUCT_FIELDS = ("name", "description", "facts", "price", "url", "images")
+PRODUCT_FIELDS = ("name", "description", "facts", "price", "cta", "url", "images")
 ASSET_FIELDS = ("path", "sha256", "kind", "tool", "backend", "metadata")
 
 
@@ -79,7 +79,7 @@ def upsert_brand_and_product(
 
     Args:
         brand: keys from ``name, voice, colors, logo, font`` (``name`` required).
-        product: keys from ``name, description, facts, price, url, images`` (``name`` required).
+        product: keys from ``name, description, facts, price, cta, url, images`` (``name`` required).
 
     Raises:
         ValueError: an unknown or missing key, named.

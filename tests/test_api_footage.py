@@ -29,7 +29,7 @@ from test_api import read_events
 from tools.ffmpeg import probe, run_ffmpeg
 
 EXAMPLE_BRIEF = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text())
-LINES = ("Fresh cold brew coffee.", "No sugar.")  # v1c2 is 5 s long, v1c3 1 s (2 words)
+LINES = ("Smooth cold brew coffee.", "No sugar.")  # v1c2 is 5 s long, v1c3 1 s (2 words)
 
 
 # --- media ------------------------------------------------------------------------------------

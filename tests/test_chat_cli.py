@@ -85,7 +85,7 @@ def test_terminal_chat_cuts_the_ad_from_attached_footage(tmp_path, capsys):
 
     shots = write_two_scene_video(tmp_path / "my shots.mp4", seconds_each=2.5)
     selection = json.dumps({"clips": [{"clip_id": "v1c2", "line": "Recycled sole."},
-                                      {"clip_id": "v1c1", "line": "Run light."}]})
+                                      {"clip_id": "v1c1", "line": "Light shoes."}]})
     script = {**shoe_script(), "FootageDraft": [selection]}
     settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0})
     service = ChatService(settings, models=models_with_backend(ScriptedBackend(script), settings.llm),

@@ -201,7 +201,7 @@ def test_conversation_asks_then_pauses_at_both_gates_and_finishes(tmp_path):
     assert chat.finished("art_director") == 1 and chat.finished("video") == 0
     images = [m for m in at_video.interrupts[0].value["media"] if m["kind"] == "image"]
     assert images and all(Path(m["path"]).is_file() for m in images)
-    assert at_video.interrupts[0].value["headlines"] == {"tiktok": "Light shoes for weekend runs"}
+    assert at_video.interrupts[0].value["headlines"] == {"tiktok": "Stride running shoe for weekend runners"}
 
     at_render = chat.decide(at_video, "approve")
     assert [i.value["gate"] for i in at_render.interrupts] == ["editor"]
@@ -258,7 +258,7 @@ def test_shorter_headline_at_the_video_gate_goes_back_to_the_copywriter(tmp_path
     at_video = chat.say(SECOND_MESSAGE)
     again = chat.decide(at_video, "edit", "shorter headline")
     assert [i.value["gate"] for i in again.interrupts] == ["video"]
-    assert again.interrupts[0].value["headlines"] == {"tiktok": "Run light"}
+    assert again.interrupts[0].value["headlines"] == {"tiktok": "Stride running shoe"}
     revision_prompt = chat.backend.calls_for("CopyDraft_tiktok")[-1].prompt
     assert "shorter headline" in revision_prompt
     assert chat.finished("copywriter") == 2 and chat.finished("video") == 0

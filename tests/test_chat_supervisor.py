@@ -119,7 +119,7 @@ def test_the_copywriter_previews_copy_and_words_beside_calls_reach_the_marketer(
     refused, preview = (tool_results(backend.tool_requests[n][0])["write_copy"] for n in (1, 3))
     assert refused["error"] == "the brief is incomplete"
     assert (preview["platform"], preview["headline"], preview["cta"], preview["source"]) == (
-        "tiktok", "Light shoes for weekend runs", "Shop now", "llm")
+        "tiktok", "Stride running shoe for weekend runners", "Shop now", "llm")
     assert [m["content"] for m in state.values["messages"][1:]] == ["Noted your brief.", "Shall I make the ad?"]
     assert state.values.get("run_id") is None
 
@@ -175,7 +175,7 @@ def test_attached_footage_is_cut_into_the_ad(tmp_path, planner):
     shots = write_two_scene_video(tmp_path / "shots.mp4", seconds_each=2.5)
     notes = tmp_path / "notes.mp4"
     notes.write_text("not a video\n")
-    selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Run light."},
+    selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Light shoes."},
                                       {"clip_id": "v1c2", "line": "Recycled sole."}]})
     script = {**shoe_script(), "FootageDraft": [selection]}
     if planner == "tools":
@@ -199,7 +199,7 @@ def test_attached_footage_is_cut_into_the_ad(tmp_path, planner):
     assert (info.video.width, info.video.height) == (180, 320) and info.audio is not None
     assert chat.finished("select") == 1 and chat.finished("copywriter") == 0
     srt = Path(state.values["outputs"]["srt"]).read_text()
-    assert "Run light." in srt and "Recycled sole." in srt
+    assert "Light shoes." in srt and "Recycled sole." in srt
 
 
 @pytest.mark.slow

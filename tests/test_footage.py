@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from adloom.config import Settings
 from agents.brief import load_brief, parse_brief
-from agents.footage import FootageClip, _draft_model, plan_problems, select_and_script, word_budget
+from agents.footage import FootageClip, _draft_model, fact_source, plan_problems, select_and_script, word_budget
 from agents.llm_access import AgentLLM
 from conftest import REPO_ROOT
 from fake_openai_server import FakeOpenAIServer, reply_text
@@ -165,7 +165,7 @@ def test_valid_answer_is_used_in_the_models_order(brief):
 
 def test_invalid_answers_are_reasked_with_the_problems(brief):
     bad = _draft(("v1c1", "Half off, 50% cheaper than anything on this train today."), ("v1c1", "Again."))
-    good = _draft(("v2c1", "Two for 5 dollars, 2 for $5."), ("v1c1", "Steeped for 18 hours."))
+    good = _draft(("v2c1", "On the shop shelf, 2 for $5."), ("v1c1", "Steeped for 18 hours."))
     llm, backend = _llm({"FootageDraft": [bad, good]})
     plan = select_and_script(brief, _clips(), llm, warm_models(), k=2)
     assert plan.source == "llm" and plan.clip_ids == ["v2c1", "v1c1"]
@@ -173,7 +173,7 @@ def test_invalid_answers_are_reasked_with_the_problems(brief):
     assert "clip v1c1 is used 2 times" in reask
     assert "has 10 words; its 4.0 s allow 8" in reask
     assert "the number '50%' is not in the brief" in reask
-    # "2 for $5" is not in the brief but is on screen in clip v2c1: the Fact criterion allows it.
+    # "2 for $5" is not in the brief but is on screen in clip v2c1: what a clip shows may be said.
 
 
 def test_schema_offers_only_the_real_clip_ids():
@@ -186,11 +186,11 @@ def test_schema_offers_only_the_real_clip_ids():
 def test_plan_problems_catch_unknown_clips_and_placeholder_lines(brief):
     clips = {c.clip_id: c for c in _clips()}
     problems = plan_problems([("v9c9", "Hello there."), ("v1c1", "v1c1")], clips, k=None,
-                             words_per_second=2.2, facts=brief.model_dump())
+                             words_per_second=2.2, facts=fact_source(brief, _clips()))
     assert any("'v9c9' does not exist" in p for p in problems)
     assert any("not a clip id" in p for p in problems)
     too_long = plan_problems([(c, "Cold brew.") for c in clips], clips, k=None, words_per_second=2.2,
-                             facts=brief.model_dump(), max_seconds=10)
+                             facts=fact_source(brief, _clips()), max_seconds=10)
     assert any("last 14.0 s" in p for p in too_long)
 
 
@@ -203,7 +203,7 @@ def test_fallback_is_labelled_fits_the_budgets_and_keeps_footage_order(brief):
     orders = {c.clip_id: c.order for c in _clips()}
     assert [orders[i] for i in plan.clip_ids] == sorted(orders[i] for i in plan.clip_ids)
     assert "v3c1" not in plan.clip_ids  # the deer in a forest is the least related to coffee
-    facts = brief.model_dump()
+    facts = fact_source(brief, _clips())
     clips = {c.clip_id: c for c in _clips()}
     chosen = [(c.clip_id, c.line) for c in plan.clips]
     assert plan_problems(chosen, clips, k=3, words_per_second=2.2, facts=facts) == []
@@ -246,7 +246,7 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
     from storage.database import open_database
 
     settings = Settings(data_dir=tmp_path / "data", footage=FootageSettings(ocr=False))
-    answer = _draft(("v3c1", "Fresh cold brew coffee."), ("v1c2", "No added sugar."))
+    answer = _draft(("v3c1", "Smooth cold brew coffee."), ("v1c2", "No added sugar."))
     backend = ScriptedBackend({"FootageDraft": [answer]})
     models = models_with_backend(backend, settings.llm)
     outcome = start_footage_run(
@@ -262,7 +262,7 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
     assert video.audio is not None
     assert video.duration_s == pytest.approx(3.0 + 2.5, abs=0.15)  # the spoken clip, then the blue shot
     srt = Path(manifest["outputs"]["srt"]).read_text()
-    assert "Fresh cold brew coffee." in srt and "No added sugar." in srt
+    assert "Smooth cold brew coffee." in srt and "No added sugar." in srt
     assert manifest["subtitle_rule_problems"] == []
     for entry in manifest["assets"]:
         assert Path(entry["path"]).is_file()
@@ -306,7 +306,7 @@ def test_cli_eval_footage_needs_the_data(tmp_path):
 
 @pytest.mark.slow
 def test_cli_makes_an_ad_through_an_openai_compatible_endpoint(media, tmp_path):
-    answer = _draft(("v1c1", "Steeped for 18 hours."), ("v2c1", "Fresh cold brew coffee."))
+    answer = _draft(("v1c1", "Steeped for 18 hours."), ("v2c1", "Smooth cold brew coffee."))
     with FakeOpenAIServer([reply_text(answer)]) as server:
         result = _adloom(
             tmp_path, "footage", EXAMPLE, media["shots"], media["spoken"], "--clips", "2", "--out", tmp_path / "out",

@@ -116,7 +116,7 @@ def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path
     from tools.scenes_tool import write_two_scene_video
 
     shots = write_two_scene_video(tmp_path / "beach shots.mp4", seconds_each=2.5)
-    selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Run light."},
+    selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Light shoes."},
                                       {"clip_id": "v1c2", "line": "Recycled sole."}]})
     with serving(tmp_path, {**shoe_script(), "FootageDraft": [selection]}) as url:
         page = browser.new_page()

@@ -349,6 +349,14 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
             graph.add(f"[{logo_labels[k]}]{filters}[logo{k}]")
             graph.add(f"[{current}][logo{k}]overlay={position}:format=yuv420[branded{k}]")
             current = f"branded{k}"
+        if view.subtitles is not None:
+            # Burned before the end card is joined: the card carries its own CTA and headline,
+            # and a caption over them would hide both.
+            captions = f"ass=filename={escape_filter_value(str(view.subtitles.path))}"
+            if view.subtitles.fonts_dir is not None:
+                captions += f":fontsdir={escape_filter_value(str(view.subtitles.fonts_dir))}"
+            graph.add(f"[{current}]{captions}[captioned{k}]")
+            current = f"captioned{k}"
         if end_labels:
             card: EndCard = timeline.end_card  # type: ignore[assignment]
             graph.add(
@@ -357,12 +365,7 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
             )
             graph.add(f"[{current}][card{k}]concat=n=2:v=1:a=0[full{k}]")
             current = f"full{k}"
-        captions = ""
-        if view.subtitles is not None:
-            captions = f",ass=filename={escape_filter_value(str(view.subtitles.path))}"
-            if view.subtitles.fonts_dir is not None:
-                captions += f":fontsdir={escape_filter_value(str(view.subtitles.fonts_dir))}"
-        graph.add(f"[{current}]{TAG_BT709}{captions},format=yuv420p[vout{k}]")
+        graph.add(f"[{current}]{TAG_BT709},format=yuv420p[vout{k}]")
         finals.append(f"vout{k}")
     return finals
 
