@@ -132,7 +132,8 @@ def run_progress() -> Iterator[tuple[ProgressCallback, EventReporter]]:
             elif event == "failed":
                 bar.console.print(f"[red]✗[/] {label}: {detail.get('error', '')}", highlight=False)
             elif event not in ("created", "resumed"):
-                bar.console.print(f"[yellow]↻[/] {label} {event}: {detail.get('error', '')}", highlight=False)
+                why = detail.get("error") or detail.get("reason") or detail.get("request") or ""
+                bar.console.print(f"[yellow]↻[/] {label} {event}: {why}", highlight=False)
 
         yield progress, report
 

@@ -18,13 +18,14 @@ from agents.tool_calls import call_tool
 from storage.assets import AssetRef
 from tools.context import ToolContext
 from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
-from tools.video_tool import AnimateRequest, AnimateResult, AnimateScene
+from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene
 
 ANIMATE_TOOL = "video.animate"
 GENERATE_TOOL = "video.generate"
 INTERMEDIATE_PRESET = "ultrafast"
 INTERMEDIATE_CRF = 14
 GENERATED_FPS = 24
+SEEDS_PER_TAKE = 1000  # a new take's seeds never meet an earlier take's
 
 
 class SceneVideo(BaseModel):
@@ -35,13 +36,18 @@ class SceneVideo(BaseModel):
     backend: str
 
 
-def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext) -> SceneVideo:
-    """Video for every scene but the last (the editor's end card), as long as the plan says."""
+def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext, take: int = 0) -> SceneVideo:
+    """Video for every scene but the last (the editor's end card), as long as the plan says.
+
+    ``take`` counts the marketer's requests for other motion: each take gives every scene a
+    different camera move (Ken Burns) or another seed (generated clips).
+    """
     moving = variant.scenes[:-1]
     backend = tools.settings.video.backend
     if backend == "kenburns":
         request = AnimateRequest(
-            scenes=[AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds) for s in moving],
+            scenes=[AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds,
+                                 motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)]) for s in moving],
             aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF,
         )
         result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
@@ -52,7 +58,7 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
         tools.progress(f"scene clip {scene.index + 1}/{len(moving)}", scene.index / len(moving))
         request = VideoGenerateRequest(
             prompt=f"{scene.visual}, {brief.product.name}", first_frame=picture, seconds=scene.seconds,
-            fps=GENERATED_FPS, seed=scene.index, aspect=brief.aspect,
+            fps=GENERATED_FPS, seed=scene.index + SEEDS_PER_TAKE * take, aspect=brief.aspect,
         )
         clips.append(call_tool(GENERATE_TOOL, request, tools, VideoGenerateResult).clip)
     return SceneVideo(clips=clips, seconds=[scene.seconds for scene in moving], backend=backend)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.brief import PLATFORMS, Brief, Platform, parse_brief
 from agents.llm_access import AgentLLM
+from agents.platforms import PLATFORM_LIMITS
 from tools.llm.prompts import load_prompt
 
 ChatRole = Literal["user", "assistant"]
@@ -104,6 +105,22 @@ def platforms_named(text: str) -> list[str]:
             found.add(platform)
             lowered = re.sub(pattern, " ", lowered)
     return [p for p in PLATFORMS if p in found]
+
+
+# Places marketers ask for that adloom makes no ad for: named back, never dropped in silence.
+OTHER_PLATFORMS: dict[str, str] = {
+    "snapchat": "Snapchat", "pinterest": "Pinterest", "threads": "Threads", "bluesky": "Bluesky",
+    "twitch": "Twitch", "reddit": "Reddit", "vimeo": "Vimeo", "whatsapp": "WhatsApp", "telegram": "Telegram",
+}
+
+
+def unsupported_platforms_note(text: str) -> str | None:
+    """A sentence naming the places in ``text`` adloom makes no ad for, with the ones it does; None if none."""
+    named = [label for word, label in OTHER_PLATFORMS.items() if re.search(rf"\b{word}\b", text.lower())]
+    if not named:
+        return None
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"I cannot make ads for {listed}: adloom makes them for {', '.join(l.label for l in PLATFORM_LIMITS.values())}."
 
 
 def duration_named(text: str) -> float | None:

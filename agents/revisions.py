@@ -73,6 +73,7 @@ class Revision(BaseModel):
     request: str
     feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     voice_backend: str | None = None
+    unmet: list[str] = Field(default_factory=list, description="What was asked and cannot be done, in words.")
 
     @property
     def understood(self) -> bool:
@@ -153,6 +154,7 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
     note = f"The marketer asked: {request.strip()}"
     feedback: dict[str, dict[str, list[str]]] = {}
     voice_backend = None
+    unmet: list[str] = []
     for part, detail in parts:
         node = PART_NODES[part]
         if part == "copy":
@@ -171,12 +173,15 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
         elif part == "captions":
             targets = ["legibility"]
         elif part == "render":
-            targets = ["loudness"] if re.search(r"louder|quieter|volume|loudness", text) else ["music"]
+            if not re.search(r"louder|quieter|volume|loudness", text):
+                unmet.append(load_prompt("chat_music_unmet").strip())
+                continue
+            targets = ["loudness"]
         else:
             targets = ["motion"]
         for target in targets:
             feedback.setdefault(node, {}).setdefault(target, []).append(note)
-    return Revision(request=request, feedback=feedback, voice_backend=voice_backend)
+    return Revision(request=request, feedback=feedback, voice_backend=voice_backend, unmet=unmet)
 
 
 def gate_preview(gate: str, task: dict, *, message: str) -> dict:

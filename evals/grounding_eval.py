@@ -12,7 +12,7 @@ hashtags, the voiceover lines) is measured:
   name that this brief lacks, or a three-word run from a prompt;
 - LLM share: the share of platform copy and script lines the LLM wrote (the rest came
   from the pattern library), and the LLM's rejected replies;
-- platforms naming the product or brand; Flesch reading ease (syllables by pyphen);
+- platforms naming the product or brand; Flesch reading ease (syllables by nltk's sonority tokenizer);
 - seconds per campaign (planner and copywriter; no media).
 """
 
@@ -63,14 +63,14 @@ def load_eval_briefs(limit: int | None = None, per_category: int | None = None) 
 
 def flesch_reading_ease(text: str) -> float:
     """Flesch reading ease (higher reads easier; 60-80 is plain English)."""
-    import pyphen
+    from nltk.tokenize import SyllableTokenizer
 
-    dictionary = pyphen.Pyphen(lang="en_US")
+    syllabify = SyllableTokenizer()
     sentences = max(1, len([s for s in re.split(r"[.!?]+", text) if s.strip()]))
     tokens = [t for t in re.findall(r"[A-Za-z]+", text)]
     if not tokens:
         return 0.0
-    syllables = sum(len(dictionary.positions(token)) + 1 for token in tokens)
+    syllables = sum(len(syllabify.tokenize(token.lower())) for token in tokens)
     return 206.835 - 1.015 * len(tokens) / sentences - 84.6 * syllables / len(tokens)
 
 

@@ -182,8 +182,11 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
             return VariantTask(**{  # type: ignore[typeddict-item]
                 **task, "brief": revision.patched_brief(task["brief"]), "feedback": revision.feedback,
             })
-        # Not understood: ask again at the same gate (a further interrupt in this node).
-        message = load_prompt("chat_unclear_revision", request=decision.request).strip()
+        # Not understood, or not possible: say so and ask again at the same gate (a further interrupt).
+        if revision.unmet:
+            message = load_prompt("chat_unmet_revision", unmet=" ".join(revision.unmet)).strip()
+        else:
+            message = load_prompt("chat_unclear_revision", request=decision.request).strip()
 
 
 def write_copy(work: _Variant, context: RunContext) -> dict:
@@ -202,8 +205,11 @@ def make_key_images(work: _Variant, context: RunContext) -> dict:
 
 
 def animate(work: _Variant, context: RunContext) -> dict:
+    """Move the scenes; a request for other motion is a new take (other camera moves or seeds)."""
     art = ArtDirection.model_validate(work.previous["art"])
-    return {"video": animate_scenes(work.brief, work.variant, art, context.tools).model_dump(mode="json")}
+    take = work.previous.get("motion_take", 0) + ("motion" in work.feedback)
+    video = animate_scenes(work.brief, work.variant, art, context.tools, take=take)
+    return {"video": video.model_dump(mode="json"), "motion_take": take}
 
 
 def voice(work: _Variant, context: RunContext) -> dict:
@@ -294,6 +300,10 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
             key = f"{variant.id}:{node_name}"
             sent_back[key] = revisions.get(key, 0) + 1
         first = min(feedback, key=VARIANT_CHAIN.index)
+        reasons = "; ".join(f"{c.name} ({c.detail})" for c in variant_checks
+                            if not c.passed and c.target in feedback.get(c.responsible, {}))
+        context.record_event("critic", "revising", {
+            "label": f"critic:{variant.id}", "reason": f"{reasons}: redoing {first} and every step after it"})
         sends.append(Send(first, VariantTask(
             variant_id=variant.id, brief=state["brief"], plan=state["plan"], feedback=feedback,
             previous={"copy": state["copy"][variant.id], **media[variant.id]}, round=review_round + 1,

@@ -39,7 +39,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agents.brief import BriefError
-from agents.chat_planner import BriefDraft, ask_for_missing, read_turn
+from agents.chat_planner import BriefDraft, ask_for_missing, read_turn, unsupported_platforms_note
 from agents.chat_supervisor import (
     LAUNCH_TOOLS,
     MAX_TOOL_ROUNDS,
@@ -72,7 +72,7 @@ class ChatState(TypedDict, total=False):
     brief: dict  # the validated brief of the latest campaign
     run_id: str  # the latest campaign run (its own checkpoint thread is this conversation's)
     launch: dict  # Launch: the run being started (campaign or footage) and the tool call it answers
-    status: str  # "collecting" | "finished" | "needs_review" | "stopped"
+    status: str  # "collecting" | "succeeded" | "needs_review" | "stopped" (a finished run: its manifest's status)
     outputs: dict  # the latest manifest's outputs
     transcript: Annotated[list[dict], append_messages]  # the tool-calling planner's own chat, calls and results
     read: int  # how many of ``messages`` the tool-calling planner has read into its transcript
@@ -130,7 +130,8 @@ def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Liter
     """Read the latest message into the brief draft; start the campaign once nothing is missing."""
     context = runtime.context
     draft = read_turn(state.get("messages", []), BriefDraft(**state.get("draft", {})), context.llm)
-    update: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "status": "collecting"}
+    update: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "status": "collecting",
+                              "messages": _unsupported_platforms(state)}
     if draft.missing():
         return Command(goto="ask", update=update)
     try:
@@ -138,7 +139,7 @@ def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Liter
     except BriefError as exc:
         problems = "; ".join(exc.problems)
         return Command(goto=END, update={**update, "messages": [
-            {"role": "assistant", "content": f"I cannot use that brief yet: {problems}. Please correct it."}
+            *update["messages"], {"role": "assistant", "content": f"I cannot use that brief yet: {problems}. Please correct it."}
         ]})
     videos = attached_videos(state.get("messages", []))
     launch = Launch(tool_call_id="", kind="footage", videos=videos) if videos else Launch(tool_call_id="", kind="campaign")
@@ -158,6 +159,13 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     })
 
 
+def _unsupported_platforms(state: ChatState) -> list[dict]:
+    """An assistant message naming the places the latest message asks for that adloom makes no ad for."""
+    latest = next((m["content"] for m in reversed(state.get("messages", [])) if m["role"] == "user"), "")
+    note = unsupported_platforms_note(latest)
+    return [{"role": "assistant", "content": note}] if note else []
+
+
 def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["campaign", "footage", "__end__"]]:
     """One turn of the tool-calling planner: call tools until it answers the marketer or starts a run."""
     context = runtime.context
@@ -167,7 +175,7 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
     added = [{"role": "user", "content": user_text(m)} for m in messages[state.get("read", 0):] if m["role"] == "user"]
     history = answer_unanswered(state.get("transcript", []))
     update: dict[str, Any] = {"read": len(messages), "status": "collecting"}
-    said: list[dict] = []  # what the model told the marketer alongside its tool calls
+    said: list[dict] = _unsupported_platforms(state)  # and what the model tells the marketer alongside its tool calls
     for _ in range(MAX_TOOL_ROUNDS):
         reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], PLANNER_TOOLS,
                                                temperature=0.2, seed=0)
@@ -239,11 +247,13 @@ def _finished(final: dict, out_dir: Path, run_id: str) -> tuple[dict, dict, dict
     if outputs.get("voiceover"):
         media.append({"kind": "audio", "path": outputs["voiceover"], "label": "voiceover"})
     media += [{"kind": "image", "path": path, "label": f"image {i + 1}"} for i, path in enumerate(outputs.get("images", []))]
-    failed = [check["name"] for check in manifest.get("checks", []) if not check["passed"]]
+    failed_checks = [check for check in manifest.get("checks", []) if not check["passed"]]
+    failed = [check["name"] for check in failed_checks]
     rejected = [item["path"] for item in manifest.get("inputs", {}).get("rejected", [])]
     lines = ["Your ad is ready."]
     if "checks" in manifest:  # campaign runs are checked by the critic; footage runs have no critic
-        lines.append("All checks passed." if not failed else f"Needs review, failed checks: {', '.join(failed)}.")
+        lines.append("All checks passed." if not failed else "Needs review, failed checks: " + "; ".join(
+            f"{check['name']} ({check['detail']})" for check in failed_checks) + ".")
     if rejected:
         lines.append(f"Not usable, left out: {', '.join(Path(path).name for path in rejected)}.")
     lines.append(f"Outputs: {out_dir / run_id}")

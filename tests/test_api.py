@@ -214,6 +214,28 @@ def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
 
 
 @pytest.mark.slow
+def test_a_run_whose_check_failed_is_needs_review_in_every_view(client, monkeypatch):
+    from test_campaign_graph import fail_tiktok_copy_until_revised
+
+    fail_tiktok_copy_until_revised(monkeypatch, rounds_failing=2)  # still failing after the one send-back
+    thread_id, _ = say(client, FIRST_MESSAGE)
+    say(client, SECOND_MESSAGE, thread_id)
+    decide(client, thread_id, "approve")
+    events = decide(client, thread_id, "approve")
+    assert events[-1] == {"type": "done", "status": "needs_review"}
+
+    view = client.get(f"/api/threads/{thread_id}").json()
+    assert view["status"] == "needs_review"
+    assert "Needs review, failed checks: copy.tiktok.price (the price changed to $2.99)." in view["messages"][-1]["content"]
+    run = client.get(f"/api/runs/{view['run_id']}").json()
+    assert run["manifest_status"] == run["status"] == "needs_review"
+    listed = {r["id"]: r["status"] for r in client.get("/api/runs").json()}
+    assert listed[view["run_id"]] == "needs_review"
+    threads = {t["thread_id"]: t["status"] for t in client.get("/api/threads").json()}
+    assert threads[thread_id] == "needs_review"
+
+
+@pytest.mark.slow
 def test_concurrent_approvals_of_one_interrupt_apply_once(client):
     thread_id, _ = say(client, FIRST_MESSAGE)
     say(client, SECOND_MESSAGE, thread_id)

@@ -14,7 +14,7 @@ from langgraph.types import Command
 
 from adloom.config import Settings
 from conftest import needs_piper
-from agents.chat_planner import BriefDraft, ask_for_missing, duration_named, platforms_named
+from agents.chat_planner import BriefDraft, ask_for_missing, duration_named, platforms_named, unsupported_platforms_note
 from agents.llm_access import AgentLLM
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from graphs.campaign import APPROVAL_GATES, RunContext
@@ -131,12 +131,45 @@ def test_invented_names_are_dropped(tmp_path):
     ("rewrite the script", "copywriter", ["script"]),
     ("bigger subtitles", "subtitles", ["legibility"]),
     ("music louder", "editor", ["loudness"]),
+    ("change the camera motion", "video", ["motion"]),
 ])
 def test_revision_requests_map_to_the_node_that_makes_the_part(request_text, node, targets):
     revision = plan_revision(request_text, None, platforms=["tiktok", "instagram_reels"], scene_count=3)
     assert list(revision.feedback) == [node]
     assert sorted(revision.feedback[node]) == sorted(targets)
     assert all(request_text in note for notes in revision.feedback[node].values() for note in notes)
+
+
+def test_a_music_change_adloom_cannot_make_is_answered_in_words():
+    revision = plan_revision("different music please", None, platforms=["tiktok"], scene_count=3)
+    assert not revision.understood and revision.feedback == {}
+    assert revision.unmet and "cannot choose other music" in revision.unmet[0]
+    assert "louder or quieter" in revision.unmet[0]  # says what it can do instead
+
+
+def scene_clips(snapshot) -> list[str]:
+    """The scene video files a gate shows."""
+    return [m["path"] for m in snapshot.interrupts[0].value["media"] if m["kind"] == "video"]
+
+
+@pytest.mark.slow
+def test_other_motion_at_the_render_gate_makes_a_new_take_of_the_scene_video(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    at_render = chat.decide(at_video, "approve")
+    first_clip = scene_clips(at_render)
+    asked = chat.decide(at_render, "edit", "new music")  # answered in words, asked again at the same gate
+    assert [i.value["gate"] for i in asked.interrupts] == ["editor"]
+    assert "cannot choose other music" in asked.interrupts[0].value["message"]
+
+    before_video = chat.decide(asked, "edit", "different camera motion")
+    assert [i.value["gate"] for i in before_video.interrupts] == ["video"]  # back to the node that moves the scenes
+    again = chat.decide(before_video, "approve")
+    assert [i.value["gate"] for i in again.interrupts] == ["editor"]
+    assert chat.finished("video") == 2 and scene_clips(again) != first_clip  # a new take, not the cached clip
+    done = chat.decide(again, "approve")
+    assert done.values["status"] in ("succeeded", "needs_review")
 
 
 def test_male_voice_changes_the_brief_and_reruns_the_voiceover():
@@ -265,6 +298,17 @@ def test_shorter_headline_at_the_video_gate_goes_back_to_the_copywriter(tmp_path
 
 
 @pytest.mark.slow
+def test_a_platform_adloom_does_not_serve_is_named_back_with_the_supported_list(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    asked = chat.say("I need a TikTok, Snapchat and Pinterest ad for our new running shoe")
+    replies = [m["content"] for m in asked.values["messages"] if m["role"] == "assistant"]
+    assert replies[0] == ("I cannot make ads for Snapchat and Pinterest: adloom makes them for TikTok, Instagram Reels, "
+                          "Instagram feed, YouTube Shorts, X, LinkedIn, Facebook.")
+    assert "your brand's name" in replies[1]  # and the conversation goes on for what it can make
+    assert asked.values["draft"]["platforms"] == ["tiktok"]
+    assert unsupported_platforms_note("an ad for Threadsafe Locks") is None  # a word, not a platform
+
+
 def test_unclear_request_asks_again_and_reject_stops_without_a_manifest(tmp_path):
     script = shoe_script()
     script["RevisionDraft"] = [json.dumps({"part": "unclear"})]

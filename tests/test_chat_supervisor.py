@@ -93,6 +93,15 @@ def test_invented_values_are_refused_and_an_incomplete_brief_cannot_start_a_run(
     assert state.values.get("run_id") is None and not state.interrupts
 
 
+def test_a_platform_adloom_does_not_serve_is_named_back_on_the_tool_calling_path(tmp_path):
+    backend = ScriptedToolBackend({"": ["{}"]}, ["Which brand is it for?"])
+    chat = ChatHarness(tmp_path, backend)
+    state = chat.say("I need a Snapchat ad for our new running shoe")
+    replies = [m["content"] for m in state.values["messages"] if m["role"] == "assistant"]
+    assert replies[0].startswith("I cannot make ads for Snapchat: adloom makes them for TikTok")
+    assert replies[-1] == "Which brand is it for?"
+
+
 def test_bad_calls_are_answered_with_errors_and_the_turn_goes_on(tmp_path):
     backend = ScriptedToolBackend({"": ["{}"]}, [
         [("send_email", {}), ("update_brief", {"duration_s": 2}), ("cut_footage", {"videos": ["/etc/passwd"]})],

@@ -15,7 +15,7 @@ from agents.grounding import BriefGrounds, claim_words, grounds_for, neutral_wor
 from agents.planner import Scene, Variant, allocate_durations, scene_count_for
 from agents.platforms import PLATFORM_LIMITS
 from conftest import REPO_ROOT
-from evals.grounding_eval import load_eval_briefs
+from evals.grounding_eval import flesch_reading_ease, load_eval_briefs
 from scripted_llm import warm_models
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -140,6 +140,12 @@ def test_every_lexicon_group_gives_its_reason():
 # --- every pattern, on every eval brief ----------------------------------------------------
 
 EVAL_BRIEFS = load_eval_briefs()
+
+
+def test_reading_ease_ranks_plain_copy_above_dense_copy():
+    plain = flesch_reading_ease("Cold brew for busy mornings. Keep it in the fridge.")
+    dense = flesch_reading_ease("Comprehensive organisational interoperability necessitates institutional documentation.")
+    assert plain > 60 > dense
 
 
 def test_the_eval_covers_ten_categories_and_thirty_briefs():

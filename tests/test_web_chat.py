@@ -136,3 +136,42 @@ def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path
                                timeout=30_000)
         assert page.locator("#activity li", has_text="select finished").count() == 1
         assert page.is_hidden("#approval")  # footage runs have no approval gates
+
+
+def test_the_runs_list_says_a_run_needs_review_as_its_manifest_does(browser, tmp_path):
+    from storage import records
+    from storage.database import open_database
+
+    with serving(tmp_path, shoe_script()) as url:
+        database = open_database(Settings(data_dir=tmp_path / "data").database_url)
+        brief = {"brand": {"name": "Stride"}, "product": {"name": "Runner One", "description": "A shoe"}}
+        with database.session() as session:
+            for run_id, status in (("run-a", "succeeded"), ("run-b", "needs_review")):
+                records.create_run(session, run_id, brief=brief, brief_path=None, out_dir=str(tmp_path), config={})
+                records.set_run_status(session, run_id, status)
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.locator("#runs li", has_text="needs review (a check failed)").wait_for(timeout=10_000)
+        shown = page.locator("#runs li").all_inner_texts()
+        assert sorted(shown) == ["Runner One: needs review (a check failed)", "Runner One: succeeded"]
+
+
+def test_an_empty_message_is_answered_and_new_chat_starts_clean(browser, server_url):
+    page = browser.new_page()
+    page.goto(server_url + "/")
+    page.locator("#runs").wait_for(state="attached")
+    page.click("#send")
+    hint = page.locator("#composer-hint")
+    hint.wait_for(state="visible", timeout=5_000)
+    assert "Type what you need first" in hint.inner_text()
+    assert page.locator(".msg").count() == 0  # nothing was sent
+
+    page.fill("#message", FIRST_MESSAGE)
+    page.click("#send")
+    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+    assert page.is_hidden("#composer-hint")
+    assert page.locator("#activity li").count() > 0
+
+    page.click("#new-thread")
+    assert page.locator(".msg").count() == 0 and page.locator("#activity li").count() == 0
+

@@ -103,7 +103,7 @@ class ThreadView:
 
     thread_id: str
     messages: list[dict]
-    status: str  # "collecting" | "running" | "waiting" | "finished" | "needs_review" | "stopped" | "failed"
+    status: str  # "collecting" | "running" | "waiting" | "succeeded" | "needs_review" | "stopped" | "failed"
     run_id: str | None
     interrupts: list[dict]  # {"id", "gate", "variant_id", "message", "media", "headlines", "script"}
     draft: dict

@@ -144,7 +144,8 @@ function onEvent(event) {
   if (event.type === "node") {
     const marks = { started: "…", finished: "✓", failed: "✗", waiting: "⏸", revising: "↻", rejected: "■" };
     const li = document.createElement("li");
-    li.textContent = `${marks[event.event] || "·"} ${event.label || event.node} ${event.event}`;
+    const why = event.error || event.reason || event.request;
+    li.textContent = `${marks[event.event] || "·"} ${event.label || event.node} ${event.event}${why ? `: ${why}` : ""}`;
     $("activity").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
   } else if (event.type === "progress") {
@@ -200,18 +201,27 @@ async function decide(action, request = "") {
   } catch (error) { addMessage("error", error.message); }
 }
 
+// Statuses in words; the values themselves are the manifest's and the database's.
+const STATUS_WORDS = {
+  needs_review: "needs review (a check failed)",
+  interrupted: "interrupted (resume it)",
+  collecting: "asking for details",
+  waiting: "waiting for your approval",
+};
+const statusWords = (status) => STATUS_WORDS[status] || status;
+
 async function loadSidebar() {
   const threads = await api("/api/threads");
   $("threads").replaceChildren(...threads.map((t) => {
     const li = document.createElement("li");
-    li.textContent = `${t.title || t.thread_id} (${t.status})`;
+    li.textContent = `${t.title || t.thread_id} (${statusWords(t.status)})`;
     li.onclick = async () => { state.threadId = t.thread_id; render(await api(`/api/threads/${t.thread_id}`)); };
     return li;
   }));
   const runs = await api("/api/runs");
   $("runs").replaceChildren(...runs.map((r) => {
     const li = document.createElement("li");
-    li.textContent = `${r.product || r.id.slice(0, 8)}: ${r.status}`;
+    li.textContent = `${r.product || r.id.slice(0, 8)}: ${statusWords(r.status)}`;
     li.onclick = async () => {
       const run = await api(`/api/runs/${r.id}`);
       const media = [
@@ -219,7 +229,7 @@ async function loadSidebar() {
         ...(run.outputs.video ? [{ kind: "video", url: run.outputs.video, label: "ad" }] : []),
         ...(run.outputs.images || []).map((url) => ({ kind: "image", url })),
       ];
-      addMessage("assistant", `Run ${run.id}: ${run.status}`, media);
+      addMessage("assistant", `Run ${run.id}: ${statusWords(run.status)}`, media);
     };
     return li;
   }));
@@ -228,7 +238,9 @@ async function loadSidebar() {
 $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const text = $("message").value.trim();
-  if (!text || state.busy) return;
+  if (state.busy) return;
+  $("composer-hint").hidden = Boolean(text);
+  if (!text) { $("message").focus(); return; }
   $("message").value = "";
   try { await send(text); } catch (error) { addMessage("error", error.message); state.busy = false; $("send").disabled = false; }
 });
@@ -243,6 +255,7 @@ $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");
 $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
 $("new-thread").onclick = () => {
-  state.threadId = null; $("log").replaceChildren(); $("approval").hidden = true; $("brief-card").hidden = true;
+  state.threadId = null; $("log").replaceChildren(); $("activity").replaceChildren();
+  $("approval").hidden = true; $("brief-card").hidden = true; $("progress").hidden = true; $("composer-hint").hidden = true;
 };
 loadSidebar().catch((error) => addMessage("error", error.message));
