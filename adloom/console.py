@@ -110,32 +110,72 @@ def progress_bar() -> Progress:
 EventReporter = Callable[[str, str, dict], None]
 
 
+class RunProgress:
+    """One bar for a whole run, fed by the run's tool progress and node events.
+
+    The bar fills over the run's stages (named in the ``created``/``resumed`` event), each
+    weighed by its typical seconds (:data:`graphs.tracking.STAGES`), so the time left is for
+    the whole run; a stage run again after a send-back makes the run longer. The description
+    is the stage in the marketer's words and its tool's own step. Stages print a line when
+    they finish or fail.
+    """
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("Starting", total=1.0)
+        self.expected: dict[str, int] = {}  # stages foreseen and not started yet
+        self.total_s = 1.0
+        self.done_s = 0.0
+        self.node = ""
+        self.words = "Starting"
+
+    @staticmethod
+    def typical(node: str) -> float:
+        from graphs.tracking import STAGES
+
+        return STAGES[node].typical_s if node in STAGES else 1.0
+
+    @property
+    def fraction(self) -> float:
+        return self.bar.tasks[self.task].percentage / 100
+
+    def progress(self, label: str, fraction: float) -> None:
+        share = self.typical(self.node) * min(max(fraction, 0.0), 1.0) if self.node else 0.0
+        self.bar.update(self.task, description=f"{self.words}: {label}", completed=self.done_s + share)
+
+    def report(self, node: str, event: str, detail: dict) -> None:
+        words = detail.get("words") or detail.get("label", node)
+        console = self.bar.console
+        if event in ("created", "resumed"):
+            for stage in detail.get("stages", []):
+                self.expected[stage] = self.expected.get(stage, 0) + 1
+            self.total_s = max(1.0, sum(self.typical(s) * n for s, n in self.expected.items()))
+            self.bar.update(self.task, total=self.total_s, completed=0.0)
+        elif event == "started":
+            if self.expected.get(node, 0) > 0:
+                self.expected[node] -= 1
+            else:  # not foreseen (a send-back): the run got longer
+                self.total_s += self.typical(node)
+                self.bar.update(self.task, total=self.total_s)
+            self.node, self.words = node, words
+            self.bar.update(self.task, description=words, completed=self.done_s)
+        elif event == "finished":
+            self.done_s += self.typical(node)
+            self.bar.update(self.task, completed=self.done_s)
+            console.print(f"[green]✓[/] {words} ({detail.get('seconds', 0):.1f} s)", highlight=False)
+        elif event == "failed":
+            console.print(f"[red]✗[/] {words}: {detail.get('error', '')}", highlight=False)
+        else:
+            why = detail.get("error") or detail.get("reason") or detail.get("request") or ""
+            console.print(f"[yellow]↻[/] {words} {event}: {why}", highlight=False)
+
+
 @contextmanager
 def run_progress() -> Iterator[tuple[ProgressCallback, EventReporter]]:
-    """A progress bar for a graph run: yields (tool progress callback, node event reporter).
-
-    Nodes print a line when they finish or fail; the bar shows the running node and its
-    tool's own progress (render percent, synthesis, transcription).
-    """
+    """A :class:`RunProgress` bar on the terminal: yields (tool progress callback, node event reporter)."""
     with progress_bar() as bar:
-        task = bar.add_task("starting", total=1.0)
-
-        def progress(label: str, fraction: float) -> None:
-            bar.update(task, description=label, completed=fraction)
-
-        def report(node: str, event: str, detail: dict) -> None:
-            label = detail.get("label", node)
-            if event == "started":
-                bar.update(task, description=label, completed=0.0)
-            elif event == "finished":
-                bar.console.print(f"[green]✓[/] {label} ({detail.get('seconds', 0):.1f} s)")
-            elif event == "failed":
-                bar.console.print(f"[red]✗[/] {label}: {detail.get('error', '')}", highlight=False)
-            elif event not in ("created", "resumed"):
-                why = detail.get("error") or detail.get("reason") or detail.get("request") or ""
-                bar.console.print(f"[yellow]↻[/] {label} {event}: {why}", highlight=False)
-
-        yield progress, report
+        run = RunProgress(bar)
+        yield run.progress, run.report
 
 
 def print_outcome(outcome) -> None:

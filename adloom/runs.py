@@ -33,9 +33,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from adloom.config import Settings
 from adloom.preflight import check_run_inputs
 from agents.brief import Brief, check_brief_files, load_brief, parse_brief
-from graphs.campaign import RunContext, build_campaign_graph
+from graphs.campaign import RunContext, build_campaign_graph, campaign_stages
 from graphs.checkpoint import open_checkpointer
-from graphs.footage import FootageContext, build_footage_graph, check_videos
+from graphs.footage import FOOTAGE_STAGES, FootageContext, build_footage_graph, check_videos
 from storage import records
 from storage.assets import AssetStore
 from storage.database import Database, open_database
@@ -147,7 +147,7 @@ def start_run(
     check_brief_files(brief, str(brief_path))
     check_run_inputs(settings, brief, Path(out_dir), str(brief_path))
     run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
-    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir)})
+    reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir), "stages": campaign_stages(brief.variants)})
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json")}
     return _execute(settings, database, lease, initial, out_dir, CAMPAIGN, reporter, progress, models)
 
@@ -245,7 +245,8 @@ def start_footage_run(
     """
     prepared = prepare_footage_run(settings, brief, videos, out_dir, k=k, config_file=config_file,
                                    render_size=render_size)
-    reporter("run", "created", {"run_id": prepared.run_id, "out_dir": str(prepared.out_dir)})
+    reporter("run", "created", {"run_id": prepared.run_id, "out_dir": str(prepared.out_dir),
+                                "stages": list(FOOTAGE_STAGES)})
     return execute_prepared(settings, prepared, reporter=reporter, progress=progress, models=models)
 
 
@@ -289,8 +290,20 @@ def resume_run(
     except BaseException:
         lease.release()
         raise
-    reporter("run", "resumed", {"run_id": run_id})
+    reporter("run", "resumed", {"run_id": run_id, "stages": _stages_left(database, run_id, kind, stored_brief)})
     return _execute(settings, database, lease, None, out_dir, kind, reporter, progress, models)
+
+
+def _stages_left(database: Database, run_id: str, kind: str, brief: dict | None) -> list[str]:
+    """The nodes a resumed run still has to run: its expected stages less those it finished."""
+    stages = campaign_stages(parse_brief(brief, source=run_id).variants) if kind == CAMPAIGN and brief else list(FOOTAGE_STAGES)
+    with database.session() as session:
+        finished = records.node_event_counts(session, run_id)
+    for node, count in finished.items():
+        for _ in range(count):
+            if node in stages:
+                stages.remove(node)
+    return stages
 
 
 def _create_run(

@@ -55,7 +55,7 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
     clips = []
     for scene in moving:
         picture = art.images[scene.index].picture_path()
-        tools.progress(f"scene clip {scene.index + 1}/{len(moving)}", scene.index / len(moving))
+        tools.progress(f"scene {scene.index + 1} of {len(moving)}", scene.index / len(moving))
         request = VideoGenerateRequest(
             prompt=f"{scene.visual}, {brief.product.name}", first_frame=picture, seconds=scene.seconds,
             fps=GENERATED_FPS, seed=scene.index + SEEDS_PER_TAKE * take, aspect=brief.aspect,

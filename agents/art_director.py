@@ -158,7 +158,7 @@ def direct_art(
     for scene in variant.scenes:
         plain = scene.index in plain_scenes
         scene_tones = (tones or {}).get(scene.index, [])
-        tools.progress(f"key image {scene.index + 1}/{len(variant.scenes)}", scene.index / len(variant.scenes))
+        tools.progress(f"picture {scene.index + 1} of {len(variant.scenes)}", scene.index / len(variant.scenes))
         generated = None
         if generating and scene.purpose != "cta" and not plain:
             generated = generate_picture(brief, scene, tools)

@@ -27,7 +27,7 @@ from agents.llm_access import AgentLLM
 from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
 from agents.untrusted_text import render_trend_block
-from tools.context import ResidentModels
+from tools.context import ProgressCallback, ResidentModels, ignore_progress
 from tools.embeddings import cosine_similarities, embed_texts
 from tools.llm.prompts import load_prompt
 
@@ -424,7 +424,7 @@ def thin_brief_notes(brief: Brief) -> list[str]:
 def write_variant_copy(
     brief: Brief, variant: Variant, llm: AgentLLM, models: ResidentModels,
     settings: CopywriterSettings, feedback: dict[str, list[str]] | None = None,
-    previous: VariantCopy | None = None,
+    previous: VariantCopy | None = None, progress: ProgressCallback = ignore_progress,
 ) -> VariantCopy:
     """All copy for one variant: every platform of the brief plus the voiceover script.
 
@@ -436,14 +436,18 @@ def write_variant_copy(
     def redo(target: str) -> bool:
         return previous is None or target in feedback
 
+    texts = len(brief.platforms) + 1  # each platform's copy, then the script
     platforms: dict[str, PlatformCopy] = {}
-    for platform in brief.platforms:
+    for number, platform in enumerate(brief.platforms, start=1):
         if redo(platform):
+            progress(f"for {PLATFORM_LIMITS[platform].label}, {number} of {texts}", (number - 1) / texts)
             taken = [f"{p.headline}. {p.primary_text}" for p in platforms.values()]
             platforms[platform] = write_platform_copy(
                 brief, variant, platform, llm, models, settings, feedback.get(platform), taken)
         else:
             platforms[platform] = previous.platforms[platform]  # type: ignore[union-attr]
+    if redo("script"):
+        progress(f"the voiceover script, {texts} of {texts}", (texts - 1) / texts)
     script = (
         write_voiceover_script(brief, variant, llm, settings, models, feedback.get("script"))
         if redo("script") else previous.script  # type: ignore[union-attr]

@@ -46,7 +46,7 @@ from agents.platforms import video_aspects
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
-from graphs.tracking import GraphContext, tracked
+from graphs.tracking import STAGES, GraphContext, stage_words, tracked
 from tools.editor_tool import AssembleResult
 from tools.llm.prompts import load_prompt
 from tools.media_checks import measure_loudness
@@ -58,6 +58,11 @@ VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceo
 """The per-variant nodes in the order each hands the variant on."""
 APPROVAL_GATES: tuple[str, ...] = ("video", "editor")
 """Chain nodes a run may pause before for the marketer's approval (video generation, final render)."""
+
+
+def campaign_stages(variants: int) -> list[str]:
+    """The nodes a campaign of ``variants`` variants runs when nothing is sent back, in order."""
+    return ["planner", *VARIANT_CHAIN * variants, "critic", "manifest"]
 
 
 @dataclass(kw_only=True)
@@ -159,18 +164,19 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
     """
     message = load_prompt(f"chat_gate_{gate}", variant_id=task["variant_id"]).strip()
     label = f"{gate}:{task['variant_id']}"
+    words = stage_words(gate, task["variant_id"])
     while True:
         try:
             answer = interrupt(gate_preview(gate, task, message=message))
         except GraphBubbleUp:
-            context.record_event(gate, "waiting", {"label": label})
+            context.record_event(gate, "waiting", {"label": label, "words": words})
             raise
         decision = GateDecision.model_validate(answer)
         if decision.action == "approve":
-            context.record_event(gate, "approved", {"label": label})
+            context.record_event(gate, "approved", {"label": label, "words": words})
             return task
         if decision.action == "reject":
-            context.record_event(gate, "rejected", {"label": label})
+            context.record_event(gate, "rejected", {"label": label, "words": words})
             return None
         plan = CampaignPlan.model_validate(task["plan"])
         variant = next(v for v in plan.variants if v.id == task["variant_id"])
@@ -178,7 +184,7 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
             decision.request, context.llm, platforms=task["brief"]["platforms"], scene_count=len(variant.scenes),
         )
         if revision.understood:
-            context.record_event(gate, "revising", {"label": label, "request": decision.request})
+            context.record_event(gate, "revising", {"label": label, "words": words, "request": decision.request})
             return VariantTask(**{  # type: ignore[typeddict-item]
                 **task, "brief": revision.patched_brief(task["brief"]), "feedback": revision.feedback,
             })
@@ -192,7 +198,8 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
 def write_copy(work: _Variant, context: RunContext) -> dict:
     previous = work.copy if work.previous.get("copy") else None
     copy = write_variant_copy(
-        work.brief, work.variant, context.llm, context.tools.models, context.copywriter, work.feedback, previous
+        work.brief, work.variant, context.llm, context.tools.models, context.copywriter, work.feedback, previous,
+        progress=context.tools.progress,
     )
     return {"copy": copy.model_dump(mode="json")}
 
@@ -218,7 +225,9 @@ def voice(work: _Variant, context: RunContext) -> dict:
     try:
         return {"voice": speak(work.brief, work.variant, copy, context.tools).model_dump(mode="json")}
     except ScriptTooLongError as too_long:
-        context.record_event("voiceover", "revising", {"label": f"voiceover:{work.variant.id}", "error": str(too_long)})
+        context.record_event("voiceover", "revising", {"label": f"voiceover:{work.variant.id}",
+                                                       "words": stage_words("voiceover", work.variant.id),
+                                                       "error": str(too_long)})
         copy = write_variant_copy(
             work.brief, work.variant, context.llm, context.tools.models, context.copywriter,
             shorter_line_feedback(too_long), copy,
@@ -303,7 +312,8 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
         reasons = "; ".join(f"{c.name} ({c.detail})" for c in variant_checks
                             if not c.passed and c.target in feedback.get(c.responsible, {}))
         context.record_event("critic", "revising", {
-            "label": f"critic:{variant.id}", "reason": f"{reasons}: redoing {first} and every step after it"})
+            "label": f"critic:{variant.id}", "words": stage_words("critic", variant.id),
+            "reason": f"{reasons}: making {STAGES[first].makes} again, and what follows from it"})
         sends.append(Send(first, VariantTask(
             variant_id=variant.id, brief=state["brief"], plan=state["plan"], feedback=feedback,
             previous={"copy": state["copy"][variant.id], **media[variant.id]}, round=review_round + 1,

@@ -227,6 +227,10 @@ def manifest_node(state: FootageState, context: FootageContext) -> dict:
     return {"manifest_path": str(path)}
 
 
+FOOTAGE_STAGES: tuple[str, ...] = ("scenes", "describe", "select", "voiceover", "subtitles", "editor", "manifest")
+"""The footage graph's nodes in the order they run."""
+
+
 def build_footage_graph() -> StateGraph:
     """The uncompiled footage graph (compile it with a checkpointer to run it)."""
     llm_retry = RetryPolicy(max_attempts=2)
@@ -238,9 +242,8 @@ def build_footage_graph() -> StateGraph:
     graph.add_node("subtitles", tracked("subtitles", subtitles_node))
     graph.add_node("editor", tracked("editor", editor_node))
     graph.add_node("manifest", tracked("manifest", manifest_node))
-    graph.add_edge(START, "scenes")
-    for before, after in [("scenes", "describe"), ("describe", "select"), ("select", "voiceover"),
-                          ("voiceover", "subtitles"), ("subtitles", "editor"), ("editor", "manifest")]:
+    graph.add_edge(START, FOOTAGE_STAGES[0])
+    for before, after in zip(FOOTAGE_STAGES, FOOTAGE_STAGES[1:]):
         graph.add_edge(before, after)
     graph.add_edge("manifest", END)
     return graph

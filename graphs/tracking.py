@@ -5,6 +5,7 @@ configured LLM loaded on first use). :func:`tracked` wraps node bodies for the e
 started/finished/failed events and timings. A node's label is its name, or
 ``name:variant`` for the campaign's per-variant nodes; its seconds land in the state's
 ``timings`` under that label (the state's reducer adds up the seconds of repeated runs).
+Each event also carries the node's :data:`STAGES` words, what the marketer reads.
 """
 
 from __future__ import annotations
@@ -22,6 +23,40 @@ from agents.llm_access import AgentLLM
 from tools.context import ToolContext
 
 EventSink = Callable[[str, str, dict], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A node as the marketer hears of it, and its typical seconds on the embedded default."""
+
+    words: str
+    typical_s: float
+    makes: str = ""  # what it makes, for "making the copy again"
+
+
+# Typical seconds of the campaign stages: the example brief on the embedded default, 2 CPU
+# cores (its manifest's timings); the footage stages' are estimates, not yet measured. The
+# progress bar weighs stages by them to estimate the time left.
+STAGES: dict[str, Stage] = {
+    "planner": Stage("Planning the scenes", 9),
+    "copywriter": Stage("Writing the copy", 25, "the copy"),
+    "art_director": Stage("Designing the scene pictures", 2, "the scene pictures"),
+    "video": Stage("Animating the scenes", 8, "the scene video"),
+    "voiceover": Stage("Recording the voiceover", 1.5, "the voiceover"),
+    "subtitles": Stage("Timing the captions to the voice", 2.5, "the captions"),
+    "editor": Stage("Editing the final video", 5, "the final video"),
+    "critic": Stage("Checking the ad before you publish it", 5.5),
+    "manifest": Stage("Saving the campaign files", 0.2),
+    "scenes": Stage("Finding the shots in your footage", 5),
+    "describe": Stage("Looking at each shot", 10),
+    "select": Stage("Choosing shots and writing the voiceover", 20),
+}
+
+
+def stage_words(node: str, variant_id: str | None = None) -> str:
+    """What the marketer reads for a node (of one variant)."""
+    words = STAGES[node].words if node in STAGES else node
+    return f"{words} ({variant_id})" if variant_id else words
 
 
 def _ignore_event(node: str, event: str, detail: dict) -> None:
@@ -51,15 +86,16 @@ def tracked(name: str, body: Callable[[Any, Any], dict | Command]) -> Callable[[
     def node(state: Any, runtime: Runtime) -> dict | Command:
         context = runtime.context
         label = f"{name}:{state['variant_id']}" if "variant_id" in state else name
-        context.record_event(name, "started", {"label": label})
+        words = stage_words(name, state.get("variant_id"))
+        context.record_event(name, "started", {"label": label, "words": words})
         started = time.perf_counter()
         try:
             result = body(state, context)
         except Exception as exc:
-            context.record_event(name, "failed", {"label": label, "error": str(exc)})
+            context.record_event(name, "failed", {"label": label, "words": words, "error": str(exc)})
             raise
         seconds = round(time.perf_counter() - started, 3)
-        context.record_event(name, "finished", {"label": label, "seconds": seconds})
+        context.record_event(name, "finished", {"label": label, "words": words, "seconds": seconds})
         timing = {"timings": {label: seconds}}
         if isinstance(result, Command):
             return Command(goto=result.goto, update={**(result.update or {}), **timing})

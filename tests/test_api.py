@@ -220,9 +220,16 @@ def test_a_run_whose_check_failed_is_needs_review_in_every_view(client, monkeypa
     fail_tiktok_copy_until_revised(monkeypatch, rounds_failing=2)  # still failing after the one send-back
     thread_id, _ = say(client, FIRST_MESSAGE)
     say(client, SECOND_MESSAGE, thread_id)
-    decide(client, thread_id, "approve")
-    events = decide(client, thread_id, "approve")
+    sent_back: list[str] = []
+    events = [{"type": "done", "status": "waiting"}]
+    for _ in range(4):  # the gates, then again after the critic's one send-back
+        if events[-1]["status"] != "waiting":
+            break
+        events = decide(client, thread_id, "approve")
+        sent_back += [e["reason"] for e in events if e["type"] == "node" and e["node"] == "critic"
+                      and e["event"] == "revising"]
     assert events[-1] == {"type": "done", "status": "needs_review"}
+    assert sent_back == ["copy.tiktok.price (the price changed to $2.99): making the copy again, and what follows from it"]
 
     view = client.get(f"/api/threads/{thread_id}").json()
     assert view["status"] == "needs_review"

@@ -185,7 +185,7 @@ def test_critic_sends_a_variant_back_once_and_the_fix_is_used(tmp_path, brief, m
     assert len(run.finished("critic")) == 2
     # The send-back says which check failed and what is redone.
     said = [detail["reason"] for node, event, detail in run.events if (node, event) == ("critic", "revising")]
-    assert said == ["copy.tiktok.price (the price changed to $2.99): redoing copywriter and every step after it"]
+    assert said == ["copy.tiktok.price (the price changed to $2.99): making the copy again, and what follows from it"]
     manifest = run.manifest()
     assert manifest["status"] == "succeeded"
     assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Northwind, steeped for 18 hours"

@@ -155,7 +155,7 @@ def test_real_run_through_the_cli(workdir):
     assert re.search(rf"^status:\s+{status}$", result.stdout, re.M), explain(result)
     assert Path(manifest["outputs"]["copy"]).is_file()
     # Progress goes to stderr, one line per node start/finish.
-    assert "✓ planner" in result.stderr and "✓ manifest" in result.stderr, explain(result)
+    assert "✓ Planning the scenes" in result.stderr and "✓ Saving the campaign files" in result.stderr, explain(result)
 
     listed = run_adloom(workdir, "runs", "list", "--config", config)
     assert listed.returncode == 0, explain(listed)
@@ -170,3 +170,34 @@ def test_real_run_through_the_cli(workdir):
     for node in ("planner", "copywriter", "critic", "manifest"):
         assert (node, "started") in events and (node, "finished") in events, (node, shown.stdout)
     assert events.index(("planner", "finished")) < events.index(("copywriter", "started"))
+
+
+def test_the_run_bar_fills_over_the_whole_run_weighed_by_typical_stage_seconds():
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from adloom.console import RunProgress
+    from graphs.campaign import campaign_stages
+    from graphs.tracking import STAGES
+
+    printed = StringIO()
+    run = RunProgress(Progress(console=Console(file=printed, width=200)))
+    run.report("run", "created", {"stages": campaign_stages(1)})
+    total = sum(STAGES[s].typical_s for s in campaign_stages(1))
+    run.report("planner", "started", {"label": "planner", "words": "Planning the scenes"})
+    run.report("planner", "finished", {"label": "planner", "words": "Planning the scenes", "seconds": 8.0})
+    run.report("copywriter", "started", {"label": "copywriter:v1", "words": "Writing the copy (v1)"})
+    run.progress("for TikTok, 1 of 4", 0.5)
+    expected = (STAGES["planner"].typical_s + STAGES["copywriter"].typical_s / 2) / total
+    assert run.fraction == pytest.approx(expected)
+    assert run.bar.tasks[0].description == "Writing the copy (v1): for TikTok, 1 of 4"
+    assert "✓ Planning the scenes (8.0 s)" in printed.getvalue()
+
+    # A send-back runs the copywriter again: the run gets longer, never past 100%.
+    for node in campaign_stages(1)[2:-1] + ["copywriter"]:  # the rest, then the copy again
+        run.report(node, "started", {"words": node})
+        run.report(node, "finished", {"words": node, "seconds": 1.0})
+    assert run.total_s == pytest.approx(total + STAGES["copywriter"].typical_s)
+    assert run.fraction < 1.0

@@ -91,7 +91,7 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
     preview = page.locator("#approval-media img").first
     preview.wait_for(timeout=10_000)
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", preview.element_handle())
-    assert page.locator("#activity li", has_text="art_director:v1 finished").count() == 1  # streamed progress
+    assert page.locator("#activity li", has_text="Designing the scene pictures (v1) done").count() == 1  # streamed progress
 
     page.click("#approve")  # generate the video
     page.wait_for_function(
@@ -134,7 +134,7 @@ def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path
         video.wait_for(timeout=120_000)
         page.wait_for_function("(v) => v.readyState >= 1 && v.duration > 4", arg=video.element_handle(),
                                timeout=30_000)
-        assert page.locator("#activity li", has_text="select finished").count() == 1
+        assert page.locator("#activity li", has_text="Choosing shots and writing the voiceover done").count() == 1
         assert page.is_hidden("#approval")  # footage runs have no approval gates
 
 
@@ -156,6 +156,7 @@ def test_the_runs_list_says_a_run_needs_review_as_its_manifest_does(browser, tmp
         assert sorted(shown) == ["Runner One: needs review (a check failed)", "Runner One: succeeded"]
 
 
+@pytest.mark.slow
 def test_an_empty_message_is_answered_and_new_chat_starts_clean(browser, server_url):
     page = browser.new_page()
     page.goto(server_url + "/")
@@ -170,8 +171,12 @@ def test_an_empty_message_is_answered_and_new_chat_starts_clean(browser, server_
     page.click("#send")
     page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
     assert page.is_hidden("#composer-hint")
+    page.fill("#message", SECOND_MESSAGE)
+    page.click("#send")
+    page.locator("#approval").wait_for(state="visible", timeout=90_000)
     assert page.locator("#activity li").count() > 0
 
-    page.click("#new-thread")
+    page.click("#new-thread")  # the last conversation's messages, activity and approval all leave the screen
     assert page.locator(".msg").count() == 0 and page.locator("#activity li").count() == 0
+    assert page.is_hidden("#approval") and page.is_hidden("#progress")
 

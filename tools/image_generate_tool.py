@@ -114,7 +114,7 @@ def generate_key_images(request: ImageGenerateRequest, ctx: ToolContext) -> Imag
         candidates=request.candidates, seed=request.seed, init_image=init, strength=request.strength,
         progress=ctx.progress,
     )
-    ctx.progress("ranking candidates", 0.0)
+    ctx.progress("picking the best picture", 0.0)
     ranking = rank_candidates([item.image for item in generated], text=request.prompt, rank_text=request.rank_text,
                               settings=settings, models=ctx.models)
     scratch = ctx.assets.scratch_dir()
@@ -139,5 +139,5 @@ def generate_key_images(request: ImageGenerateRequest, ctx: ToolContext) -> Imag
         metadata={"model": choice.model_id, "dtype": dtype_name(choice.placement.dtype), "candidates": len(refs)},
     )
     ctx.assets.remember(key, summary)
-    ctx.progress("ranking candidates", 1.0)
+    ctx.progress("picking the best picture", 1.0)
     return result

@@ -106,7 +106,7 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
     cached = ctx.assets.lookup(key)
     if cached is not None:
         return _result(cached, from_cache=True)
-    ctx.progress(TOOL_NAME, 0.0)
+    ctx.progress("laying out the picture", 0.0)
     reader = ctx.models.get(OCR_MODEL_KEY, load_text_reader)
     checked = template.render_legible(request, reader)
     rendered = checked.rendered
@@ -130,5 +130,5 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
     ref = ctx.assets.put_bytes(rendered.png, ".png", kind="image", tool=TOOL_NAME, backend=BACKEND,
                                metadata=metadata)
     ctx.assets.remember(key, ref)
-    ctx.progress(TOOL_NAME, 1.0)
+    ctx.progress("laying out the picture", 1.0)
     return _result(ref, from_cache=False)

@@ -118,7 +118,7 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
     videos: list[VideoOut] = []
     rejected: list[RejectedVideo] = []
     for number, path in enumerate(request.videos, start=1):
-        ctx.progress(f"scenes: {Path(path).name}", (number - 1) / len(request.videos))
+        ctx.progress(f"finding the cuts in {Path(path).name}", (number - 1) / len(request.videos))
         try:
             source = inspect_video(path)
             every = detect_clips(source.path, video_index=number, detector=detector, threshold=threshold,
@@ -147,5 +147,5 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
             fps=source.fps, has_audio=source.has_audio, variable_frame_rate=source.variable_frame_rate,
             clips=clips, dropped_short=len(every) - len(kept),
         ))
-    ctx.progress("scenes", 1.0)
+    ctx.progress("cuts found", 1.0)
     return DetectResult(videos=videos, rejected=rejected)

@@ -112,7 +112,7 @@ def voiceover(request: VoiceoverRequest, ctx: ToolContext) -> VoiceoverResult:
     try:
         scenes = []
         for index, scene in enumerate(request.scenes):
-            ctx.progress("voiceover: scenes", index / len(request.scenes))
+            ctx.progress(f"speaking line {index + 1} of {len(request.scenes)}", index / len(request.scenes))
             scenes.append(_scene_voice(ctx, engine, index, scene, request.max_rate, scratch))
         key = cache_key(
             TOOL_NAME, engine.backend, engine.model_id,
@@ -122,7 +122,7 @@ def voiceover(request: VoiceoverRequest, ctx: ToolContext) -> VoiceoverResult:
         )
         ref = ctx.assets.lookup(key)
         if ref is None:
-            ctx.progress("voiceover: loudness", 0.0)
+            ctx.progress("levelling the volume", 0.0)
             fitted = [
                 SceneVoice(Path(s.audio.path), s.index, s.seconds, s.natural_seconds, s.speech_seconds, s.rate)
                 for s in scenes
@@ -138,7 +138,7 @@ def voiceover(request: VoiceoverRequest, ctx: ToolContext) -> VoiceoverResult:
             ctx.assets.remember(key, ref)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    ctx.progress("voiceover", 1.0)
+    ctx.progress("voiceover recorded", 1.0)
     return VoiceoverResult(
         voiceover=ref, scenes=scenes, lufs=ref.metadata["lufs"], true_peak_dbtp=ref.metadata["true_peak_dbtp"],
         duration_s=ref.metadata["duration_s"], rates=[scene.rate for scene in scenes],

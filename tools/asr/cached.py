@@ -40,7 +40,7 @@ def transcribe_cached(
     cached = ctx.assets.lookup(key)
     if cached is not None:
         return Transcript.model_validate_json(Path(cached.path).read_text("utf-8")), cached
-    ctx.progress("transcribing", 0.0)
+    ctx.progress("listening to the voiceover", 0.0)
     transcript = transcribe(audio, recognizer=recognizer, language=language, word_timestamps=word_timestamps)
     ref = ctx.assets.put_bytes(
         transcript.model_dump_json(indent=1).encode("utf-8"), ".json", kind="json", tool=TOOL_NAME,
@@ -49,5 +49,5 @@ def transcribe_cached(
                   "duration_s": transcript.duration_s},
     )
     ctx.assets.remember(key, ref)
-    ctx.progress("transcribing", 1.0)
+    ctx.progress("listening to the voiceover", 1.0)
     return transcript, ref

@@ -476,7 +476,7 @@ def render_views(
     ]
     args = build_render_command(timeline, staged, plan, encode)
     try:
-        run_ffmpeg(args, expected_seconds=plan.total_frames / timeline.fps, progress=progress, label="editor.render")
+        run_ffmpeg(args, expected_seconds=plan.total_frames / timeline.fps, progress=progress, label="encoding the video")
         for temporary, view in zip(staged, views):
             temporary.path.replace(view.path)
     finally:

@@ -57,7 +57,7 @@ def measure(path: Path | str) -> LoudnessMeasurement:
             "ebur128=metadata=1:peak=true,"
             f"ametadata=mode=print:file={escape_filter_value(str(values_file))}"
         )
-        run_ffmpeg(["-i", str(path), "-vn", "-af", graph, "-f", "null", "-"], label="loudness")
+        run_ffmpeg(["-i", str(path), "-vn", "-af", graph, "-f", "null", "-"], label="measuring the loudness")
         values: dict[str, float] = {}
         for line in values_file.read_text("utf-8").splitlines():
             if line.startswith("lavfi.r128."):

@@ -296,7 +296,7 @@ def render_kenburns(
         transition_s=transition_s, encode=EncodeSettings(preset=preset, crf=crf),
     )
     try:
-        run_ffmpeg(args, expected_seconds=total / fps, progress=progress, label="video.kenburns")
+        run_ffmpeg(args, expected_seconds=total / fps, progress=progress, label="moving the camera over the pictures")
         staged.replace(out_path)
     finally:
         staged.unlink(missing_ok=True)

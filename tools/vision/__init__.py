@@ -34,9 +34,9 @@ def describe_clips(clips: list[ClipInput], ctx: ToolContext) -> list[ClipDescrip
     describer = load_describer(ctx)
     descriptions = []
     for index, clip in enumerate(clips):
-        ctx.progress("describing clips", index / max(1, len(clips)))
+        ctx.progress(f"looking at clip {index + 1} of {len(clips)}", index / max(1, len(clips)))
         descriptions.append(describer.describe(clip))
-    ctx.progress("describing clips", 1.0)
+    ctx.progress("clips seen", 1.0)
     return descriptions
 
 

@@ -145,12 +145,21 @@ function onEvent(event) {
     const marks = { started: "…", finished: "✓", failed: "✗", waiting: "⏸", revising: "↻", rejected: "■" };
     const li = document.createElement("li");
     const why = event.error || event.reason || event.request;
-    li.textContent = `${marks[event.event] || "·"} ${event.label || event.node} ${event.event}${why ? `: ${why}` : ""}`;
+    const words = event.words || event.label || event.node;
+    const done = { started: "", finished: "done", failed: "failed", waiting: "waiting for you", revising: "again",
+                   approved: "approved", rejected: "stopped" };
+    li.textContent = `${marks[event.event] || "·"} ${words} ${done[event.event] ?? event.event}${why ? `: ${why}` : ""}`;
     $("activity").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
+    if (event.event === "started") {
+      state.stage = words;
+      $("progress").hidden = false;
+      $("progress-label").textContent = words;
+      $("progress-bar").removeAttribute("value");  // busy until the stage's tool reports how far it is
+    }
   } else if (event.type === "progress") {
     $("progress").hidden = false;
-    $("progress-label").textContent = event.label;
+    $("progress-label").textContent = state.stage ? `${state.stage}: ${event.label}` : event.label;
     $("progress-bar").value = event.fraction;
   } else if (event.type === "message" && event.message.role === "assistant") {
     addMessage("assistant", event.message.content);
