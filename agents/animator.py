@@ -36,6 +36,18 @@ class SceneVideo(BaseModel):
     backend: str
 
 
+def text_region(image: AssetRef) -> tuple[float, float, float, float] | None:
+    """Where a key image's text is (every drawn text's ink together), as fractions of the image; None: no text."""
+    meta = image.metadata
+    boxes = [text["box"] for text in meta.get("texts", [])]
+    if not boxes or not meta.get("width") or not meta.get("height"):
+        return None
+    width, height = meta["width"], meta["height"]
+    x0, y0 = min(b[0] for b in boxes) / width, min(b[1] for b in boxes) / height
+    x1, y1 = max(b[2] for b in boxes) / width, max(b[3] for b in boxes) / height
+    return (max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1))
+
+
 def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext, take: int = 0) -> SceneVideo:
     """Video for every scene but the last (the editor's end card), as long as the plan says.
 
@@ -47,7 +59,8 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
     if backend == "kenburns":
         request = AnimateRequest(
             scenes=[AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds,
-                                 motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)]) for s in moving],
+                                 motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)],
+                                 keep_in_view=text_region(art.images[s.index].result.image)) for s in moving],
             aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF,
         )
         result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)

@@ -10,7 +10,7 @@ requests ("a TikTok ad", "15 seconds") work even when the model returns nothing 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,9 @@ class BriefFacts(BaseModel):
     audience: str | None = Field(default=None, max_length=100)
     platforms: list[Platform] | None = Field(default=None, max_length=7)
     duration_s: float | None = Field(default=None, ge=5, le=180)
+    facts: list[Annotated[str, Field(max_length=120)]] | None = Field(
+        default=None, max_length=8, description="Things the product does or has, each in the marketer's words.")
+    price: str | None = Field(default=None, max_length=24, description="The price as the marketer wrote it, e.g. '$34'.")
 
 
 class ChatTurn(BriefFacts):
@@ -65,6 +68,8 @@ class BriefDraft(BaseModel):
     audience: str | None = None
     platforms: list[Platform] = Field(default_factory=list)
     duration_s: float | None = None
+    facts: list[str] = Field(default_factory=list)
+    price: str | None = None
     page: dict | None = Field(default=None, description=(
         "The brief read from a product page whose link the marketer pasted (agents.page_brief): its product "
         "facts, price, url, images and sources, under what the conversation says. Never shown to the LLM."))
@@ -83,7 +88,8 @@ class BriefDraft(BaseModel):
         return parse_brief({
             **{key: page[key] for key in ("sources",) if key in page},
             "brand": {**page.get("brand", {}), "name": self.brand_name},
-            "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description},
+            "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description,
+                        **({"facts": self.facts} if self.facts else {}), **({"price": self.price} if self.price else {})},
             "audience": self.audience, "platforms": list(self.platforms),
             "duration_s": self.duration_s or default_duration_s,
         }, source="chat")
@@ -133,6 +139,7 @@ _KEYWORD_PATTERNS: dict[str, tuple[str, ...]] = {
     "brand_name": (rf"\b(?:[Oo]ur brand is|[Bb]rand(?: name)? is|[Bb]rand:|[Ww]e are|[Ww]e're|[Cc]ompany is)\s+{_NAME}",),
     "product_name": (
         rf"\b(?:[Pp]roduct(?: name)? is|[Pp]roduct:|[Cc]alled|[Nn]amed)\s+(?:the\s+)?{_NAME}",
+        rf"\b(?:[Ii]t is|[Ii]t's|[Tt]his is|[Mm]eet|[Ii]ntroducing|ad for|video for)\s+(?:the|our)\s+(?:new\s+)?{_NAME}",
         r"\bad for (?:our|my) (?:new )?([a-z][a-z0-9 -]{2,40}?)\s*(?:[.!?,]|$|\bon\b|\bto\b)",
     ),
     "product_description": (r"\b(?:is|,)\s+(an?\s+[^.!?]{8,160}?)(?:[.!?]|$)",),
@@ -141,6 +148,31 @@ _KEYWORD_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bfor\s+((?:busy |young |new |weekend |first-time |[a-z]+ )?[a-z]+(?:ers|ists|ents|ople|ilies|ents|ids|en|omers))\b",
     ),
 }
+
+
+_PRICE = re.compile(r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d{1,2})?|\d[\d,]*(?:\.\d{1,2})?\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b)")
+# "It keeps drinks cold for 24 hours, holds 750 ml and weighs 300 g": what the product does or has.
+_FACT_SENTENCE = re.compile(r"^(?:It|They)\s+(?!is\b|are\b|'s\b|costs?\b|sells\b|retails\b)(.+)$")
+
+
+def price_named(text: str) -> str | None:
+    """A price as the marketer wrote it ("$34", "€89", "12 EUR")."""
+    match = _PRICE.search(text)
+    return match.group(0).strip() if match else None
+
+
+def facts_named(text: str) -> list[str]:
+    """What sentences like "It keeps drinks cold for 24 hours, holds 750 ml" state, one fact per clause."""
+    found: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        match = _FACT_SENTENCE.match(sentence.strip().rstrip(".!?"))
+        if not match:
+            continue
+        for clause in re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(1)):
+            clause = clause.strip()
+            if len(clause.split()) >= 2 and not _PRICE.search(clause):
+                found.append(clause)
+    return found[:8]
 
 
 def fields_named(text: str) -> dict[str, str]:
@@ -212,6 +244,21 @@ def merge_turn(draft: BriefDraft, turn: BriefFacts, messages: list[dict]) -> tup
     duration = duration_named(latest) or turn.duration_s
     if duration:
         update["duration_s"] = duration
+    # A price and facts are kept in the marketer's own words: the copy may state nothing else.
+    said_exactly = " ".join(m["content"] for m in messages if m["role"] == "user")
+    price = turn.price if turn.price and turn.price.strip() in said_exactly else price_named(latest)
+    if turn.price and turn.price.strip() not in said_exactly:
+        refused.append(f"price: {turn.price!r} is not what the marketer wrote")
+    if price:
+        update["price"] = price
+    facts = list(draft.facts)
+    for fact in [*(turn.facts or []), *facts_named(latest)]:
+        if not _said(fact, said_by_marketer, 0.9):
+            refused.append(f"facts: {fact!r} is not what the marketer said")
+        elif fact.lower() not in (known.lower() for known in facts):
+            facts.append(fact.strip())
+    if facts != draft.facts:
+        update["facts"] = facts[:8]
     return draft.model_copy(update=update), refused
 
 

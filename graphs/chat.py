@@ -56,6 +56,7 @@ from agents.chat_supervisor import (
     write_copy,
 )
 from agents.page_brief import page_link, read_linked_page
+from agents.platforms import PLATFORM_LIMITS
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.footage import FootageContext, build_footage_graph
 from tools.llm import calls_tools
@@ -151,8 +152,14 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     run_id = uuid.uuid4().hex
     product, brand = brief["product"]["name"], brief["brand"]["name"]
     source = f" from {len(launch.videos)} attached video(s)" if launch.kind == "footage" else ""
-    text = (f"Making a {brief['duration_s']:g}-second {', '.join(brief['platforms'])} ad for {product} "
-            f"({brand}){source}, aimed at {brief['audience']}. Run id {run_id}.")
+    platforms = ", ".join(PLATFORM_LIMITS[p].label for p in brief["platforms"])
+    stated = [*brief["product"].get("facts", []), *filter(None, [brief["product"].get("price")])]
+    text = (f"Making a {brief['duration_s']:g}-second {platforms} ad for {product} "
+            f"({brand}){source}, aimed at {brief['audience']}."
+            + (f" It states only what you told me: {'; '.join(stated)}." if stated else "")
+            + ("" if (update.get("draft") or {}).get("duration_s") else
+               f" {brief['duration_s']:g} seconds is my default length; tell me another to change it.")
+            + f" Run id {run_id}.")
     return Command(goto=launch.kind, update={
         **update, "brief": brief, "run_id": run_id, "launch": launch.model_dump(),
         "messages": [*update.get("messages", []), {"role": "assistant", "content": text}],

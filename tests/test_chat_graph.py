@@ -14,7 +14,15 @@ from langgraph.types import Command
 
 from adloom.config import Settings
 from conftest import needs_piper
-from agents.chat_planner import BriefDraft, ask_for_missing, duration_named, platforms_named, unsupported_platforms_note
+from agents.chat_planner import (
+    BriefDraft,
+    ChatTurn,
+    ask_for_missing,
+    duration_named,
+    merge_turn,
+    platforms_named,
+    unsupported_platforms_note,
+)
 from agents.llm_access import AgentLLM
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from graphs.campaign import APPROVAL_GATES, RunContext
@@ -347,3 +355,23 @@ def test_langgraph_json_names_graphs_that_load(monkeypatch):
         spec.loader.exec_module(module)
         graph = getattr(module, factory)()
         assert hasattr(graph, "invoke") and len(graph.get_graph().nodes) > 3, name
+
+
+def test_a_plain_answer_gives_the_name_facts_and_price_in_the_marketers_words():
+    message = "It's the Tidewell Trail Bottle. It keeps drinks cold for 24 hours, holds 750 ml and weighs 300 g. It costs $34."
+    # The model read it badly: a generic name, an invented fact, another price.
+    turn = ChatTurn(product_name="reusable water bottle", facts=["keeps drinks cold for 24 hours", "BPA free"],
+                    price="$29")
+    draft, refused = merge_turn(BriefDraft(), turn, [{"role": "user", "content": message}])
+    assert draft.product_name == "Tidewell Trail Bottle"
+    assert draft.facts == ["keeps drinks cold for 24 hours", "holds 750 ml", "weighs 300 g"]
+    assert draft.price == "$34"
+    assert any("'BPA free' is not what the marketer said" in line for line in refused)
+    assert any("'$29' is not what the marketer wrote" in line for line in refused)
+    question = ask_for_missing(draft)
+    assert "holds 750 ml" in question and "$34" in question  # said back, so the marketer sees it was understood
+
+    brief = draft.model_copy(update={"brand_name": "Tidewell", "product_description": "A steel water bottle",
+                                     "audience": "day hikers", "platforms": ["tiktok"]}).to_brief(15)
+    assert brief.product.facts == ["keeps drinks cold for 24 hours", "holds 750 ml", "weighs 300 g"]
+    assert brief.product.price == "$34"

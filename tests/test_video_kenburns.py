@@ -160,3 +160,92 @@ def test_full_size_portrait_render(tmp_path, key_images):
     assert abs(info.duration_s - 3.0) <= 1 / FPS + 1e-6
     with av.open(str(result.path)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 90
+
+
+# --- text stays in the frame ----------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tools.video.kenburns import Move, plan_move  # noqa: E402
+
+MOVES = ["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down"]
+
+
+def window_at(move: Move, progress: float) -> tuple[float, float, float, float]:
+    """The part of the frame a move shows at ``progress``, as fractions (the filter's own arithmetic)."""
+    def at(pair):
+        return pair[0] + (pair[1] - pair[0]) * progress
+
+    size = 1 / at(move.zoom)
+    x, y = (1 - size) * at(move.fx), (1 - size) * at(move.fy)
+    return x, y, x + size, y + size
+
+
+@st.composite
+def regions(draw):
+    x0, x1 = sorted(draw(st.lists(st.floats(0, 1), min_size=2, max_size=2, unique=True)))
+    y0, y1 = sorted(draw(st.lists(st.floats(0, 1), min_size=2, max_size=2, unique=True)))
+    return x0, y0, x1, y1
+
+
+@settings(max_examples=300, deadline=None)
+@given(motion=st.sampled_from(MOVES), keep=regions(), progress=st.floats(0, 1))
+def test_every_frame_of_a_move_shows_the_whole_text_region(motion, keep, progress):
+    x0, y0, x1, y1 = window_at(plan_move(motion, keep), progress)
+    tolerance = 1e-6
+    assert x0 <= keep[0] + tolerance and x1 >= keep[2] - tolerance
+    assert y0 <= keep[1] + tolerance and y1 >= keep[3] - tolerance
+
+
+def test_moves_still_move_when_the_text_leaves_room():
+    safe_text = (0.08, 0.12, 0.92, 0.5)  # a 9:16 card's headline and subline across the safe width
+    for motion in MOVES:
+        move = plan_move(motion, safe_text)
+        assert move != Move((1, 1), (0.5, 0.5), (0.5, 0.5)), motion
+        travel = [abs(window_at(move, 1)[i] - window_at(move, 0)[i]) for i in range(4)]
+        assert max(travel) > 0.05, (motion, travel)  # at least 5% of the frame: a move you can see
+
+
+def _edge_to_edge_bar(path: Path, size=(360, 640)) -> tuple[Path, tuple[float, float, float, float]]:
+    """A textured picture with a pure-red bar across the safe width: the 'headline'."""
+    _key_image(path, (40, 60, 90), size)
+    image = Image.open(path)
+    width, height = size
+    bar = (round(0.08 * width), round(0.15 * height), round(0.92 * width), round(0.2 * height))
+    ImageDraw.Draw(image).rectangle(bar, fill=(255, 0, 0))
+    image.save(path)
+    return path, (bar[0] / width, bar[1] / height, (bar[2] + 1) / width, (bar[3] + 1) / height)
+
+
+def _red_extent(frame: np.ndarray) -> tuple[int, int]:
+    red = (frame[..., 0] > 200) & (frame[..., 1] < 80) & (frame[..., 2] < 80)
+    columns = np.flatnonzero(red.any(axis=0))
+    return int(columns.min()), int(columns.max())
+
+
+@pytest.mark.parametrize("keep_text", [True, False])
+def test_a_pan_keeps_the_headline_inside_the_frame(tmp_path, keep_text):
+    image, region = _edge_to_edge_bar(tmp_path / "card.png")
+    scene = KenBurnsScene(image, 1.0, "pan_right", region if keep_text else None)
+    result = render_kenburns([scene], tmp_path / "pan.mp4", width=360, height=640, fps=FPS)
+    with av.open(str(result.path)) as container:
+        extents = [_red_extent(frame.to_ndarray(format="rgb24")) for frame in container.decode(video=0)]
+    touches_an_edge = [left <= 1 or right >= 358 for left, right in extents]
+    if keep_text:
+        assert not any(touches_an_edge)  # both ends of the bar in every frame
+        assert extents[0] != extents[-1]  # and the camera did move
+    else:
+        assert any(touches_an_edge)  # the unconstrained pan slides it off: what the region prevents
+
+
+def test_the_animator_keeps_every_drawn_text_of_a_key_image_in_view():
+    from agents.animator import text_region
+    from storage.assets import AssetRef
+
+    image = AssetRef(path="/x.png", sha256="0" * 64, kind="image", tool="image.render", metadata={
+        "width": 1080, "height": 1920,
+        "texts": [{"field": "headline", "box": [86, 230, 994, 520]}, {"field": "brand_name", "box": [86, 1500, 400, 1540]}],
+    })
+    assert text_region(image) == pytest.approx((86 / 1080, 230 / 1920, 994 / 1080, 1540 / 1920))
+    assert text_region(image.model_copy(update={"metadata": {"width": 1080, "height": 1920, "texts": []}})) is None

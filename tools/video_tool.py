@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from storage.assets import AssetRef, cache_key, sha256_file
 from storage.files import write_bytes_atomic
@@ -40,6 +40,16 @@ class AnimateScene(BaseModel):
     image: MediaPath = Field(description="The scene's key image: a path or an AssetRef.")
     seconds: float = Field(gt=0, le=120, description="How long the scene lasts in the plan.")
     motion: Motion | None = Field(default=None, description="Camera move; None = chosen in turn.")
+    keep_in_view: tuple[float, float, float, float] | None = Field(
+        default=None, description="Where the image's text is, (x0, y0, x1, y1) as fractions of its width and "
+        "height: the camera moves only as far as keeps all of it in every frame.")
+
+    @field_validator("keep_in_view")
+    @classmethod
+    def _a_region_of_the_frame(cls, region: tuple[float, float, float, float] | None):
+        if region is not None and not (0 <= region[0] < region[2] <= 1 and 0 <= region[1] < region[3] <= 1):
+            raise ValueError("keep_in_view must be (x0, y0, x1, y1) with 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1")
+        return region
 
 
 class AnimateRequest(BaseModel):
@@ -109,13 +119,14 @@ def _example() -> AnimateRequest:
 def _animate_kenburns(request: AnimateRequest, ctx: ToolContext) -> AnimateResult:
     width, height = request.size()
     scenes = [
-        KenBurnsScene(Path(scene.image), scene.seconds, scene.motion or AUTO_MOTIONS[i % len(AUTO_MOTIONS)])
+        KenBurnsScene(Path(scene.image), scene.seconds, scene.motion or AUTO_MOTIONS[i % len(AUTO_MOTIONS)],
+                      scene.keep_in_view)
         for i, scene in enumerate(request.scenes)
     ]
     for index, scene in enumerate(scenes):
         require_image(scene.image, f"scenes[{index}].image")  # names the bad file before hashing
     params = {
-        "scenes": [{"seconds": s.seconds, "motion": s.motion} for s in scenes],
+        "scenes": [{"seconds": s.seconds, "motion": s.motion, "keep_in_view": s.keep_in_view} for s in scenes],
         "size": [width, height], "fps": request.fps, "transition": request.transition,
         "transition_s": request.transition_s, "preset": request.preset, "crf": request.crf,
     }

@@ -45,18 +45,98 @@ _XFADE_NAMES = {"crossfade": "fade", "slide": "slideleft", "wipe": "wipeleft"}
 ZOOM = 0.18
 """Zoom travel of zoom_in/zoom_out (1.0 to 1.18) and the fixed zoom giving pans room to move."""
 
+TEXT_MARGIN = 0.025
+"""Room kept between an image's text and the frame's edge, as a fraction of the frame."""
+
 _PARALLAX_BACKGROUND_ZOOM = 0.10
 _PARALLAX_CARD_SCALE = 0.84  # the foreground card's size relative to the frame
 _PARALLAX_CARD_TRAVEL = 0.10  # of the frame width, against 3% for the background
 
 
+Region = tuple[float, float, float, float]
+"""``(x0, y0, x1, y1)`` as fractions of the frame's width and height."""
+
+
 @dataclass(frozen=True)
 class KenBurnsScene:
-    """One still key image shown for ``seconds`` with a camera ``motion``."""
+    """One still key image shown for ``seconds`` with a camera ``motion``.
+
+    ``keep_in_view`` is where the image's text is: the camera moves only as far as keeps
+    all of it in every frame, so a headline never slides off the edge.
+    """
 
     image: Path
     seconds: float
     motion: Motion = "zoom_in"
+    keep_in_view: Region | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    """A camera move as (start, end) pairs: zoom, and the window's place as a fraction of
+    the free room along x and y (0 = left/top edge, 1 = right/bottom edge)."""
+
+    zoom: tuple[float, float]
+    fx: tuple[float, float]
+    fy: tuple[float, float]
+
+
+def _room(window: float, low: float, high: float) -> tuple[float, float] | None:
+    """Places (fractions of the free room) where a window ``window`` wide shows [low, high]; None: nowhere."""
+    if window >= 1:
+        return (0.5, 0.5)
+    start, end = max(0.0, high - window) / (1 - window), min(1 - window, low) / (1 - window)
+    return (start, end) if start <= end + 1e-9 else None
+
+
+def _clamp(value: float, bounds: tuple[float, float]) -> float:
+    return min(max(value, bounds[0]), bounds[1])
+
+
+def plan_move(motion: Motion, keep: Region | None = None) -> Move:
+    """The move for ``motion``, reined in so that ``keep`` stays in every frame.
+
+    A zoom goes only as deep as still shows all of ``keep``; a pan takes the zoom that gives
+    it the longest travel with ``keep`` in view, and travels only that far.
+    """
+    deep = 1 + ZOOM
+    if keep is None:
+        return {
+            "zoom_in": Move((1, deep), (0.5, 0.5), (0.5, 0.5)),
+            "zoom_out": Move((deep, 1), (0.5, 0.5), (0.5, 0.5)),
+            "pan_left": Move((deep, deep), (1, 0), (0.5, 0.5)),
+            "pan_right": Move((deep, deep), (0, 1), (0.5, 0.5)),
+            "pan_up": Move((deep, deep), (0.5, 0.5), (1, 0)),
+            "pan_down": Move((deep, deep), (0.5, 0.5), (0, 1)),
+        }[motion]
+    # A margin around the text: it never sits flush against the frame's edge either.
+    x0, y0 = max(0.0, keep[0] - TEXT_MARGIN), max(0.0, keep[1] - TEXT_MARGIN)
+    x1, y1 = min(1.0, keep[2] + TEXT_MARGIN), min(1.0, keep[3] + TEXT_MARGIN)
+    zooms = [deep - step * ZOOM / 36 for step in range(37)]  # deepest first, down to 1.0
+    if motion in ("zoom_in", "zoom_out"):
+        for zoom in zooms:
+            across, down = _room(1 / zoom, x0, x1), _room(1 / zoom, y0, y1)
+            if across and down:
+                place = (_clamp(0.5, across), _clamp(0.5, down))
+                span = (1.0, zoom) if motion == "zoom_in" else (zoom, 1.0)
+                return Move(span, (place[0],) * 2, (place[1],) * 2)
+    horizontal = motion in ("pan_left", "pan_right")
+    along, other = ((x0, x1), (y0, y1)) if horizontal else ((y0, y1), (x0, x1))
+    best: tuple[float, float, tuple[float, float], float] | None = None  # travel, zoom, range, other place
+    for zoom in zooms:
+        path, side = _room(1 / zoom, *along), _room(1 / zoom, *other)
+        if path and side:
+            travel = (path[1] - path[0]) * (1 - 1 / zoom)
+            if best is None or travel > best[0] + 1e-9:
+                best = (travel, zoom, path, _clamp(0.5, side))
+    if best is None:  # the text fills the frame: hold still
+        return Move((1, 1), (0.5, 0.5), (0.5, 0.5))
+    _, zoom, (start, end), place = best
+    forward = motion in ("pan_right", "pan_down")
+    travel = (start, end) if forward else (end, start)
+    if horizontal:
+        return Move((zoom, zoom), travel, (place, place))
+    return Move((zoom, zoom), (place, place), travel)
 
 
 @dataclass(frozen=True)
@@ -129,18 +209,12 @@ def _window_expressions(zoom: str, fx: str, fy: str) -> str:
     return _perspective(f"((W-{w})*({fx}))", f"((H-{h})*({fy}))", w, h)
 
 
-def _move(motion: Motion, progress: str) -> str:
-    p = progress
-    zoom_in, zoom_out, pan_zoom = f"1+{ZOOM}*{p}", f"1+{ZOOM}*(1-{p})", f"{1 + ZOOM}"
-    moves = {
-        "zoom_in": (zoom_in, "0.5", "0.5"),
-        "zoom_out": (zoom_out, "0.5", "0.5"),
-        "pan_left": (pan_zoom, f"1-{p}", "0.5"),
-        "pan_right": (pan_zoom, p, "0.5"),
-        "pan_up": (pan_zoom, "0.5", f"1-{p}"),
-        "pan_down": (pan_zoom, "0.5", p),
-    }
-    return _window_expressions(*moves[motion])
+def _move(move: Move, progress: str) -> str:
+    def between(pair: tuple[float, float]) -> str:
+        start, end = pair
+        return f"{start:.5f}" if abs(end - start) < 1e-9 else f"({start:.5f}+({end - start:.5f})*{progress})"
+
+    return _window_expressions(between(move.zoom), between(move.fx), between(move.fy))
 
 
 def _contain(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
@@ -152,6 +226,7 @@ def _contain(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 def _scene_chain(
     index: int,
     motion: Motion,
+    keep: Region | None,
     frames: int,
     width: int,
     height: int,
@@ -167,7 +242,7 @@ def _scene_chain(
     )
     repeat = f"loop=loop={frames - 1}:size=1:start=0,settb=1/{rate},setpts=N"
     if motion != "parallax":
-        return f"[{index}:v]{cover},{repeat},{_move(motion, progress)}[s{index}]"
+        return f"[{index}:v]{cover},{repeat},{_move(plan_move(motion, keep), progress)}[s{index}]"
     # Two layers moving at different speeds read as depth: a blurred copy filling the
     # frame drifts slowly, a sharp card of the whole picture in front of it travels five
     # times as far and grows a little.
@@ -233,7 +308,7 @@ def build_kenburns_command(
         assert video is not None and video.width and video.height
         sizes.append((video.width, video.height))
     chains = [
-        _scene_chain(i, scene.motion, span.frames, width, height, rate, size)
+        _scene_chain(i, scene.motion, scene.keep_in_view, span.frames, width, height, rate, size)
         for i, (scene, span, size) in enumerate(zip(scenes, spans, sizes))
     ]
     if len(scenes) == 1:
