@@ -9,7 +9,7 @@ first frame; the editor cuts or holds each to its scene's length.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agents.art_director import ArtDirection
 from agents.brief import Brief
@@ -18,6 +18,7 @@ from agents.tool_calls import call_tool
 from storage.assets import AssetRef
 from tools.context import ToolContext
 from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
+from tools.video.kenburns import Region, text_on_screen
 from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene
 
 ANIMATE_TOOL = "video.animate"
@@ -34,18 +35,27 @@ class SceneVideo(BaseModel):
     clips: list[AssetRef]
     seconds: list[float]
     backend: str
+    text_regions: list[list[Region]] = Field(default_factory=list, description=(
+        "Per scene, where each of its texts shows in the frame over the scene (fractions), for the "
+        "captions to keep clear of."))
 
 
-def text_region(image: AssetRef) -> tuple[float, float, float, float] | None:
-    """Where a key image's text is (every drawn text's ink together), as fractions of the image; None: no text."""
+def text_boxes(image: AssetRef) -> list[Region]:
+    """Where each text drawn on a key image is, as fractions of the image."""
     meta = image.metadata
-    boxes = [text["box"] for text in meta.get("texts", [])]
-    if not boxes or not meta.get("width") or not meta.get("height"):
+    width, height = meta.get("width"), meta.get("height")
+    if not width or not height:
+        return []
+    return [(max(0.0, b[0] / width), max(0.0, b[1] / height), min(1.0, b[2] / width), min(1.0, b[3] / height))
+            for b in (text["box"] for text in meta.get("texts", []))]
+
+
+def text_region(image: AssetRef) -> Region | None:
+    """All of a key image's text together (the camera keeps it in view); None: no text."""
+    boxes = text_boxes(image)
+    if not boxes:
         return None
-    width, height = meta["width"], meta["height"]
-    x0, y0 = min(b[0] for b in boxes) / width, min(b[1] for b in boxes) / height
-    x1, y1 = max(b[2] for b in boxes) / width, max(b[3] for b in boxes) / height
-    return (max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1))
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext, take: int = 0) -> SceneVideo:
@@ -57,14 +67,14 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
     moving = variant.scenes[:-1]
     backend = tools.settings.video.backend
     if backend == "kenburns":
-        request = AnimateRequest(
-            scenes=[AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds,
-                                 motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)],
-                                 keep_in_view=text_region(art.images[s.index].result.image)) for s in moving],
-            aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF,
-        )
+        scenes = [AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds,
+                               motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)],
+                               keep_in_view=text_region(art.images[s.index].result.image)) for s in moving]
+        request = AnimateRequest(scenes=scenes, aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF)
         result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
-        return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend)
+        on_screen = [text_on_screen(s.motion, s.keep_in_view, text_boxes(art.images[scene.index].result.image))
+                     if s.motion and s.keep_in_view else [] for s, scene in zip(scenes, moving)]
+        return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend, text_regions=on_screen)
     clips = []
     for scene in moving:
         picture = art.images[scene.index].picture_path()

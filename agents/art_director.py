@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from agents.brief import Brief
 from agents.copywriter import VariantCopy
 from agents.planner import Scene, Variant
+from agents.platforms import video_aspects
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.image.template import TemplateRequest
@@ -50,6 +51,8 @@ class SceneImage(BaseModel):
     request: TemplateRequest
     result: ImageRenderResult
     generated: ImageGenerateResult | None = None
+    other_aspects: dict[str, ImageRenderResult] = Field(
+        default_factory=dict, description="The end card laid out again for each other aspect the platforms need.")
 
     def picture_path(self) -> str:
         """The scene's picture without words when one was generated, else its key image."""
@@ -165,9 +168,14 @@ def direct_art(
         photos = [generated.images[0].path, *brief.product.images] if generated else None
         request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos, tones=scene_tones)
         result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
+        # The end card is shown still, whole, at every aspect: each gets its own layout, not a strip.
+        other_aspects = {
+            aspect: call_tool(IMAGE_TOOL, request.model_copy(update={"aspect": aspect}), tools, ImageRenderResult)
+            for aspect in video_aspects(brief.aspect, brief.platforms)[1:]
+        } if scene is variant.scenes[-1] else {}
         images.append(SceneImage(
             scene_index=scene.index, purpose=scene.purpose, plain=plain, tones=scene_tones, request=request,
-            result=result, generated=generated,
+            result=result, generated=generated, other_aspects=other_aspects,
         ))
     return ArtDirection(images=images)
 

@@ -60,7 +60,9 @@ def build_timeline(
         subtitles=_subtitle_track(captions, aspect),
         logo=LogoOverlay(path=Path(brief.brand.logo)) if brief.brand.logo else None,
         end_card=EndCard(path=Path(art.images[closing.index].result.image.path), seconds=closing.seconds,
-                         background=brief.brand.colors[0]),
+                         background=brief.brand.colors[0],
+                         by_aspect={aspect: Path(result.image.path)  # type: ignore[misc]
+                                    for aspect, result in art.images[closing.index].other_aspects.items()}),
     )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from agents.animator import SceneVideo
 from agents.brief import Brief
 from agents.copywriter import VariantCopy
 from agents.planner import Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
+from tools.editor.timeline import ASPECT_SIZES, region_after_cover
 from tools.subtitles_tool import CaptionScene, SubtitlesRequest, SubtitlesResult
 from tools.tts_tool import VoiceoverResult
 
@@ -35,13 +37,19 @@ def caption_style(aspect: str, *, plain: bool) -> str:
 
 
 def caption_request(
-    brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspect: str, style: str
+    brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspect: str, style: str,
+    video: SceneVideo | None = None,
 ) -> SubtitlesRequest:
+    """Captions of the script at ``aspect``, kept clear of the text ``video`` shows in each scene."""
     lines = {line.scene_index: line.text for line in copy.script}
     colors = brief.brand.colors
+    source, target = ASPECT_SIZES[brief.aspect], ASPECT_SIZES[aspect]
+    on_screen = [[shown for region in regions if (shown := region_after_cover(region, source, target))]
+                 for regions in (video.text_regions if video is not None else [])]
     return SubtitlesRequest(
         scenes=[
-            CaptionScene(text=lines.get(scene.index, ""), seconds=scene.seconds, speech_seconds=spoken.speech_seconds)
+            CaptionScene(text=lines.get(scene.index, ""), seconds=scene.seconds, speech_seconds=spoken.speech_seconds,
+                         keep_clear=on_screen[scene.index] if scene.index < len(on_screen) else [])
             for scene, spoken in zip(variant.scenes, voice.scenes)
         ],
         voiceover=voice.voiceover,
@@ -58,13 +66,13 @@ def caption_request(
 
 def write_captions(
     brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspects: list[str],
-    tools: ToolContext, *, plain: bool = False,
+    tools: ToolContext, *, plain: bool = False, video: SceneVideo | None = None,
 ) -> Captions:
-    """Caption every aspect; the voiceover is transcribed once (cached) for all of them."""
+    """Caption every aspect, off the text ``video`` shows; the voiceover is transcribed once (cached)."""
     by_aspect: dict[str, SubtitlesResult] = {}
     styles: dict[str, str] = {}
     for aspect in aspects:
         styles[aspect] = caption_style(aspect, plain=plain)
-        request = caption_request(brief, variant, copy, voice, aspect, styles[aspect])
+        request = caption_request(brief, variant, copy, voice, aspect, styles[aspect], video)
         by_aspect[aspect] = call_tool(SUBTITLES_TOOL, request, tools, SubtitlesResult)
     return Captions(by_aspect=by_aspect, style_by_aspect=styles, plain=plain)

@@ -114,8 +114,15 @@ def _foreign_words(brief: Brief, others: list[Brief]) -> set[str]:
 
 
 def _claims_not_in_product(text: str, brief: Brief) -> list[str]:
+    """Claim words in ``text`` that the product's own entries do not say.
+
+    The audience quoted word for word ("for people who travel with carry-on luggage only")
+    describes the viewer, not the product: its words are not counted.
+    """
     product = " ".join([brief.product.name, brief.product.description, *brief.product.facts, brief.product.price or ""])
     product_words = set(words(product))
+    if brief.audience:
+        text = re.sub(re.escape(brief.audience), " ", text, flags=re.IGNORECASE)
     text_words = words(text)
     return [phrase for phrases in claim_words().values() for phrase in phrases
             if " " not in phrase and phrase in text_words and phrase not in product_words]

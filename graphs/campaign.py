@@ -245,6 +245,7 @@ def caption(work: _Variant, context: RunContext) -> dict:
     captions = write_captions(
         work.brief, work.variant, work.copy, VoiceoverResult.model_validate(work.previous["voice"]),
         video_aspects(work.brief.aspect, work.brief.platforms), context.tools, plain=plain,
+        video=SceneVideo.model_validate(work.previous["video"]),
     )
     return {"captions": captions.model_dump(mode="json")}
 

@@ -210,6 +210,28 @@ def test_three_aspects_from_one_timeline(tmp_path, media):
         assert report.ok, (aspect, report.problems)
 
 
+def test_an_aspect_with_its_own_end_card_shows_it_full_frame(tmp_path, media):
+    """9:16 fits the portrait card (contained, with bars); 1:1 shows the square card laid out for it."""
+    portrait, square = tmp_path / "card-9x16.png", tmp_path / "card-1x1.png"
+    Image.new("RGB", (540, 960), (10, 160, 60)).save(portrait)
+    Image.new("RGB", (540, 540), (200, 40, 40)).save(square)
+    timeline = Timeline(
+        visuals=[StillImage(path=media["still"], seconds=0.5)],
+        end_card=EndCard(path=portrait, seconds=0.5, background="#000000", by_aspect={"1:1": square}),
+    )
+    outputs = {aspect: tmp_path / f"{aspect.replace(':', 'x')}.mp4" for aspect in ("9:16", "1:1", "16:9")}
+    results = render_aspects(timeline, outputs, preset="ultrafast")
+
+    def last_frame(path):
+        with av.open(str(path)) as container:
+            return np.asarray(list(container.decode(video=0))[-1].to_image().convert("RGB"), dtype=np.int32)
+
+    square_end = last_frame(results["1:1"].path)
+    assert np.abs(square_end - (200, 40, 40)).max(axis=2).mean() < 20  # the square card, edge to edge
+    wide_end = last_frame(results["16:9"].path)
+    assert wide_end[:, :200].mean() < 20 and abs(wide_end[540, 960, 1] - 160) < 20  # no card of its own: bars
+
+
 def test_music_that_is_not_audio_is_named(tmp_path, media):
     timeline = Timeline(
         width=W, height=H, visuals=[StillImage(path=media["still"], seconds=1.0)],

@@ -15,7 +15,7 @@ from agents.grounding import BriefGrounds, claim_words, grounds_for, neutral_wor
 from agents.planner import Scene, Variant, allocate_durations, scene_count_for
 from agents.platforms import PLATFORM_LIMITS
 from conftest import REPO_ROOT
-from evals.grounding_eval import flesch_reading_ease, load_eval_briefs
+from evals.grounding_eval import _claims_not_in_product, flesch_reading_ease, load_eval_briefs
 from scripted_llm import warm_models
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -146,6 +146,12 @@ def test_reading_ease_ranks_plain_copy_above_dense_copy():
     plain = flesch_reading_ease("Cold brew for busy mornings. Keep it in the fridge.")
     dense = flesch_reading_ease("Comprehensive organisational interoperability necessitates institutional documentation.")
     assert plain > 60 > dense
+
+
+def test_the_eval_counts_claim_words_about_the_product_not_the_quoted_audience():
+    backpack = next(entry.brief for entry in EVAL_BRIEFS if entry.id == "travel-cabin-backpack")
+    assert _claims_not_in_product(f"For {backpack.audience}: Wayfane Cabin 40.", backpack) == []
+    assert _claims_not_in_product("The only backpack you need: Wayfane Cabin 40.", backpack) == ["only"]
 
 
 def test_the_eval_covers_ten_categories_and_thirty_briefs():

@@ -438,3 +438,29 @@ def test_subtitles_tool_without_audio_times_captions_from_the_script(tool_contex
 def test_cue_helpers():
     cue = Cue(1500, 2750, ("<b>Hi</b> &amp; bye",))
     assert (cue.start, cue.end, cue.plain_text) == (1.5, 2.75, "Hi & bye")
+
+
+@pytest.mark.parametrize("keep_clear", [True, False])
+def test_burned_captions_move_off_the_text_the_video_shows(keep_clear: bool, tmp_path: Path, shared_data: Path):
+    """A band of the scene's own text where the captions would sit: they burn above or below it."""
+    size = (270, 480)
+    band = (0.05, 0.55, 0.95, 0.72)  # where the highlight style's captions sit by default
+    background = tmp_path / "scene.mp4"
+    top, bottom = round(band[1] * size[1]), round(band[3] * size[1])
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=0x204060:s={size[0]}x{size[1]}:d=2:r=10",
+                "-vf", f"drawbox=x=0:y={top}:w={size[0]}:h={bottom - top}:color=0x000000:t=fill",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", str(background)])
+    captions = segment_captions(timed(f"Meet {PRODUCT} today.", start=0.2, cps=12.0),
+                                CaptionRules(protected_phrases=[PRODUCT]), scene_windows=[(0.0, 2.0)])
+    font = shared_data / "brand" / "fonts" / "OpenSans-Bold.ttf"
+    ass = write_ass(captions, style="highlight", video_size=size, out_path=tmp_path / "captions.ass", font_path=font,
+                    keep_clear=[(0.0, 2.0, band)] if keep_clear else [])
+    burned = burn_captions(background, ass, tmp_path / "burned.mp4", fonts_dir=font.parent)
+    after = _frame(burned, 1.0, size, tmp_path)
+    white = (after > 200).all(axis=2)
+    rows = np.nonzero(white.any(axis=1))[0]
+    assert white.sum() > 80  # the captions were drawn
+    inside = ((rows >= top) & (rows < bottom)).any()
+    assert inside != keep_clear  # off the band when told where it is; on it otherwise
+    if keep_clear:
+        assert rows.max() < size[1] * 0.8  # and still above the platform's bottom controls

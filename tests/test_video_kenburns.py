@@ -249,3 +249,26 @@ def test_the_animator_keeps_every_drawn_text_of_a_key_image_in_view():
     })
     assert text_region(image) == pytest.approx((86 / 1080, 230 / 1920, 994 / 1080, 1540 / 1920))
     assert text_region(image.model_copy(update={"metadata": {"width": 1080, "height": 1920, "texts": []}})) is None
+
+
+def test_where_text_shows_on_screen_over_a_move_and_after_a_crop_to_another_shape():
+    from tools.editor.timeline import region_after_cover
+    from tools.video.kenburns import text_on_screen
+
+    headline, brand = (0.08, 0.22, 0.92, 0.4), (0.08, 0.78, 0.4, 0.8)
+    keep = (0.08, 0.22, 0.92, 0.8)
+    for motion in MOVES + ["parallax"]:
+        shown_headline, shown_brand = text_on_screen(motion, keep, [headline, brand])
+        assert shown_headline[3] < shown_brand[1]  # the gap between the texts stays free for captions
+        for progress in (0.0, 0.5, 1.0):  # the bound holds the box wherever the camera is
+            if motion == "parallax":
+                continue
+            move = plan_move(motion, keep)
+            x0, y0, x1, _ = window_at(move, progress)
+            size = x1 - x0
+            top = (headline[1] - y0) / size
+            assert shown_headline[1] - 1e-9 <= top <= shown_headline[3]
+    # The editor cover-fits the 9:16 video to 4:5 by cutting 285 px off the top and bottom.
+    assert region_after_cover(headline, (1080, 1920), (1080, 1350)) == pytest.approx(
+        (0.08, (0.22 * 1920 - 285) / 1350, 0.92, (0.4 * 1920 - 285) / 1350))
+    assert region_after_cover((0.1, 0.0, 0.9, 0.1), (1080, 1920), (1080, 1080)) is None  # cropped away

@@ -74,6 +74,8 @@ def _files(timeline: Timeline, subtitles: list[SubtitleTrack]) -> list[Path]:
     for part in (timeline.voice, timeline.music, timeline.logo, timeline.end_card):
         if part is not None:
             files.append(Path(part.path))
+    if timeline.end_card is not None:
+        files += [Path(path) for path in timeline.end_card.by_aspect.values()]
     for track in subtitles:
         files.append(Path(track.path))
         if track.fonts_dir is not None and Path(track.fonts_dir).is_dir():
@@ -129,7 +131,8 @@ def assemble(request: AssembleRequest, ctx: ToolContext) -> AssembleResult:
         scratch = ctx.assets.scratch_dir()
         try:
             views = [
-                OutputView(sized.width, sized.height, scratch / f"final-{i}.mp4", sized.subtitles)
+                OutputView(sized.width, sized.height, scratch / f"final-{i}.mp4", sized.subtitles,
+                           Path(sized.end_card.path) if sized.end_card else None)
                 for i, (_, sized) in enumerate(missing)
             ]
             results = render_views(

@@ -38,6 +38,10 @@ class CaptionScene(BaseModel):
     speech_seconds: float | None = Field(
         default=None, ge=0, description="Where the speech ends inside the scene (tts.voiceover reports it)."
     )
+    keep_clear: list[tuple[float, float, float, float]] = Field(
+        default_factory=list, max_length=16,
+        description="Where the video shows text during this scene, (x0, y0, x1, y1) as fractions of the frame: "
+        "burned-in captions move off it.")
 
 
 class SubtitlesRequest(BaseModel):
@@ -137,6 +141,8 @@ def build_subtitles(request: SubtitlesRequest, ctx: ToolContext) -> SubtitlesRes
             path = write_ass(
                 captions, style=style, video_size=video_size, out_path=scratch / f"{style}.ass",
                 font_path=font, colors=colors, max_chars_per_line=rules.max_chars_per_line,
+                keep_clear=[(scene.start, scene.end, region)
+                            for scene, asked in zip(scenes, request.scenes) for region in asked.keep_clear],
             )
             ass[style] = ctx.assets.put_file(path, move=True, metadata={"style": style, "video_size": list(video_size)},
                                              **kind)

@@ -62,6 +62,7 @@ class OutputView:
     height: int
     path: Path
     subtitles: SubtitleTrack | None = None
+    end_card: Path | None = None  # this view's own end card; None: the timeline's
 
 
 @dataclass(frozen=True)
@@ -334,8 +335,14 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
         logo_labels = graph.fan_out(f"{logo_input}:v", "logo", count)
     end_labels: list[str] = []
     if timeline.end_card is not None and plan.end_frames > 0:
-        end_input = graph.add_input(timeline.end_card.path)
-        end_labels = graph.fan_out(f"{end_input}:v", "endcard", count)
+        # Each view's card, each card file decoded once and split between the views showing it.
+        cards = [Path(view.end_card or timeline.end_card.path) for view in views]
+        end_labels = [""] * count
+        for number, card_path in enumerate(dict.fromkeys(cards)):
+            showing = [k for k, path in enumerate(cards) if path == card_path]
+            end_input = graph.add_input(card_path)
+            for k, label in zip(showing, graph.fan_out(f"{end_input}:v", f"endcard{number}", len(showing))):
+                end_labels[k] = label
 
     finals = []
     for k, view in enumerate(views):
@@ -471,7 +478,8 @@ def render_views(
     # ffmpeg writes to temporary names that are renamed when the encode succeeded, so a
     # failed or interrupted render never leaves a half-written file under the final name.
     staged = [
-        OutputView(v.width, v.height, Path(v.path).with_name(f".{Path(v.path).name}.partial.mp4"), v.subtitles)
+        OutputView(v.width, v.height, Path(v.path).with_name(f".{Path(v.path).name}.partial.mp4"), v.subtitles,
+                   v.end_card)
         for v in views
     ]
     args = build_render_command(timeline, staged, plan, encode)
@@ -528,6 +536,7 @@ def render_aspects(
     views = []
     for aspect, path in outputs.items():
         sized = timeline.for_aspect(aspect, subtitles=(subtitles or {}).get(aspect))
-        views.append(OutputView(sized.width, sized.height, Path(path), sized.subtitles))
+        views.append(OutputView(sized.width, sized.height, Path(path), sized.subtitles,
+                                Path(sized.end_card.path) if sized.end_card else None))
     results = render_views(timeline, views, preset=preset, crf=crf, progress=progress)
     return dict(zip(outputs, results))

@@ -29,6 +29,20 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
 """Output size of each aspect the platforms need (TikTok/Reels/Shorts, feed, YouTube, feed)."""
 
 
+def region_after_cover(
+    region: tuple[float, float, float, float], source: tuple[int, int], target: tuple[int, int],
+) -> tuple[float, float, float, float] | None:
+    """Where a region of a ``source``-sized picture lands once cover-fitted to ``target`` (the
+    editor's fit for video), as fractions of the target; None when the crop cuts all of it."""
+    scale = max(target[0] / source[0], target[1] / source[1])
+    width, height = source[0] * scale, source[1] * scale
+    left, top = (width - target[0]) / 2, (height - target[1]) / 2
+    x0, x1 = ((region[0] * width - left) / target[0], (region[2] * width - left) / target[0])
+    y0, y1 = ((region[1] * height - top) / target[1], (region[3] * height - top) / target[1])
+    x0, y0, x1, y1 = max(0.0, x0), max(0.0, y0), min(1.0, x1), min(1.0, y1)
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else None
+
+
 def _path_of(value: Any) -> Any:
     """Accept an AssetRef (or its dict form) wherever a file path is expected."""
     if isinstance(value, BaseModel) and hasattr(value, "path"):
@@ -127,6 +141,10 @@ class EndCard(_Part):
         default="black", pattern=r"^(#|0x)?[0-9A-Za-z]+$",
         description="ffmpeg colour around a contained card: a name or hex RGB(A).",
     )
+    by_aspect: dict[Aspect, MediaPath] = Field(
+        default_factory=dict,
+        description="The card laid out for other aspects; an aspect without its own fits ``path`` into its frame.",
+    )
 
 
 class Timeline(_Part):
@@ -168,4 +186,6 @@ class Timeline(_Part):
         update: dict[str, Any] = {"width": width, "height": height}
         if subtitles is not None:
             update["subtitles"] = subtitles
+        if self.end_card is not None and aspect in self.end_card.by_aspect:
+            update["end_card"] = self.end_card.model_copy(update={"path": self.end_card.by_aspect[aspect]})
         return self.model_copy(update=update)

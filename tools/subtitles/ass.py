@@ -116,6 +116,45 @@ def _layout(style: CaptionStyle, video_size: tuple[int, int], font_size: int) ->
                    round(width * _SIDE_MARGIN), margin_v)
 
 
+KeepClear = tuple[float, float, tuple[float, float, float, float]]
+"""(start s, end s, region): while the video shows it, text sits in ``region`` (x0, y0, x1, y1
+as fractions of the frame) and captions stay off it."""
+
+
+def _box_height(layout: _Layout, lines: int) -> float:
+    """Pixels a caption of ``lines`` lines takes above its bottom margin, outline included."""
+    return lines * layout.font_size * 1.22 + 2 * (layout.outline + layout.shadow)
+
+
+def _margin_clear_of(
+    caption: Caption, layout: _Layout, keep_clear: Sequence[KeepClear], video_size: tuple[int, int],
+) -> int:
+    """The bottom margin for ``caption``: the style's own when that is clear of the text on
+    screen meanwhile, else the nearest that is, within the frame's caption zone; when no place
+    is clear, the one covering the least of it."""
+    width, height = video_size
+    regions = [region for start, end, region in keep_clear if start < caption.end and end > caption.start]
+    box = _box_height(layout, len(caption.line_sizes))
+    left, right = layout.margin_h / width, 1 - layout.margin_h / width
+    gap = layout.font_size * 0.5
+
+    def covered(margin: float) -> float:
+        """How much text (in frame fractions squared) the caption would sit on at ``margin``."""
+        top, bottom = (height - margin - box - gap) / height, (height - margin + gap) / height
+        return sum(max(0.0, min(right, r[2]) - max(left, r[0])) * max(0.0, min(bottom, r[3]) - max(top, r[1]))
+                   for r in regions)
+
+    if not regions or covered(layout.margin_v) == 0:
+        return layout.margin_v
+    # Full-screen 9:16 placements put the platform's controls over the bottom fifth; other shapes
+    # only need the frame's margin. The top stays under the account bar.
+    lowest = round(height * (0.20 if height / width > 1.5 else 0.06))
+    highest = round(height * (1 - 0.12) - box)
+    step = max(4, layout.font_size // 4)
+    candidates = sorted(range(lowest, max(lowest, highest) + 1, step), key=lambda m: abs(m - layout.margin_v))
+    return min(candidates, key=covered)  # the nearest of the least covered (min keeps the first)
+
+
 def write_ass(
     captions: Sequence[Caption],
     *,
@@ -125,6 +164,7 @@ def write_ass(
     font_path: Path | None = None,
     colors: CaptionColors = CaptionColors(),
     max_chars_per_line: int = 32,
+    keep_clear: Sequence[KeepClear] = (),
 ) -> Path:
     """Write an ASS file rendering ``captions`` in ``style`` for a video of ``video_size``.
 
@@ -138,6 +178,8 @@ def write_ass(
         colors: text, outline, accent (highlight) and shadow colours.
         max_chars_per_line: the line limit the captions were cut for; sizes the font when
             there is no font file to measure the lines with.
+        keep_clear: where the video's own text is, and when; each caption moves up or down
+            to the nearest place off it (see :func:`_margin_clear_of`).
     """
     if style not in ("classic", "highlight"):
         raise ValueError(f"unknown caption style {style!r}; use 'classic' or 'highlight'")
@@ -179,19 +221,22 @@ def write_ass(
     ]
     events = []
     for caption in captions:
+        margin = _margin_clear_of(caption, layout, keep_clear, video_size)
+        margin_v = 0 if margin == layout.margin_v else margin  # 0: the style's own
         if style == "classic":
-            events.append(_event(caption.start, caption.end, "Classic", "\\N".join(map(_escape, caption.lines))))
+            events.append(_event(caption.start, caption.end, "Classic", "\\N".join(map(_escape, caption.lines)),
+                                 margin_v))
         else:
-            events += _highlight_events(caption, colors)
+            events += _highlight_events(caption, colors, margin_v)
     write_bytes_atomic(Path(out_path), ("\n".join(header + events) + "\n").encode("utf-8"))
     return Path(out_path)
 
 
-def _event(start: float, end: float, style_name: str, text: str) -> str:
-    return f"Dialogue: 0,{_timestamp(start)},{_timestamp(end)},{style_name},,0,0,0,,{text}"
+def _event(start: float, end: float, style_name: str, text: str, margin_v: int = 0) -> str:
+    return f"Dialogue: 0,{_timestamp(start)},{_timestamp(end)},{style_name},,0,0,{margin_v},,{text}"
 
 
-def _highlight_events(caption: Caption, colors: CaptionColors) -> list[str]:
+def _highlight_events(caption: Caption, colors: CaptionColors, margin_v: int = 0) -> list[str]:
     """One event per word: the caption's text with that word in the accent colour."""
     lit, plain = ass_color(colors.highlight), ass_color(colors.text)
     words = caption.words
@@ -212,7 +257,7 @@ def _highlight_events(caption: Caption, colors: CaptionColors) -> list[str]:
                 parts.append(f"{{\\c{lit}}}{text}{{\\c{plain}}}" if offset == index else text)
             lines.append(" ".join(parts))
             position += size
-        events.append(_event(bounds[index], bounds[index + 1], "Highlight", "\\N".join(lines)))
+        events.append(_event(bounds[index], bounds[index + 1], "Highlight", "\\N".join(lines), margin_v))
     return events
 
 

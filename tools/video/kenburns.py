@@ -209,6 +209,36 @@ def _window_expressions(zoom: str, fx: str, fy: str) -> str:
     return _perspective(f"((W-{w})*({fx}))", f"((H-{h})*({fy}))", w, h)
 
 
+def text_on_screen(motion: Motion, keep: Region, boxes: Sequence[Region]) -> list[Region]:
+    """Where each of ``boxes`` (texts of an image whose text is all inside ``keep``) shows in
+    the frame over the whole move, as fractions.
+
+    The move is a straight line from its start to its end window, so a box's place at the
+    start, middle and end bounds it. A parallax card shows the whole picture, shrunk to the
+    middle of the frame, growing 5% and travelling sideways.
+    """
+    if motion == "parallax":
+        scale, sway = _PARALLAX_CARD_SCALE * 1.05, _PARALLAX_CARD_TRAVEL / 2
+        shown = []
+        for box in boxes:
+            x0, y0, x1, y1 = (0.5 + (value - 0.5) * scale for value in box)
+            shown.append((max(0.0, x0 - sway), max(0.0, y0), min(1.0, x1 + sway), min(1.0, y1)))
+        return shown
+    move = plan_move(motion, keep)
+    windows = []
+    for progress in (0.0, 0.5, 1.0):
+        size = 1 / (move.zoom[0] + (move.zoom[1] - move.zoom[0]) * progress)
+        windows.append((size, (1 - size) * (move.fx[0] + (move.fx[1] - move.fx[0]) * progress),
+                        (1 - size) * (move.fy[0] + (move.fy[1] - move.fy[0]) * progress)))
+    shown = []
+    for box in boxes:
+        places = [((box[0] - x) / size, (box[1] - y) / size, (box[2] - x) / size, (box[3] - y) / size)
+                  for size, x, y in windows]
+        shown.append((max(0.0, min(p[0] for p in places)), max(0.0, min(p[1] for p in places)),
+                      min(1.0, max(p[2] for p in places)), min(1.0, max(p[3] for p in places))))
+    return shown
+
+
 def _move(move: Move, progress: str) -> str:
     def between(pair: tuple[float, float]) -> str:
         start, end = pair
