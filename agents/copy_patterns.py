@@ -28,7 +28,13 @@ _VERBS = frozenset(
     "covers protects supports handles plays reads sends shows sorts wakes warms cools dries washes grinds "
     "steeps pours mixes adapts adjusts uses needs takes".split()
 )
-_PARTICIPLES = frozenset("made built brewed grown sewn woven cut printed designed crafted roasted baked".split())
+_PARTICIPLES = frozenset("made built brewed grown sewn woven cut printed designed crafted roasted baked sold".split())
+
+
+def is_verb_form(word: str) -> bool:
+    """Whether a word is a verb that needs what follows it ("keeps", "sold", "steeped", "charging")."""
+    word = re.sub(r"\W", "", word.lower())
+    return word in _VERBS or word in _PARTICIPLES or (len(word) > 4 and word.endswith(("ed", "ing")))
 
 
 @cache
@@ -43,13 +49,22 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def mid_sentence(text: str) -> str:
+    """``text`` as it reads inside a sentence: a capitalised first word ("Holds 0.9 litres", as
+    product pages write list items) lower-cased; names and acronyms ("USB-C", "iPhone") kept."""
+    first = text.split()[0] if text.split() else ""
+    if first[:1].isupper() and first[1:].islower() and first.isalpha():
+        return text[:1].lower() + text[1:]
+    return text
+
+
 def claim_clause(product: str, fact: str) -> str:
     """A fact joined to the product's name without adding anything to it."""
     first = fact.split()[0].lower() if fact.split() else ""
     if first in _VERBS:
-        return f"{product} {fact}"
+        return f"{product} {mid_sentence(fact)}"
     if first.endswith("ed") or first in _PARTICIPLES:
-        return f"{product}, {fact}"
+        return f"{product}, {mid_sentence(fact)}"
     return f"{product}: {fact}"
 
 

@@ -33,6 +33,7 @@ from tools.llm.prompts import load_prompt
 
 _PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|<[^>]*>|\[\w+\]|https?://", re.I)
 # A text that ends on one of these words was cut off ("The coffee that is").
+_CLAUSE_WORDS = frozenset("and but so plus which while with".split())
 _DANGLING = frozenset(
     "a an the and or but with of for to from in on at by is are was be your our its their that this like over "
     "than as into where which who whose when while because if".split()
@@ -311,7 +312,9 @@ def fit_phrase(text: str, budget: int) -> str | None:
     """``text`` within ``budget`` words, cut only where a phrase ends; None if no such cut exists.
 
     A cut keeps at least half the text (and two words): "A service" is not what "A service
-    where an accountant files your tax return" says.
+    where an accountant files your tax return" says. A comma ends a phrase only before a new
+    clause ("steeped for 18 hours, sold in cans"), never inside a list of words ("for a slow,
+    even pour").
     """
     tokens = text.split()
     if len(tokens) <= budget:
@@ -319,11 +322,20 @@ def fit_phrase(text: str, budget: int) -> str | None:
     for end in range(budget, max(1, math.ceil(len(tokens) / 2) - 1), -1):
         head, following = tokens[:end], tokens[end]
         last = re.sub(r"\W", "", head[-1].lower())
-        if last in _DANGLING:
+        if last in _DANGLING or copy_patterns.is_verb_form(head[-1]):
+            continue  # "Steeped for 18 hours, sold" leaves its verb without what it sold
+        if head[-1].endswith(","):
+            if _starts_a_clause(following):
+                return " ".join(head).rstrip(",;:")
             continue
-        if head[-1].endswith(",") or following.lower() in neutral_words():
+        if head[-1].endswith((";", ":")) or following.lower() in neutral_words():
             return " ".join(head).rstrip(",;:")
     return None
+
+
+def _starts_a_clause(word: str) -> bool:
+    """Whether a word after a comma begins a new clause (a conjunction, or a verb)."""
+    return re.sub(r"\W", "", word.lower()) in _CLAUSE_WORDS or copy_patterns.is_verb_form(word)
 
 
 def pattern_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[str]:

@@ -311,6 +311,18 @@ def test_fit_phrase_cuts_only_where_a_phrase_ends():
     assert fit_phrase("keeps drinks cold for 24 hours", 6) == "keeps drinks cold for 24 hours"
     assert fit_phrase("keeps drinks cold for 24 hours", 4) == "keeps drinks cold"
     assert fit_phrase("single-origin Colombian beans", 2) is None
+    # A comma inside a list of words is not a phrase's end, and a verb never loses its object.
+    assert fit_phrase("Gooseneck spout for a slow, even pour", 5) is None
+    assert fit_phrase("Steeped for 18 hours, sold in recyclable cans", 4) == "Steeped for 18 hours"
+    assert fit_phrase("Steeped for 18 hours, sold in recyclable 330 ml cans", 5) is None  # keeps under half
+
+
+def test_a_page_fact_written_as_a_list_item_reads_inside_a_sentence():
+    from agents.copy_patterns import claim_clause
+
+    assert claim_clause("Tidewell Kettle", "Holds 0.9 litres") == "Tidewell Kettle holds 0.9 litres"
+    assert claim_clause("Tidewell Kettle", "Made from brushed steel") == "Tidewell Kettle, made from brushed steel"
+    assert claim_clause("Volt Dock", "USB-C charging") == "Volt Dock: USB-C charging"  # names and acronyms kept
 
 
 def test_feedback_rewrites_only_the_named_platform(brief):
