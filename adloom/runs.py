@@ -296,7 +296,10 @@ def resume_run(
 
 def _stages_left(database: Database, run_id: str, kind: str, brief: dict | None) -> list[str]:
     """The nodes a resumed run still has to run: its expected stages less those it finished."""
-    stages = campaign_stages(parse_brief(brief, source=run_id).variants) if kind == CAMPAIGN and brief else list(FOOTAGE_STAGES)
+    if kind == CAMPAIGN and brief:
+        stages = campaign_stages(parse_brief(brief, source=run_id).variants)
+    else:
+        stages = list(FOOTAGE_STAGES)
     with database.session() as session:
         finished = records.node_event_counts(session, run_id)
     for node, count in finished.items():

@@ -152,7 +152,7 @@ _KEYWORD_PATTERNS: dict[str, tuple[str, ...]] = {
 
 _PRICE = re.compile(r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d{1,2})?|\d[\d,]*(?:\.\d{1,2})?\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b)")
 # "It keeps drinks cold for 24 hours, holds 750 ml and weighs 300 g": what the product does or has.
-_FACT_SENTENCE = re.compile(r"^(?:It|They)\s+(?!is\b|are\b|'s\b|costs?\b|sells\b|retails\b)(.+)$")
+_FACT_SENTENCE = re.compile(r"^It\s+(?!is\b|'s\b|costs?\b|sells\b|retails\b)(.+)$")
 
 
 def price_named(text: str) -> str | None:

@@ -156,7 +156,7 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     stated = [*brief["product"].get("facts", []), *filter(None, [brief["product"].get("price")])]
     text = (f"Making a {brief['duration_s']:g}-second {platforms} ad for {product} "
             f"({brand}){source}, aimed at {brief['audience']}."
-            + (f" It states only what you told me: {'; '.join(stated)}." if stated else "")
+            + (f" It states only these facts from your brief: {'; '.join(stated)}." if stated else "")
             + ("" if (update.get("draft") or {}).get("duration_s") else
                f" {brief['duration_s']:g} seconds is my default length; tell me another to change it.")
             + f" Run id {run_id}.")
