@@ -1,6 +1,6 @@
 """Encode speed of the Ken Burns backend: a 15 s 1080x1920 clip from 5 key images.
 
-One scene per move (zoom in, pan left, parallax, zoom out, pan up), 3 s each, crossfades.
+One scene per move (zoom in, pan left, parallax, zoom out, pan up), 3 s each, dips to black between them.
 The key images are synthetic 1024x1536 pictures full of edges (the hard case for x264).
 Prints the wall time, frames per second, and the same graph with the encoder swapped for
 ffmpeg's null muxer, which shows how the time splits between motion and x264.
@@ -58,7 +58,7 @@ def main() -> None:
         subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *command], check=True)
         motion_only.append(time.perf_counter() - started)
     full, motion = statistics.median(encoded), statistics.median(motion_only)
-    print(f"Ken Burns 15 s 1080x1920 @ 30 fps ({result.frames} frames, 5 scenes, crossfades)")
+    print(f"Ken Burns 15 s 1080x1920 @ 30 fps ({result.frames} frames, 5 scenes, dips)")
     print(f"  render + x264 veryfast crf 20: median {full:.2f} s = {result.frames / full:.1f} fps")
     print(f"  motion graph only (null out):  median {motion:.2f} s = {frames / motion:.1f} fps")
 

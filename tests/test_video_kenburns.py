@@ -78,7 +78,7 @@ def test_render_lasts_the_planned_time_moves_and_blends(tmp_path, key_images):
         KenBurnsScene(key_images["blue"], 0.8, "pan_left"),
         KenBurnsScene(key_images["green"], 0.7, "parallax"),
     ]
-    result = render_kenburns(scenes, tmp_path / "kb.mp4", width=270, height=480, fps=FPS)
+    result = render_kenburns(scenes, tmp_path / "kb.mp4", width=270, height=480, fps=FPS, transition="crossfade")
     info = probe(result.path)
     assert info.video is not None and info.audio is None
     assert (info.video.width, info.video.height) == (270, 480)
@@ -100,7 +100,18 @@ def test_render_lasts_the_planned_time_moves_and_blends(tmp_path, key_images):
     assert after + 30 < middle < before - 30
 
 
-@pytest.mark.parametrize("transition", ["wipe", "slide", "none"])
+def test_a_dip_never_shows_two_scenes_at_once(tmp_path, key_images):
+    """The default join: the first scene fades to black, then the next fades in; at the cut, neither shows."""
+    scenes = [KenBurnsScene(key_images["red"], 1.0, "zoom_in"), KenBurnsScene(key_images["blue"], 1.0, "zoom_in")]
+    result = render_kenburns(scenes, tmp_path / "dip.mp4", width=128, height=224, fps=FPS, preset="ultrafast")
+    frames = _frames(result.path)
+    assert len(frames) == 60
+    assert frames[30].mean() < 25  # black at the cut, where a crossfade would show both scenes' texts
+    assert frames[18][..., 0].mean() > frames[18][..., 2].mean() + 60  # red before
+    assert frames[42][..., 2].mean() > frames[42][..., 0].mean() + 60  # blue after
+
+
+@pytest.mark.parametrize("transition", ["wipe", "slide", "none", "dip"])
 def test_every_transition_keeps_the_total_duration(tmp_path, key_images, transition):
     scenes = [KenBurnsScene(key_images["red"], 0.5, "zoom_out"), KenBurnsScene(key_images["blue"], 0.5, "pan_up")]
     result = render_kenburns(

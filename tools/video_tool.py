@@ -58,7 +58,7 @@ class AnimateRequest(BaseModel):
     width: int | None = Field(default=None, ge=16, le=4096, description="Overrides the aspect's width.")
     height: int | None = Field(default=None, ge=16, le=4096, description="Overrides the aspect's height.")
     fps: int = Field(default=30, ge=1, le=60)
-    transition: TransitionName = "crossfade"
+    transition: TransitionName = "dip"
     transition_s: float = Field(default=0.4, ge=0, le=2)
     preset: X264Preset = "veryfast"
     crf: int = Field(default=20, ge=0, le=51)

@@ -38,9 +38,11 @@ Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_
 the picture slides to the right on screen); ``parallax`` trucks right past a sharp
 foreground card floating over a blurred copy of the image."""
 
-TransitionName = Literal["crossfade", "slide", "wipe", "none"]
+TransitionName = Literal["dip", "crossfade", "slide", "wipe", "none"]
+"""How scenes join: ``dip`` fades the first scene out to black and the next in, so two
+scenes' texts never show over each other (as they do halfway through a ``crossfade``)."""
 
-_XFADE_NAMES = {"crossfade": "fade", "slide": "slideleft", "wipe": "wipeleft"}
+_XFADE_NAMES = {"dip": "fadeblack", "crossfade": "fade", "slide": "slideleft", "wipe": "wipeleft"}
 
 ZOOM = 0.18
 """Zoom travel of zoom_in/zoom_out (1.0 to 1.18) and the fixed zoom giving pans room to move."""
@@ -316,7 +318,7 @@ def build_kenburns_command(
     width: int,
     height: int,
     fps: float = 30,
-    transition: TransitionName = "crossfade",
+    transition: TransitionName = "dip",
     transition_s: float = 0.4,
     encode: EncodeSettings = EncodeSettings(),
 ) -> tuple[list[str], int, int]:
@@ -371,7 +373,7 @@ def render_kenburns(
     width: int,
     height: int,
     fps: float = 30,
-    transition: TransitionName = "crossfade",
+    transition: TransitionName = "dip",
     transition_s: float = 0.4,
     preset: X264Preset = "veryfast",
     crf: int = 20,
