@@ -183,16 +183,6 @@ from tools.video.kenburns import Move, plan_move  # noqa: E402
 MOVES = ["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down"]
 
 
-def window_at(move: Move, progress: float) -> tuple[float, float, float, float]:
-    """The part of the frame a move shows at ``progress``, as fractions (the filter's own arithmetic)."""
-    def at(pair):
-        return pair[0] + (pair[1] - pair[0]) * progress
-
-    size = 1 / at(move.zoom)
-    x, y = (1 - size) * at(move.fx), (1 - size) * at(move.fy)
-    return x, y, x + size, y + size
-
-
 @st.composite
 def regions(draw):
     x0, x1 = sorted(draw(st.lists(st.floats(0, 1), min_size=2, max_size=2, unique=True)))
@@ -203,7 +193,7 @@ def regions(draw):
 @settings(max_examples=300, deadline=None)
 @given(motion=st.sampled_from(MOVES), keep=regions(), progress=st.floats(0, 1))
 def test_every_frame_of_a_move_shows_the_whole_text_region(motion, keep, progress):
-    x0, y0, x1, y1 = window_at(plan_move(motion, keep), progress)
+    x0, y0, x1, y1 = plan_move(motion, keep).window(progress)
     tolerance = 1e-6
     assert x0 <= keep[0] + tolerance and x1 >= keep[2] - tolerance
     assert y0 <= keep[1] + tolerance and y1 >= keep[3] - tolerance
@@ -214,7 +204,7 @@ def test_moves_still_move_when_the_text_leaves_room():
     for motion in MOVES:
         move = plan_move(motion, safe_text)
         assert move != Move((1, 1), (0.5, 0.5), (0.5, 0.5)), motion
-        travel = [abs(window_at(move, 1)[i] - window_at(move, 0)[i]) for i in range(4)]
+        travel = [abs(move.window(1)[i] - move.window(0)[i]) for i in range(4)]
         assert max(travel) > 0.05, (motion, travel)  # at least 5% of the frame: a move you can see
 
 
@@ -275,7 +265,7 @@ def test_where_text_shows_on_screen_over_a_move_and_after_a_crop_to_another_shap
             if motion == "parallax":
                 continue
             move = plan_move(motion, keep)
-            x0, y0, x1, _ = window_at(move, progress)
+            x0, y0, x1, _ = move.window(progress)
             size = x1 - x0
             top = (headline[1] - y0) / size
             assert shown_headline[1] - 1e-9 <= top <= shown_headline[3]

@@ -66,6 +66,15 @@ def serving(tmp_path: Path, script: dict) -> Iterator[str]:
         thread.join(timeout=30)
 
 
+def brief_the_shoe(page) -> None:
+    """Ask for the ad, wait for the planner's question, answer it."""
+    page.fill("#message", FIRST_MESSAGE)
+    page.click("#send")
+    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+    page.fill("#message", SECOND_MESSAGE)
+    page.click("#send")
+
+
 @pytest.fixture
 def server_url(tmp_path):
     with serving(tmp_path, shoe_script()) as url:
@@ -79,12 +88,7 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
     page.on("request", lambda request: None if request.url.startswith(server_url) else external.append(request.url))
     page.goto(server_url + "/")
 
-    page.fill("#message", FIRST_MESSAGE)
-    page.click("#send")
-    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
-
-    page.fill("#message", SECOND_MESSAGE)
-    page.click("#send")
+    brief_the_shoe(page)
     approval = page.locator("#approval")
     approval.wait_for(state="visible", timeout=90_000)
     assert "Approve to generate the video" in page.inner_text("#approval-message")
@@ -123,12 +127,8 @@ def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path
         page.goto(url + "/")
         page.set_input_files("#attach", str(shots))
         page.locator("#attachments span", has_text="beach shots.mp4").wait_for(timeout=30_000)
-        page.fill("#message", FIRST_MESSAGE)
-        page.click("#send")
-        page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
-        assert page.is_hidden("#attachments")
-        page.fill("#message", SECOND_MESSAGE)
-        page.click("#send")
+        brief_the_shoe(page)
+        assert page.is_hidden("#attachments")  # sent with the first message
         page.locator(".msg.assistant", has_text="from 1 attached video(s)").wait_for(timeout=30_000)
         video = page.locator(".msg.assistant video").first
         video.wait_for(timeout=120_000)
@@ -167,12 +167,8 @@ def test_an_empty_message_is_answered_and_new_chat_starts_clean(browser, server_
     assert "Type what you need first" in hint.inner_text()
     assert page.locator(".msg").count() == 0  # nothing was sent
 
-    page.fill("#message", FIRST_MESSAGE)
-    page.click("#send")
-    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+    brief_the_shoe(page)
     assert page.is_hidden("#composer-hint")
-    page.fill("#message", SECOND_MESSAGE)
-    page.click("#send")
     page.locator("#approval").wait_for(state="visible", timeout=90_000)
     assert page.locator("#activity li").count() > 0
 

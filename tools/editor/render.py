@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -477,11 +477,7 @@ def render_views(
     plan = plan_timeline(timeline)
     # ffmpeg writes to temporary names that are renamed when the encode succeeded, so a
     # failed or interrupted render never leaves a half-written file under the final name.
-    staged = [
-        OutputView(v.width, v.height, Path(v.path).with_name(f".{Path(v.path).name}.partial.mp4"), v.subtitles,
-                   v.end_card)
-        for v in views
-    ]
+    staged = [replace(v, path=Path(v.path).with_name(f".{Path(v.path).name}.partial.mp4")) for v in views]
     args = build_render_command(timeline, staged, plan, encode)
     try:
         run_ffmpeg(args, expected_seconds=plan.total_frames / timeline.fps, progress=progress, label="encoding the video")

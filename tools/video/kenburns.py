@@ -82,6 +82,16 @@ class Move:
     fx: tuple[float, float]
     fy: tuple[float, float]
 
+    def window(self, progress: float) -> Region:
+        """The part of the picture the frame shows at ``progress`` (0 to 1), as fractions: the
+        same straight-line arithmetic the filter evaluates per frame."""
+        def at(pair: tuple[float, float]) -> float:
+            return pair[0] + (pair[1] - pair[0]) * progress
+
+        size = 1 / at(self.zoom)
+        x, y = (1 - size) * at(self.fx), (1 - size) * at(self.fy)
+        return (x, y, x + size, y + size)
+
 
 def _room(window: float, low: float, high: float) -> tuple[float, float] | None:
     """Places (fractions of the free room) where a window ``window`` wide shows [low, high]; None: nowhere."""
@@ -227,15 +237,11 @@ def text_on_screen(motion: Motion, keep: Region, boxes: Sequence[Region]) -> lis
             shown.append((max(0.0, x0 - sway), max(0.0, y0), min(1.0, x1 + sway), min(1.0, y1)))
         return shown
     move = plan_move(motion, keep)
-    windows = []
-    for progress in (0.0, 0.5, 1.0):
-        size = 1 / (move.zoom[0] + (move.zoom[1] - move.zoom[0]) * progress)
-        windows.append((size, (1 - size) * (move.fx[0] + (move.fx[1] - move.fx[0]) * progress),
-                        (1 - size) * (move.fy[0] + (move.fy[1] - move.fy[0]) * progress)))
+    windows = [move.window(progress) for progress in (0.0, 0.5, 1.0)]
     shown = []
     for box in boxes:
-        places = [((box[0] - x) / size, (box[1] - y) / size, (box[2] - x) / size, (box[3] - y) / size)
-                  for size, x, y in windows]
+        places = [((box[0] - x) / (x1 - x), (box[1] - y) / (y1 - y), (box[2] - x) / (x1 - x), (box[3] - y) / (y1 - y))
+                  for x, y, x1, y1 in windows]
         shown.append((max(0.0, min(p[0] for p in places)), max(0.0, min(p[1] for p in places)),
                       min(1.0, max(p[2] for p in places)), min(1.0, max(p[3] for p in places))))
     return shown
