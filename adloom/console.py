@@ -183,6 +183,9 @@ def print_outcome(outcome) -> None:
     for rejected in outcome.rejected:
         err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
     manifest = json.loads(Path(outcome.manifest_path).read_text("utf-8"))
+    for clip in manifest.get("inputs", {}).get("screened_out", []):
+        err.print(f"not used: {Path(clip['source']).name} {clip['start_s']:.1f}-{clip['end_s']:.1f} s, {clip['reason']}",
+                  markup=False, highlight=False)
     out.print(f"run id:   {outcome.run_id}", highlight=False)
     out.print(f"status:   {manifest['status']}", highlight=False)
     failed = [check for check in manifest.get("checks", []) if not check["passed"]]

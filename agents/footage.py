@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model
 
 from agents.brief import Brief
+from agents.copywriter import fit_phrase
 from agents.grounding import BriefGrounds
 from agents.llm_access import AgentLLM
 from tools.context import ResidentModels
@@ -134,9 +135,18 @@ def plan_problems(
     return problems
 
 
-def _fit_words(text: str, budget: int) -> str:
-    words = text.split()
-    return " ".join(words[:budget]).rstrip(",;:-") if len(words) > budget else text
+def shorten_line(line: str, budget: int) -> str:
+    """``line`` within ``budget`` words: its whole sentences while they fit, else its first
+    sentence cut where a phrase ends, else that sentence's first words."""
+    sentences = re.split(r"(?<=[.!?])\s+", line.strip())
+    kept: list[str] = []
+    for sentence in sentences:
+        if len(" ".join([*kept, sentence]).split()) > budget:
+            break
+        kept.append(sentence)
+    if kept:
+        return " ".join(kept)
+    return fit_phrase(sentences[0], budget) or " ".join(sentences[0].split()[:budget]).rstrip(",;:-")
 
 
 def fallback_phrases(brief: Brief) -> list[str]:
@@ -201,7 +211,7 @@ def fallback_plan(
             text = cta if len(cta.split()) <= budget else f"{DEFAULT_CTA}."
         else:
             text, cursor = _fill_line(pool, cursor, budget)
-        scripted.append(ScriptedClip(clip_id=clips[index].clip_id, line=_fit_words(text, budget), word_budget=budget))
+        scripted.append(ScriptedClip(clip_id=clips[index].clip_id, line=shorten_line(text, budget), word_budget=budget))
     return FootagePlan(clips=scripted, source="fallback", llm_problems=problems)
 
 
@@ -229,7 +239,7 @@ def select_and_script(
     if len(by_id) != len(clips):
         raise ValueError("clip ids must be unique")
     if k is not None and not 1 <= k <= len(clips):
-        raise ValueError(f"--clips {k}: choose between 1 and {len(clips)} clips (that many were found)")
+        raise ValueError(f"--clips {k}: choose between 1 and {len(clips)} clips (that many are usable footage)")
     budgets = {clip.clip_id: word_budget(clip.seconds, words_per_second) for clip in clips}
     clip_list = "\n".join(
         f"- {clip.clip_id} ({clip.seconds:.1f} s, at most {budgets[clip.clip_id]} words): {clip.description}"

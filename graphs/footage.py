@@ -22,11 +22,19 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 
 from agents.brief import Brief
-from agents.footage import FootageClip, FootagePlan, select_and_script
+from agents.footage import FootageClip, FootagePlan, select_and_script, shorten_line
 from graphs.state import merge_dicts
 from graphs.tracking import GraphContext, tracked
 from storage.files import copy_file_atomic, write_json_atomic
-from tools.editor.timeline import ASPECT_SIZES, SubtitleTrack, Timeline, VideoClip, VoiceTrack
+from tools.editor.timeline import (
+    ASPECT_SIZES,
+    LogoOverlay,
+    MusicTrack,
+    SubtitleTrack,
+    Timeline,
+    VideoClip,
+    VoiceTrack,
+)
 from tools.editor_tool import AssembleRequest, assemble
 from tools.scenes.detect import FootageInputError, inspect_video
 from tools.scenes_tool import DetectRequest, DetectResult, detect_scenes
@@ -39,6 +47,8 @@ from tools.tts_tool import VoiceoverRequest, VoiceScene, voiceover
 from tools.vision import describe_clips
 
 MIN_CAPTION_WINDOW_S = 0.6
+TAIL_AFTER_VOICE_S = 0.8
+"""The ad ends this long after the last spoken word, so it never closes on silence."""
 MODE = "footage"
 
 
@@ -82,8 +92,9 @@ def candidate_clips(state: FootageState, max_clip_s: float) -> list[FootageClip]
 def scenes_node(state: FootageState, context: FootageContext) -> dict:
     result = detect_scenes(DetectRequest(videos=state["videos"]), context.tools)
     if not result.clips:
-        reasons = "; ".join(r.error for r in result.rejected) or "no clips found"
-        raise FootageInputError(f"no usable clips in any video: {reasons}")
+        reasons = [r.error for r in result.rejected]
+        reasons += [f"{c.clip_id} ({Path(c.source).name}): {c.reason}" for c in result.screened_out]
+        raise FootageInputError(f"no usable clips in any video: {'; '.join(reasons) or 'no clips found'}")
     return {"detected": result.model_dump(mode="json")}
 
 
@@ -107,8 +118,8 @@ def voiceover_node(state: FootageState, context: FootageContext) -> dict:
     plan = FootagePlan.model_validate(state["plan"])
     seconds = {c.clip_id: c.seconds for c in candidate_clips(state, context.tools.settings.footage.max_clip_s)}
     lines = [clip.line for clip in plan.clips]
-    # A line the voice cannot fit even sped up is shortened to the words that fit, at most
-    # once per line; the plan then records the line as spoken.
+    # A line the voice cannot fit even sped up is shortened to the whole sentences (or the
+    # phrase) that fit, at most once per line; the plan then records the line as spoken.
     for _ in range(len(lines) + 1):
         request = VoiceoverRequest(
             scenes=[VoiceScene(text=line, seconds=seconds[clip.clip_id]) for clip, line in zip(plan.clips, lines)],
@@ -118,8 +129,9 @@ def voiceover_node(state: FootageState, context: FootageContext) -> dict:
             result = voiceover(request, context.tools)
             break
         except ScriptTooLongError as exc:
-            words = lines[exc.scene_index].split()
-            lines[exc.scene_index] = " ".join(words[: max(1, min(exc.suggested_max_words, len(words) - 1))])
+            words = len(lines[exc.scene_index].split())
+            lines[exc.scene_index] = shorten_line(lines[exc.scene_index],
+                                                  max(1, min(exc.suggested_max_words, words - 1)))
     else:
         raise RuntimeError("the voiceover lines could not be fitted to their clips")
     spoken = plan.model_copy(update={"clips": [c.model_copy(update={"line": line}) for c, line in zip(plan.clips, lines)]})
@@ -149,7 +161,7 @@ def subtitles_node(state: FootageState, context: FootageContext) -> dict:
     scratch = store.scratch_dir()
     try:
         path = write_ass(captions, style="classic", video_size=_output_size(brief, context),
-                         out_path=scratch / "captions.ass")
+                         out_path=scratch / "captions.ass", font_path=Path(brief.brand.font) if brief.brand.font else None)
         ass = store.put_file(path, move=True, metadata={"style": "classic"}, **kind)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -161,21 +173,37 @@ def subtitles_node(state: FootageState, context: FootageContext) -> dict:
     }}
 
 
+def played_seconds(state: FootageState, max_clip_s: float) -> list[float]:
+    """How long each chosen clip plays: its planned length, the last one cut
+    :data:`TAIL_AFTER_VOICE_S` after its line ends."""
+    plan = FootagePlan.model_validate(state["plan"])
+    seconds = {c.clip_id: c.seconds for c in candidate_clips(state, max_clip_s)}
+    played = [seconds[c.clip_id] for c in plan.clips]
+    last_speech = state["voice"]["scenes"][-1]["speech_seconds"]
+    played[-1] = round(min(played[-1], last_speech + TAIL_AFTER_VOICE_S), 3)
+    return played
+
+
 def editor_node(state: FootageState, context: FootageContext) -> dict:
+    """Cut the chosen clips together under the voice, the brief's music, captions in its font and its logo."""
     brief = Brief.model_validate(state["brief"])
     plan = FootagePlan.model_validate(state["plan"])
     detected = {c.clip_id: c for c in DetectResult.model_validate(state["detected"]).clips}
-    seconds = {c.clip_id: c.seconds for c in candidate_clips(state, context.tools.settings.footage.max_clip_s)}
+    played = played_seconds(state, context.tools.settings.footage.max_clip_s)
     width, height = _output_size(brief, context)
+    logo = brief.media.logo or brief.brand.logo
     timeline = Timeline(
         width=width, height=height, fps=30.0,
         visuals=[
             VideoClip(path=detected[c.clip_id].source, start_s=detected[c.clip_id].start_s,
-                      end_s=round(detected[c.clip_id].start_s + seconds[c.clip_id], 3))
-            for c in plan.clips
+                      end_s=round(detected[c.clip_id].start_s + seconds, 3), show=detected[c.clip_id].show)
+            for c, seconds in zip(plan.clips, played)
         ],
         voice=VoiceTrack(path=state["voice"]["voiceover"]["path"]),
-        subtitles=SubtitleTrack(path=state["captions"]["ass"]["path"]),
+        music=MusicTrack(path=brief.media.music) if brief.media.music else None,
+        subtitles=SubtitleTrack(path=state["captions"]["ass"]["path"],
+                                fonts_dir=str(Path(brief.brand.font).parent) if brief.brand.font else None),
+        logo=LogoOverlay(path=logo) if logo else None,
     )
     result = assemble(AssembleRequest(timeline=timeline), context.tools)
     return {"render": result.model_dump(mode="json")}
@@ -208,7 +236,8 @@ def manifest_node(state: FootageState, context: FootageContext) -> dict:
         "created_at": datetime.now(timezone.utc).isoformat(),
         "brief": state["brief"],
         "inputs": {"videos": state["videos"], "k": state.get("k"),
-                   "rejected": [r.model_dump() for r in detected.rejected]},
+                   "rejected": [r.model_dump() for r in detected.rejected],
+                   "screened_out": [c.model_dump() for c in detected.screened_out]},
         "clips": [
             {**clip.model_dump(mode="json", include={"clip_id", "source", "start_s", "end_s"}),
              "description": descriptions[clip.clip_id]["text"], "basis": descriptions[clip.clip_id]["basis"]}

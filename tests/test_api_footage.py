@@ -29,7 +29,7 @@ from test_api import read_events
 from tools.ffmpeg import probe, run_ffmpeg
 
 EXAMPLE_BRIEF = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text())
-LINES = ("Smooth cold brew coffee.", "No sugar.")  # v1c2 is 5 s long, v1c3 1 s (2 words)
+LINES = ("Smooth cold brew coffee.", "No sugar.")  # v1c2 is 5 s long, v1c3 2.75 s
 
 
 # --- media ------------------------------------------------------------------------------------
@@ -37,11 +37,12 @@ LINES = ("Smooth cold brew coffee.", "No sugar.")  # v1c2 is 5 s long, v1c3 1 s 
 
 @pytest.fixture(scope="module")
 def footage(shared_data, tmp_path_factory) -> dict[str, Path]:
-    """Small real videos: a 7 s cut of testvideo.mp4 (cuts at 1 s and 6 s), its truncated copy,
+    """Small real videos: a 10 s cut of testvideo.mp4 (cuts at 1 s and 6 s; the first second
+    is black and set aside, the third clip starts after a fade from black), its truncated copy,
     the shared WebM, a Matroska and an AVI remux of them, and a text file named like a video."""
     folder = tmp_path_factory.mktemp("footage")
     cut = folder / "shots.mp4"
-    run_ffmpeg(["-i", shared_data / "video/pyscenedetect/testvideo.mp4", "-t", "7", "-vf", "scale=320:180",
+    run_ffmpeg(["-i", shared_data / "video/pyscenedetect/testvideo.mp4", "-t", "10", "-vf", "scale=320:180",
                 "-an", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", cut])
     corrupt = folder / "broken.mp4"
     corrupt.write_bytes(cut.read_bytes()[: cut.stat().st_size // 3])  # moov atom at the end: cut off
@@ -294,8 +295,8 @@ def test_a_run_that_fails_after_it_started_says_why(client, footage):
     join_workers(client)
     assert events[-1] == {"type": "done", "status": "failed"}
     error = next(e for e in events if e["type"] == "error")["error"]
-    assert run_id in error and "between 1 and 3" in error
+    assert run_id in error and "between 1 and 2" in error  # the black opening is not a clip
     assert ("select", "failed") in [(e.get("node"), e.get("event")) for e in events]
     run = client.get(f"/api/runs/{run_id}").json()
-    assert run["status"] == "failed" and "between 1 and 3" in run["error"]
+    assert run["status"] == "failed" and "between 1 and 2" in run["error"]
     assert run["outputs"] == {} and run["rejected"] == []

@@ -159,6 +159,26 @@ def test_assembled_ad_has_the_exact_format_and_shows_captions_at_their_times(
     assert assemble_own_media(media, tool_context).cached
 
 
+def test_a_black_opening_is_skipped_and_a_watermark_is_left_out_whole(
+    shared_data: Path, tool_context, tmp_path: Path
+) -> None:
+    # testvideo.mp4 opens on a second of black; its copyright line runs along the bottom edge,
+    # so a centred 9:16 crop would cut it to "andon Castellano".
+    media = OwnMedia(clips=[shared_data / "video/pyscenedetect/testvideo.mp4"], duration_s=4.0, preset="ultrafast")
+    timeline = build_own_media_timeline(media, tool_context)
+    [clip] = timeline.timeline.visuals
+    assert isinstance(clip, VideoClip) and 1.0 <= clip.start_s <= 1.6
+    assert clip.show is not None and clip.show[3] < 0.95  # the bottom band is left out
+    assert any("opens on" in note and "black" in note for note in timeline.notes)
+    assert any("left out of the picture" in note for note in timeline.notes)
+    out = tmp_path / "ad.mp4"
+    assemble_own_media(media, tool_context, out)
+    frames = extract_frames(out, [0.0, 1.0, 3.0])
+    assert np.asarray(frames[0].convert("L")).mean() > 40  # the first frame shows the leaf, not black
+    for frame in frames:
+        assert ocr_frame(frame, models=OCR).text == ""  # no half watermark anywhere
+
+
 def test_rotated_phone_clip_is_turned_upright(files: dict[str, Path], tool_context, tmp_path: Path) -> None:
     base = _cut(files["chaplin"], tmp_path / "base.mp4", 1.0, 1.5)
     rotated = tmp_path / "rotated.mp4"

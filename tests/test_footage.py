@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -34,14 +35,22 @@ SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "footage.mmd"
 
 
 def _write_spoken_video(folder: Path) -> Path:
-    """3 s: a white card reading COLD BREW, with a voice saying a sentence (Hibari)."""
+    """3 s: a shop sign reading COLD BREW on a white wall with pale tiles, a voice saying a
+    sentence (Hibari). The sign is small enough not to be a title card."""
+    import random
+
     import hibari
 
     from tools.tts.wav import write_wav
 
     card = folder / "card.png"
-    image = Image.new("RGB", (640, 360), "white")
-    ImageDraw.Draw(image).text((60, 130), "COLD BREW", fill="black", font=ImageFont.load_default(size=96))
+    image = Image.new("RGB", (960, 540), "white")
+    draw = ImageDraw.Draw(image)
+    tiles = random.Random(0)
+    for _ in range(60):
+        x, y, shade = tiles.randrange(960), tiles.randrange(540), tiles.randrange(196, 226)
+        draw.rectangle((x, y, x + 70, y + 50), fill=(shade, shade, shade - 8))
+    draw.text((330, 240), "COLD BREW", fill="black", font=ImageFont.load_default(size=40))
     image.save(card)
     speech = folder / "speech.wav"
     write_wav(speech, hibari.Hibari(threads=1)("Fresh cold brew coffee.", seed=0), hibari.SAMPLE_RATE)
@@ -153,6 +162,15 @@ def _llm(script) -> tuple[AgentLLM, ScriptedBackend]:
     return AgentLLM(backend, LLMSettings(max_retries=2)), backend
 
 
+def test_a_line_too_long_for_its_clip_loses_whole_sentences_not_half_a_phrase():
+    from agents.footage import shorten_line
+
+    line = "Single-origin Colombian beans. Recyclable 330 ml cans. No added sugar."
+    assert shorten_line(line, 9) == "Single-origin Colombian beans. Recyclable 330 ml cans."
+    assert shorten_line(line, 20) == line
+    assert shorten_line("Smooth cold brew, steeped for 18 hours, sold in cans.", 7) == "Smooth cold brew, steeped for 18 hours"
+
+
 def test_valid_answer_is_used_in_the_models_order(brief):
     llm, backend = _llm({"FootageDraft": [_draft(("v1c2", "Cold brew on ice."), ("v1c1", "Steeped for 18 hours."))]})
     plan = select_and_script(brief, _clips(), llm, warm_models(), k=2)
@@ -260,7 +278,12 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
     video = probe(manifest["outputs"]["video"])
     assert (video.video.width, video.video.height) == (180, 320)
     assert video.audio is not None
-    assert video.duration_s == pytest.approx(3.0 + 2.5, abs=0.15)  # the spoken clip, then the blue shot
+    # The spoken clip, then the blue shot cut shortly after its line: the ad never ends on silence.
+    assert 3.0 + 1.0 < video.duration_s < 3.0 + 2.5 - 0.2
+    tail = tmp_path / "tail.pcm"
+    run_ffmpeg(["-sseof", "-1.2", "-i", manifest["outputs"]["video"], "-f", "s16le", "-ac", "1", "-ar", "16000",
+                str(tail)])
+    assert max(abs(sample) for sample in memoryview(tail.read_bytes()).cast("h")) > 1000  # the voice, not silence
     srt = Path(manifest["outputs"]["srt"]).read_text()
     assert "Smooth cold brew coffee." in srt and "No added sugar." in srt
     assert manifest["subtitle_rule_problems"] == []
@@ -321,6 +344,33 @@ def test_cli_makes_an_ad_through_an_openai_compatible_endpoint(media, tmp_path):
     assert [c["clip_id"] for c in manifest["plan"]["clips"]] == ["v1c1", "v2c1"]
 
 
+@pytest.mark.slow
+def test_footage_mode_on_the_shared_videos_shows_no_bars_title_cards_or_black(shared_data, tmp_path):
+    from tools.media_checks.frames import extract_frames
+    from tools.scenes.screening import is_bars, is_black
+
+    videos = [shared_data / "video" / name for name in
+              ("moviepy/smpte-2997.mp4", "moviepy/big_buck_bunny_0_30.webm", "pyscenedetect/testvideo.mp4")]
+    with FakeOpenAIServer([reply_text("I cannot choose.")]) as server:  # the fallback plan chooses
+        result = _adloom(tmp_path, "footage", EXAMPLE, *videos, "--out", tmp_path / "out", timeout=600,
+                         ADLOOM_LLM__BACKEND="openai", ADLOOM_LLM__MODEL="fake", ADLOOM_LLM__BASE_URL=server.base_url)
+    assert result.returncode == 0, result.stderr
+    not_used = [line for line in result.stderr.splitlines() if line.startswith("not used: ")]
+    assert any("smpte-2997.mp4" in line and "colour bars" in line for line in not_used)
+    assert any("big_buck_bunny_0_30.webm" in line and "burned-in text" in line for line in not_used)
+    assert any("testvideo.mp4 0.0-1.0 s" in line and "black" in line for line in not_used)
+    video = Path(next(line.split(None, 1)[1] for line in result.stdout.splitlines() if line.startswith("video:")))
+    manifest = json.loads((video.parent / "manifest.json").read_text())
+    screened = {clip["clip_id"] for clip in manifest["inputs"]["screened_out"]}
+    chosen = [clip["clip_id"] for clip in manifest["plan"]["clips"]]
+    assert chosen and not screened & set(chosen)
+    duration = probe(video).duration_s
+    frames = extract_frames(video, [0.0, *[t / 2 for t in range(1, int(duration * 2))]])
+    small = [np.asarray(frame.convert("RGB").resize((96, 54))) for frame in frames]
+    assert not is_black(small[0])  # the ad never opens on black
+    assert not any(is_bars(frame) for frame in small)
+
+
 # --- the benchmark ----------------------------------------------------------------------
 
 
@@ -331,9 +381,11 @@ def test_remix_benchmark_on_the_shared_footage(shared_data, module_settings, tmp
     llm, _ = _llm({"": [GARBAGE]})
     report = evaluate_footage(module_settings, shared_data, distractors=3, seed=0, llm=llm, models=warm_models())
     assert [Path(t.target).name for t in report.tasks] == ["testvideo.mp4", "big_buck_bunny_0_30.webm"]
+    # testvideo.mp4 opens on a second of black with its copyright line: the screen sets it aside.
+    clips_kept = {"testvideo.mp4": 3, "big_buck_bunny_0_30.webm": 4}
     for task in report.tasks:
         assert task.candidates == len(task.reference) + 3
-        assert len(task.predicted) == len(task.reference) == 4
+        assert len(task.predicted) == len(task.reference) == clips_kept[Path(task.target).name]
         assert 0.0 <= task.sra <= task.selection_recall <= 1.0
         assert task.ssa == 1.0 and task.wcd >= 0.0 and task.source == "fallback"
     assert set(report.means) == {"sra", "selection_recall", "wcd", "ssa", "ssa_baseline"}

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from storage.assets import sha256_file
 from tools.ffmpeg import run_ffmpeg
+from tools.media_checks.frames import extract_frames
 from tools.scenes import FootageInputError, clip_frame_times, detect_clips, inspect_video, represent_clip
 from tools.scenes.detect import Clip
 from tools.scenes.frames import SPATIAL_LONG_SIDE, TEMPORAL_LONG_SIDE
+from tools.scenes.screening import is_black
 from tools.scenes_tool import DetectRequest, detect_scenes, write_two_scene_video
 
 TESTVIDEO = "video/pyscenedetect/testvideo.mp4"
@@ -106,8 +109,9 @@ def bad_inputs(tmp_path_factory, shared_data) -> dict[str, Path]:
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30", "-t", "3",
                 "-vf", "setpts='if(lt(T,1),PTS,1/TB+(PTS-1/TB)*2)'", "-fps_mode", "vfr", str(files["vfr"])])
     files["uhd"] = folder / "uhd.mp4"
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=25", "-t", "1.2", "-c:v", "libx264",
-                "-preset", "ultrafast", str(files["uhd"])])
+    # A grid, not testsrc2: its big frame counter is burned-in text the screen sets aside.
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=teal:s=3840x2160:r=25:d=1.2,drawgrid=w=80:h=80:t=12:c=white",
+                "-c:v", "libx264", "-preset", "ultrafast", str(files["uhd"])])
     files["image"] = folder / "still.png"
     Image.new("RGB", (64, 48), "red").save(files["image"])
     return files
@@ -152,3 +156,25 @@ def test_inspect_video_names_a_missing_file(tmp_path):
         inspect_video(tmp_path / "missing.mp4")
 
 
+
+
+def test_bars_black_blank_stretches_and_title_cards_are_set_aside_with_the_reason(shared_data, tool_context):
+    names = ["moviepy/smpte-2997.mp4", "pyscenedetect/fades.mp4", "pyscenedetect/counter.mp4",
+             "pyscenedetect/testvideo.mp4", "moviepy/big_buck_bunny_0_30.webm"]
+    result = detect_scenes(DetectRequest(videos=[str(shared_data / "video" / name) for name in names]),
+                           tool_context)
+    reasons = {(Path(c.source).name, c.clip_id): c.reason for c in result.screened_out}
+    assert "colour bars" in reasons["smpte-2997.mp4", "v1c1"]
+    assert "single-colour" in reasons["fades.mp4", "v2c1"]  # white, grey and black fades
+    assert "single-colour" in reasons["counter.mp4", "v3c1"]  # frame numbers on flat colour
+    assert reasons["testvideo.mp4", "v4c1"].startswith("black for")  # the copyright opening
+    assert "burned-in text" in reasons["big_buck_bunny_0_30.webm", "v5c4"]  # the title card
+    assert len(reasons) == 5
+    kept = {clip.clip_id: clip for clip in result.clips}
+    assert sorted(kept) == ["v4c2", "v4c3", "v4c4", "v5c1", "v5c2", "v5c3"]
+    # Black is trimmed off the clips that are kept: none starts or ends on black.
+    for clip in kept.values():
+        first, last = extract_frames(clip.source, [clip.start_s + 0.02, clip.end_s - 0.05])
+        for frame in (first, last):
+            assert not is_black(np.asarray(frame.convert("RGB").resize((96, 54)))), clip.clip_id
+    assert kept["v5c1"].start_s > 0.5  # Big Buck Bunny fades in from black

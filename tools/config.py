@@ -117,7 +117,8 @@ class FootageSettings(_Section):
                            "transformers: a local vision-language model folder.")
     vlm_base_url: str | None = None
     vlm_api_key: SecretStr | None = None
-    ocr: bool = Field(default=True, description="measured describer: read on-screen text in the middle frame.")
+    ocr: bool = Field(default=True, description="read on-screen text in each clip's middle frame: the measured "
+                     "describer's evidence, and the screen that sets title cards aside.")
     words_per_second: float = Field(default=2.2, gt=0.5, le=5, description="Spoken words per second of clip.")
 
 

@@ -1,6 +1,8 @@
 """Tool agent ``scenes.detect``: raw footage to clips with their VC-LLM frames.
 
-It cuts each video at scene changes and stores every clip's representation (spatial +
+It cuts each video at scene changes, screens every clip (:mod:`tools.scenes.screening`:
+black stretches trimmed; colour bars, blank cards, slates and title cards set aside in
+``screened_out`` with the reason) and stores each kept clip's representation (spatial +
 temporal frames). Each video stands alone: a file that cannot be used is listed in
 ``rejected`` with the reason, and the others are still cut. Describing the clips is
 :func:`tools.vision.describe_clips`.
@@ -12,6 +14,7 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
+from PIL import Image
 from pydantic import BaseModel, Field
 
 from storage.assets import AssetRef, sha256_file
@@ -21,6 +24,7 @@ from tools.ffmpeg import run_ffmpeg
 from tools.registry import tool_agent
 from tools.scenes.detect import DETECTORS, FootageInputError, detect_clips, inspect_video
 from tools.scenes.frames import represent_clip
+from tools.scenes.screening import picture_without_edge_text, read_text, sample_video, text_rejection, trim_and_screen
 from tools.vision.description import ClipInput
 
 TOOL_NAME = "scenes.detect"
@@ -42,6 +46,8 @@ class ClipOut(BaseModel):
     start_frame: int
     end_frame: int
     has_audio: bool
+    show: tuple[float, float, float, float] | None = Field(
+        default=None, description="The part of the picture to show (leaves edge text out whole); None = all.")
     spatial: AssetRef = Field(description="Middle frame, high resolution (JPEG).")
     temporal: list[AssetRef] = Field(description="Up to 5 frames spread across the clip, low resolution (JPEG).")
 
@@ -75,9 +81,20 @@ class RejectedVideo(BaseModel):
     error: str
 
 
+class ScreenedClip(BaseModel):
+    """A clip that is not footage an ad may show, and why."""
+
+    clip_id: str
+    source: str
+    start_s: float
+    end_s: float
+    reason: str
+
+
 class DetectResult(BaseModel):
     videos: list[VideoOut]
     rejected: list[RejectedVideo]
+    screened_out: list[ScreenedClip] = Field(default_factory=list)
 
     @property
     def clips(self) -> list[ClipOut]:
@@ -85,18 +102,21 @@ class DetectResult(BaseModel):
 
 
 def write_two_scene_video(path: Path, *, seconds_each: float = 1.5, size: str = "160x120") -> Path:
-    """A small test video: a red shot then a blue shot, one hard cut (the tools' example input)."""
-    run_ffmpeg([
-        "-f", "lavfi", "-i", f"color=c=red:s={size}:r=25:d={seconds_each}",
-        "-f", "lavfi", "-i", f"color=c=blue:s={size}:r=25:d={seconds_each}",
-        "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]",
-        "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path),
-    ])
+    """A small test video: a red shot then a blue shot, one hard cut (the tools' example input).
+
+    Each shot is a grid in a darker shade of its colour, so that neither is a blank card
+    the footage screen would set aside.
+    """
+    shots = [("red", "0xA01414"), ("blue", "0x3050C0")]
+    inputs = [arg for colour, grid in shots for arg in (
+        "-f", "lavfi", "-i", f"color=c={colour}:s={size}:r=25:d={seconds_each},drawgrid=w=20:h=20:t=4:c={grid}")]
+    run_ffmpeg([*inputs, "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)])
     return path
 
 
 def _example() -> DetectRequest:
-    video = Path(tempfile.gettempdir()) / "adloom-scenes-example-red-blue-v1.mp4"
+    video = Path(tempfile.gettempdir()) / "adloom-scenes-example-red-blue-v2.mp4"
     if not video.is_file():
         write_two_scene_video(video)
     return DetectRequest(videos=[str(video)])
@@ -104,10 +124,12 @@ def _example() -> DetectRequest:
 
 @tool_agent(TOOL_NAME, example=_example)
 def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
-    """Cut raw videos into clips at scene changes and store each clip's middle frame and 5 sampled frames.
+    """Cut raw videos into clips at scene changes, screen them, and store each kept clip's
+    middle frame and 5 sampled frames.
 
     Unusable files (corrupt, truncated beyond reading, not a video, 0 s) are reported in
-    ``rejected`` with the reason; the other videos are still processed.
+    ``rejected`` with the reason; the other videos are still processed. Clips that are not
+    footage (black, blank, colour bars, title cards) are reported in ``screened_out``.
     """
     settings = ctx.settings.footage
     detector = request.detector or settings.detector
@@ -117,6 +139,7 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
     min_clip_s = request.min_clip_s if request.min_clip_s is not None else settings.min_clip_s
     videos: list[VideoOut] = []
     rejected: list[RejectedVideo] = []
+    screened_out: list[ScreenedClip] = []
     for number, path in enumerate(request.videos, start=1):
         ctx.progress(f"finding the cuts in {Path(path).name}", (number - 1) / len(request.videos))
         try:
@@ -129,15 +152,30 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
                     f"{path}: every clip is shorter than min_clip_s={min_clip_s} s ({len(every)} found)"
                 )
             sha = sha256_file(Path(source.path))
+            samples = sample_video(source.path)
             clips = []
             for position, clip in enumerate(kept, start=1):
                 # Renumber after dropping short clips so ids stay v<n>c1, c2, ... in time order.
                 clip = dataclasses.replace(clip, clip_id=f"v{number}c{position}")
-                frames = represent_clip(clip, source.fps, ctx.assets, source_sha256=sha)
+                screening = trim_and_screen(samples, clip.start_s, clip.end_s, min_clip_s=min_clip_s)
+                clip = dataclasses.replace(
+                    clip, start_s=screening.start_s, end_s=screening.end_s,
+                    start_frame=round(screening.start_s * source.fps), end_frame=round(screening.end_s * source.fps),
+                )
+                reason, show = screening.rejected, None
+                if reason is None:
+                    frames = represent_clip(clip, source.fps, ctx.assets, source_sha256=sha)
+                    if settings.ocr:
+                        text = read_text(Image.open(frames.spatial.path), ctx.models)
+                        reason, show = text_rejection(text), picture_without_edge_text(text)
+                if reason is not None:
+                    screened_out.append(ScreenedClip(clip_id=clip.clip_id, source=source.path, start_s=clip.start_s,
+                                                     end_s=clip.end_s, reason=reason))
+                    continue
                 clips.append(ClipOut(
                     clip_id=clip.clip_id, source=source.path, source_sha256=sha, start_s=clip.start_s,
                     end_s=clip.end_s, start_frame=clip.start_frame, end_frame=clip.end_frame,
-                    has_audio=source.has_audio, spatial=frames.spatial, temporal=list(frames.temporal),
+                    has_audio=source.has_audio, show=show, spatial=frames.spatial, temporal=list(frames.temporal),
                 ))
         except (FootageInputError, MediaInputError) as exc:
             rejected.append(RejectedVideo(path=str(path), error=str(exc)))
@@ -148,4 +186,4 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
             clips=clips, dropped_short=len(every) - len(kept),
         ))
     ctx.progress("cuts found", 1.0)
-    return DetectResult(videos=videos, rejected=rejected)
+    return DetectResult(videos=videos, rejected=rejected, screened_out=screened_out)

@@ -146,6 +146,7 @@ def get_run(request: Request, run_id: str) -> dict:
         manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
     outputs: dict[str, Any] = {}
     rejected: list[dict] = []
+    screened_out: list[dict] = []
     if run.out_dir and manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text("utf-8"))
         raw = manifest.get("outputs", {})
@@ -156,8 +157,10 @@ def get_run(request: Request, run_id: str) -> dict:
         }
         result["manifest_status"] = manifest.get("status")
         rejected = manifest.get("inputs", {}).get("rejected", [])  # footage runs: unusable input videos
+        screened_out = manifest.get("inputs", {}).get("screened_out", [])  # and clips that are not footage
     result["outputs"] = outputs
     result["rejected"] = rejected
+    result["screened_out"] = screened_out
     return result
 
 

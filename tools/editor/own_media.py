@@ -15,6 +15,8 @@ How the files are laid out:
 * Not enough footage for the length (e.g. a voice longer than all clips together): with
   ``fill="loop"`` (default) the visuals play again from the first; with ``fill="hold"``
   the last frame stays on screen. A warning says which happened.
+* A clip's black opening is skipped, and text along its top or bottom edge (a watermark)
+  is left out of the picture whole instead of being cut by the crop.
 * Every clip is cover-fitted (scaled and centre-cropped) to the aspect. Phone videos with
   rotation metadata are turned upright first (ffmpeg applies the display matrix), clips
   at other or variable frame rates are resampled to the output's constant rate; both are
@@ -27,6 +29,7 @@ How the files are laid out:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 from dataclasses import dataclass
@@ -62,6 +65,8 @@ from tools.editor.timeline import (
 from tools.editor.user_captions import load_user_captions, write_caption_file
 from tools.editor_tool import AssembleRequest, assemble
 from tools.ffmpeg import probe
+from tools.media_checks.frames import extract_frames
+from tools.scenes.screening import leading_black_s, picture_without_edge_text, read_text, sample_video
 from tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
 from tools.subtitles_tool import CaptionScene, SubtitlesRequest, build_subtitles
 
@@ -112,6 +117,12 @@ class ClipFacts:
     average_fps: float
     nominal_fps: float
     rotation: int
+    lead_s: float = 0.0  # a black opening, skipped
+    show: tuple[float, float, float, float] | None = None  # the picture without its edge text
+
+    @property
+    def usable_s(self) -> float:
+        return self.duration_s - self.lead_s
 
     @property
     def variable_rate(self) -> bool:
@@ -189,13 +200,13 @@ def _visual_lengths(
     media: OwnMedia, clips: list[ClipFacts], target_s: float | None
 ) -> tuple[list[float], float]:
     """Seconds shown of each visual (clips then images) and the ad's length."""
-    capacities = [clip.duration_s for clip in clips] + [math.inf] * len(media.images)
+    capacities = [clip.usable_s for clip in clips] + [math.inf] * len(media.images)
     if media.clip_seconds is not None:
         tolerance = 1 / media.fps
         for index, clip in enumerate(clips):
-            if clip.duration_s + tolerance < media.clip_seconds:
+            if clip.usable_s + tolerance < media.clip_seconds:
                 raise MediaInputError(
-                    f"clips[{index}]: {clip.path} lasts {clip.duration_s:.2f} s, shorter than "
+                    f"clips[{index}]: {clip.path} lasts {clip.usable_s:.2f} s, shorter than "
                     f"clip_seconds {media.clip_seconds:g} s; use a longer clip or lower clip_seconds"
                 )
         lengths = [min(media.clip_seconds, capacity) for capacity in capacities]
@@ -206,10 +217,29 @@ def _visual_lengths(
     return share_length(target_s, capacities), target_s
 
 
+def frame_clip(clip: ClipFacts, field: str, ctx: ToolContext, notes: list[str]) -> ClipFacts:
+    """Skip the clip's black opening and leave text along its top or bottom edge out of the
+    picture (:mod:`tools.scenes.screening`), so the ad neither opens on black nor shows a
+    watermark cut in half by the crop."""
+    lead = leading_black_s(sample_video(clip.path))
+    if lead >= clip.duration_s - 1 / clip.nominal_fps:
+        lead = 0.0  # black throughout: the marketer's choice, shown as it is
+    elif lead:
+        notes.append(f"{field}: {clip.path} opens on {lead:.2f} s of black: it starts after it")
+    [middle] = extract_frames(clip.path, [(lead + clip.duration_s) / 2])
+    text = read_text(middle, ctx.models)
+    show = picture_without_edge_text(text)
+    if show is not None:
+        notes.append(f"{field}: text along its edge (\u201c{text.text[:60]}\u201d) is left out of the picture "
+                     "rather than cut by the crop")
+    return dataclasses.replace(clip, lead_s=lead, show=show)
+
+
 def _visuals(media: OwnMedia, clips: list[ClipFacts], lengths: list[float], total_s: float,
              warnings: list[str]) -> list[VideoClip | StillImage]:
     sequence: list[VideoClip | StillImage] = [
-        VideoClip(path=clip.path, start_s=0.0, end_s=length) for clip, length in zip(clips, lengths)
+        VideoClip(path=clip.path, start_s=clip.lead_s, end_s=round(clip.lead_s + length, 3), show=clip.show)
+        for clip, length in zip(clips, lengths)
     ]
     sequence += [
         StillImage(path=image, seconds=length) for image, length in zip(media.images, lengths[len(clips):])
@@ -323,6 +353,7 @@ def build_own_media_timeline(media: OwnMedia, ctx: ToolContext) -> OwnMediaTimel
         raise MediaInputError(f"font: file {media.font} does not exist")
 
     notes: list[str] = []
+    clips = [frame_clip(clip, f"clips[{index}]", ctx, notes) for index, clip in enumerate(clips)]
     for index, clip in enumerate(clips):
         if clip.rotation:
             notes.append(f"clips[{index}]: {clip.path} is rotated {clip.rotation}°: turned upright before fitting")

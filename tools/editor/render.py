@@ -311,6 +311,9 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
             # Drop surplus frames before scaling when the source runs faster than the output.
             fps_first = planned.source_fps is not None and planned.source_fps > fps
             prefix = "setpts=PTS-STARTPTS" + (f",fps={rate}" if fps_first else "")
+            if visual.show is not None:
+                left, top, right, bottom = visual.show
+                prefix += f",crop=iw*{right - left:.4f}:ih*{bottom - top:.4f}:iw*{left:.4f}:ih*{top:.4f}"
             graph.add(f"[{source}:v]{prefix}[vin{index}]")
             late_fps = "" if fps_first else f",fps={rate}"
             for k, (view, label) in enumerate(zip(views, graph.fan_out(f"vin{index}", f"vin{index}", count))):

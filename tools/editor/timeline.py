@@ -67,11 +67,21 @@ class VideoClip(_Part):
     path: MediaPath
     start_s: float = Field(default=0.0, ge=0, description="In point in the file.")
     end_s: float | None = Field(default=None, description="Out point; None = the end of the file.")
+    show: tuple[float, float, float, float] | None = Field(
+        default=None,
+        description="The part of the picture to show, (left, top, right, bottom) as shares of the frame; "
+        "the cover crop is taken inside it. None = the whole picture.",
+    )
 
     @model_validator(mode="after")
     def _in_before_out(self) -> VideoClip:
         if self.end_s is not None and self.end_s <= self.start_s:
             raise ValueError(f"end_s ({self.end_s}) must be after start_s ({self.start_s})")
+        if self.show is not None:
+            left, top, right, bottom = self.show
+            if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+                raise ValueError(f"show {self.show} must be (left, top, right, bottom) shares with left < right "
+                                 "and top < bottom, each within 0..1")
         return self
 
 
