@@ -19,7 +19,8 @@ from storage.assets import AssetRef
 from tools.context import ToolContext
 from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
 from tools.video.kenburns import Region, text_on_screen
-from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene
+from tools.image_tool import ImageRenderResult
+from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
 
 ANIMATE_TOOL = "video.animate"
 GENERATE_TOOL = "video.generate"
@@ -58,6 +59,23 @@ def text_region(image: AssetRef) -> Region | None:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+LAYERED_MOTIONS = tuple(motion for motion in AUTO_MOTIONS if motion != "parallax")
+"""Moves for a scene whose texts are on their own layers (parallax would shrink the picture away from them)."""
+
+
+def kenburns_scene(image: ImageRenderResult, seconds: float, turn: int) -> AnimateScene:
+    """One scene for the Ken Burns camera: the picture without its texts moving under them,
+    each text revealed in place; or, for an image without layers, the whole image with the
+    camera kept from taking its text out of the frame."""
+    if image.background is not None and image.text_layers:
+        return AnimateScene(image=image.background.path, seconds=seconds,
+                            motion=LAYERED_MOTIONS[turn % len(LAYERED_MOTIONS)],
+                            texts=[AnimateText(image=layer.image.path, x=layer.x, y=layer.y)
+                                   for layer in image.text_layers])
+    return AnimateScene(image=image.image.path, seconds=seconds, motion=AUTO_MOTIONS[turn % len(AUTO_MOTIONS)],
+                        keep_in_view=text_region(image.image))
+
+
 def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext, take: int = 0) -> SceneVideo:
     """Video for every scene but the last (the editor's end card), as long as the plan says.
 
@@ -67,12 +85,11 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
     moving = variant.scenes[:-1]
     backend = tools.settings.video.backend
     if backend == "kenburns":
-        scenes = [AnimateScene(image=art.images[s.index].result.image.path, seconds=s.seconds,
-                               motion=AUTO_MOTIONS[(s.index + take) % len(AUTO_MOTIONS)],
-                               keep_in_view=text_region(art.images[s.index].result.image)) for s in moving]
+        scenes = [kenburns_scene(art.images[s.index].result, s.seconds, s.index + take) for s in moving]
         request = AnimateRequest(scenes=scenes, aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF)
         result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
-        on_screen = [text_on_screen(s.motion, s.keep_in_view, text_boxes(art.images[scene.index].result.image))
+        on_screen = [text_boxes(art.images[scene.index].result.image) if s.texts
+                     else text_on_screen(s.motion, s.keep_in_view, text_boxes(art.images[scene.index].result.image))
                      if s.motion and s.keep_in_view else [] for s, scene in zip(scenes, moving)]
         return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend, text_regions=on_screen)
     clips = []

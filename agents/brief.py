@@ -1,11 +1,13 @@
 """The campaign brief: what a marketer asks for, validated before anything runs.
 
 Unknown keys are errors. File paths (logo, font, product images) are resolved against
-the brief's own folder and must exist.
+the brief's own folder, or name a file inside an installed package (``package:``), and
+must exist.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -52,6 +54,27 @@ class _Strict(BaseModel):
         return value
 
 
+PACKAGE_PREFIX = "package:"
+"""A brief's file path starting with this names a file shipped inside an installed Python
+package, ``package:<package>/<path inside it>``: the example brief's product photo is
+``package:skimage/data/coffee.png``."""
+
+
+def package_file(reference: str) -> Path:
+    """The file ``<package>/<path>`` inside an installed package (found without importing it)."""
+    name, _, inner = reference.partition("/")
+    if not name.isidentifier() or not inner:
+        raise ValueError(f"write {PACKAGE_PREFIX}<package>/<path inside it>, not {PACKAGE_PREFIX}{reference}")
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package {name!r} is not installed (pip install it, or give the file's path)")
+    root = Path(list(spec.submodule_search_locations)[0]).resolve()
+    path = (root / inner).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{PACKAGE_PREFIX}{reference} points outside the package {name!r}")
+    return path
+
+
 def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     if value is None:
         return None
@@ -59,7 +82,7 @@ def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     if "\x00" in value:
         raise ValueError("a file path may not contain a NUL byte")
     try:
-        path = Path(value).expanduser()
+        path = package_file(value[len(PACKAGE_PREFIX):]) if value.startswith(PACKAGE_PREFIX) else Path(value).expanduser()
     except RuntimeError:  # "~name" of a user this machine does not have
         raise ValueError(f"cannot find the home folder in {value!r}") from None
     if not path.is_absolute():

@@ -28,7 +28,8 @@ from tools.image import (
 )
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS
-from tools.image.legibility import OCR_MODEL_KEY, normalised_words
+from tools.image.template import split_text_layers
+from tools.image.legibility import OCR_MODEL_KEY, load_text_reader, normalised_words
 from tools.image.palette import (
     BackgroundSample,
     BrandPalette,
@@ -400,3 +401,50 @@ def test_the_template_lays_out_the_words_whatever_backend_makes_pictures(tool_co
     tool_context.settings.image.backend = "diffusers"  # pictures come from image.generate; words from here
     result = render_image(_request("headline"), tool_context)
     assert result.legible and result.image.backend == "template"
+
+
+# -- texts on their own layers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_texts_lift_off_onto_layers_that_give_the_render_back(layout, brand_dir, product_photo):
+    request = _request(layout, "9:16", product_images=[str(product_photo)])
+    rendered = render_template(request)
+    split = split_text_layers(request, rendered)
+    assert [layer.field for layer in split.layers] == [
+        t.field for t in sorted(rendered.texts, key=lambda t: (t.box.y0, t.box.x0))]
+    composite = split.background.convert("RGBA")
+    for layer in split.layers:
+        composite.alpha_composite(layer.image, (layer.x, layer.y))
+    assert np.array_equal(np.asarray(composite.convert("RGB")), np.asarray(rendered.image.convert("RGB")))
+    # Each layer holds its own text: its box (measured, a few px round the ink) is on the layer.
+    for layer, placed in zip(split.layers, sorted(rendered.texts, key=lambda t: (t.box.y0, t.box.x0))):
+        x0, y0 = max(layer.x, placed.box.x0), max(layer.y, placed.box.y0)
+        x1 = min(layer.x + layer.image.width, placed.box.x1)
+        y1 = min(layer.y + layer.image.height, placed.box.y1)
+        assert max(0, x1 - x0) * max(0, y1 - y0) >= 0.9 * placed.box.width * placed.box.height, placed.field
+
+
+def test_the_background_layer_has_no_words_and_the_price_badge_moves_with_its_price(tool_context):
+    request = _request("offer", "9:16")
+    rendered = render_template(request)
+    split = split_text_layers(request, rendered)
+    reader = tool_context.models.get(OCR_MODEL_KEY, load_text_reader)
+    assert reader.read(split.background).text.strip() == ""
+    price = next(layer for layer in split.layers if layer.field == "price")
+    placed = next(t for t in rendered.texts if t.field == "price")
+    # The round badge is on the price's layer: much wider than the price's own ink.
+    assert price.image.width > 1.5 * placed.box.width
+
+
+def test_the_tool_stores_the_background_and_each_text_layer(tool_context):
+    from tools.registry import load_tools
+
+    spec = load_tools(plugins=False)["image.render"]
+    result = spec.run(spec.example(), tool_context)
+    assert result.background is not None and Image.open(result.background.path).size == (1080, 1080)
+    assert [layer.field for layer in result.text_layers] == ["headline", "subline", "cta"]
+    for layer in result.text_layers:
+        assert Image.open(layer.image.path).mode == "RGBA"
+    again = spec.run(spec.example(), tool_context)
+    assert again.from_cache and again.text_layers == result.text_layers

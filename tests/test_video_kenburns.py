@@ -273,3 +273,47 @@ def test_where_text_shows_on_screen_over_a_move_and_after_a_crop_to_another_shap
     assert region_after_cover(headline, (1080, 1920), (1080, 1350)) == pytest.approx(
         (0.08, (0.22 * 1920 - 285) / 1350, 0.92, (0.4 * 1920 - 285) / 1350))
     assert region_after_cover((0.1, 0.0, 0.9, 0.1), (1080, 1920), (1080, 1080)) is None  # cropped away
+
+
+def _text_layer(path: Path, size=(200, 60)) -> Path:
+    """A white bar with a black border on a transparent picture: easy to find in a frame."""
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rectangle((0, 0, size[0] - 1, size[1] - 1), fill=(255, 255, 255, 255),
+                                    outline=(0, 0, 0, 255), width=6)
+    layer.save(path)
+    return path
+
+
+def test_text_layers_stay_put_and_appear_in_turn_while_the_background_moves(tmp_path, key_images):
+    from tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
+
+    texts = (TextOverlay(_text_layer(tmp_path / "a.png"), 80, 100), TextOverlay(_text_layer(tmp_path / "b.png"), 80, 400))
+    scene = KenBurnsScene(key_images["red"], 2.0, "zoom_in", texts=texts)
+    render_kenburns([scene], tmp_path / "layered.mp4", width=360, height=640, fps=FPS, preset="ultrafast")
+    frames = _frames(tmp_path / "layered.mp4")
+    first, second = reveal_times(2, 2.0)
+    assert first < second
+
+    def white(frame: np.ndarray, top: int) -> float:
+        return float(frame[top + 15:top + 45, 100:260].mean())
+
+    before = frames[int(first * FPS) - 1]
+    assert white(before, 100) < 200 and white(before, 400) < 200  # neither text is there yet
+    between = frames[int((first + REVEAL_S) * FPS) + 1]
+    if (first + REVEAL_S) < second:
+        assert white(between, 100) > 240 and white(between, 400) < 200  # the first before the second
+    late, last = frames[int(1.2 * FPS)], frames[-1]
+    for frame in (late, last):
+        assert white(frame, 100) > 240 and white(frame, 400) > 240
+    # The texts did not move with the camera; the picture around them did.
+    assert np.abs(late[100:160, 80:280] - last[100:160, 80:280]).mean() < 2
+    assert np.abs(late[200:380] - last[200:380]).mean() > 5
+
+
+def test_a_layered_scene_refuses_parallax(tmp_path, key_images):
+    from tools.video.kenburns import TextOverlay
+
+    scene = KenBurnsScene(key_images["red"], 1.0, "parallax",
+                          texts=(TextOverlay(_text_layer(tmp_path / "a.png"), 10, 10),))
+    with pytest.raises(ValueError, match="parallax"):
+        render_kenburns([scene], tmp_path / "x.mp4", width=360, height=640, fps=FPS)

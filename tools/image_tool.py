@@ -4,13 +4,17 @@ The renderer is the Pillow brand template in :mod:`tools.image`, whatever ``[ima
 backend`` says: that setting chooses where *pictures* come from (``template``: the brief's
 product photos only; ``diffusers``: also generated ones, from ``image.generate``), and the
 template lays the words, logo and pictures out either way. Each render is read back with
-OCR and the result says whether its words came out legible.
+OCR and the result says whether its words came out legible. Its texts are also stored
+apart, each on a transparent layer over the picture without them, so the animator can
+move the picture and reveal the words on their own.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from PIL import Image
 from pydantic import BaseModel, Field
 
 from storage.assets import AssetRef, cache_key, sha256_file
@@ -25,8 +29,17 @@ TOOL_NAME = "image.render"
 BACKEND = "template"
 
 
+class TextLayerRef(BaseModel):
+    """One text of the image on its own transparent PNG, placed at (x, y) px of the image."""
+
+    field: str
+    image: AssetRef
+    x: int
+    y: int
+
+
 class ImageRenderResult(BaseModel):
-    """The stored PNG and how well it reads."""
+    """The stored PNG, how well it reads, and its layers."""
 
     image: AssetRef
     layout: str
@@ -39,6 +52,9 @@ class ImageRenderResult(BaseModel):
     legible: bool = Field(description=f"ocr_match reached {LEGIBLE_THRESHOLD} (after at most one re-render).")
     from_cache: bool = Field(default=False, description="Returned from the asset cache without rendering.")
     notes: list[str] = Field(default_factory=list, description="Compromises made, e.g. a palette fallback.")
+    background: AssetRef | None = Field(default=None, description="The image without its texts; None: it has none.")
+    text_layers: list[TextLayerRef] = Field(
+        default_factory=list, description="Each text (with its plate or button) alone, in reading order.")
 
 
 def input_files(request: TemplateRequest) -> list[tuple[str, Path]]:
@@ -78,7 +94,15 @@ def _result(ref: AssetRef, *, from_cache: bool) -> ImageRenderResult:
         image=ref, layout=meta["layout"], aspect=meta["aspect"], width=meta["width"], height=meta["height"],
         contrast_ratio=meta["contrast_ratio"], ocr_text=meta["ocr_text"], ocr_match=meta["ocr_match"],
         legible=meta["legible"], from_cache=from_cache, notes=list(meta.get("notes", [])),
+        background=meta.get("background"), text_layers=meta.get("text_layers", []),
     )
+
+
+def _store_png(ctx: ToolContext, image: Image.Image, *, role: str) -> AssetRef:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return ctx.assets.put_bytes(buffer.getvalue(), ".png", kind="image", tool=TOOL_NAME, backend=BACKEND,
+                                metadata={"role": role, "width": image.width, "height": image.height})
 
 
 def _example() -> TemplateRequest:
@@ -110,7 +134,7 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
     reader = ctx.models.get(OCR_MODEL_KEY, load_text_reader)
     checked = template.render_legible(request, reader)
     rendered = checked.rendered
-    metadata = {
+    metadata: dict = {
         "layout": rendered.layout,
         "aspect": rendered.aspect,
         "width": rendered.width,
@@ -127,6 +151,14 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
         "template_version": TEMPLATE_VERSION,
         "timings_s": {"render": round(checked.render_seconds, 3), "ocr": round(checked.ocr_seconds, 3)},
     }
+    split = template.split_text_layers(request, rendered)
+    if split.layers:
+        metadata["background"] = _store_png(ctx, split.background, role="background").model_dump(mode="json")
+        metadata["text_layers"] = [
+            {"field": layer.field, "x": layer.x, "y": layer.y,
+             "image": _store_png(ctx, layer.image, role=f"text layer: {layer.field}").model_dump(mode="json")}
+            for layer in split.layers
+        ]
     ref = ctx.assets.put_bytes(rendered.png, ".png", kind="image", tool=TOOL_NAME, backend=BACKEND,
                                metadata=metadata)
     ctx.assets.remember(key, ref)

@@ -24,7 +24,7 @@ from tools.editor.encoding import X264Preset
 from tools.editor.inputs import require_image
 from tools.editor.timeline import ASPECT_SIZES, Aspect, MediaPath
 from tools.registry import tool_agent
-from tools.video.kenburns import KenBurnsScene, Motion, TransitionName, render_kenburns
+from tools.video.kenburns import KenBurnsScene, Motion, TextOverlay, TransitionName, render_kenburns
 
 TOOL_NAME = "video.animate"
 
@@ -36,13 +36,25 @@ class VideoBackendError(RuntimeError):
     """``[video] backend`` names a backend this installation cannot run."""
 
 
+class AnimateText(BaseModel):
+    """One text of a scene on its own transparent picture, revealed over the moving image."""
+
+    image: MediaPath = Field(description="The text's transparent PNG: a path or an AssetRef.")
+    x: int = Field(description="Its left edge in the scene's image, px.")
+    y: int = Field(description="Its top edge in the scene's image, px.")
+
+
 class AnimateScene(BaseModel):
-    image: MediaPath = Field(description="The scene's key image: a path or an AssetRef.")
+    image: MediaPath = Field(description="The scene's key image (without its texts when they come in ``texts``).")
     seconds: float = Field(gt=0, le=120, description="How long the scene lasts in the plan.")
     motion: Motion | None = Field(default=None, description="Camera move; None = chosen in turn.")
     keep_in_view: tuple[float, float, float, float] | None = Field(
         default=None, description="Where the image's text is, (x0, y0, x1, y1) as fractions of its width and "
         "height: the camera moves only as far as keeps all of it in every frame.")
+    texts: list[AnimateText] = Field(
+        default_factory=list, max_length=12,
+        description="The image's texts on their own layers, in reading order: they stay in place and are "
+        "revealed one after another while the camera moves over the image.")
 
     @field_validator("keep_in_view")
     @classmethod
@@ -120,17 +132,20 @@ def _animate_kenburns(request: AnimateRequest, ctx: ToolContext) -> AnimateResul
     width, height = request.size()
     scenes = [
         KenBurnsScene(Path(scene.image), scene.seconds, scene.motion or AUTO_MOTIONS[i % len(AUTO_MOTIONS)],
-                      scene.keep_in_view)
+                      scene.keep_in_view, tuple(TextOverlay(Path(t.image), t.x, t.y) for t in scene.texts))
         for i, scene in enumerate(request.scenes)
     ]
+    files = []
     for index, scene in enumerate(scenes):
         require_image(scene.image, f"scenes[{index}].image")  # names the bad file before hashing
+        files += [scene.image, *(text.image for text in scene.texts)]
     params = {
-        "scenes": [{"seconds": s.seconds, "motion": s.motion, "keep_in_view": s.keep_in_view} for s in scenes],
+        "scenes": [{"seconds": s.seconds, "motion": s.motion, "keep_in_view": s.keep_in_view,
+                    "texts": [[t.x, t.y] for t in s.texts]} for s in scenes],
         "size": [width, height], "fps": request.fps, "transition": request.transition,
         "transition_s": request.transition_s, "preset": request.preset, "crf": request.crf,
     }
-    key = cache_key(TOOL_NAME, "kenburns", "", params, [sha256_file(s.image) for s in scenes])
+    key = cache_key(TOOL_NAME, "kenburns", "", params, [sha256_file(path) for path in files])
     cached = ctx.assets.lookup(key)
     if cached is not None:
         return _result(cached, cached=True)

@@ -124,11 +124,15 @@ class RenderOptions:
         min_font_scale: multiplies every role's minimum font size.
         min_contrast: contrast every text must reach against the pixels under it.
         plate_busy_backgrounds: put a solid plate under text on any non-flat background.
+        paint_text: False lays everything out and chooses every colour as usual but leaves
+            text, its plates and buttons unpainted: the background layer of a render whose
+            text moves on its own layers (:func:`tools.image.template.split_text_layers`).
     """
 
     min_font_scale: float = 1.0
     min_contrast: float = MIN_TEXT_CONTRAST
     plate_busy_backgrounds: bool = False
+    paint_text: bool = True
 
 
 @dataclass
@@ -289,7 +293,8 @@ class Canvas:
     def draw_button(self, block: Block, rect: Box) -> None:
         fill = self.shape_color(block.button_fill or self.palette.accent, rect)
         # A one-line button is a pill; a two-line one keeps the same corner radius.
-        self.shape(rect, fill, radius=(block.fitted.line_height + 2 * block.pad_y) / 2)
+        if self.options.paint_text:
+            self.shape(rect, fill, radius=(block.fitted.line_height + 2 * block.pad_y) / 2)
         self.draw_text(block, rect.inset(block.pad_x, block.pad_y))
 
     def shape_color(self, wanted: RGB, rect: Box) -> RGB:
@@ -331,11 +336,13 @@ class Canvas:
             plate = ink.inset(-round(fitted.size * 0.45), -round(fitted.size * 0.3))
             plate_color = max((self.palette.ground, self.palette.surface, NEAR_BLACK, NEAR_WHITE),
                               key=under.worst_contrast)
-            self.shape(plate, plate_color, radius=fitted.size * 0.25)
-            under = self.sample(ink.inset(-margin))
+            if self.options.paint_text:
+                self.shape(plate, plate_color, radius=fitted.size * 0.25)
+                under = self.sample(ink.inset(-margin))
             choice = self._choose_color(block, under)
-        for x, y, line in positions:
-            draw.text((x, y), line, font=font, fill=choice.color, anchor="la")
+        if self.options.paint_text:
+            for x, y, line in positions:
+                draw.text((x, y), line, font=font, fill=choice.color, anchor="la")
         placed = PlacedText(block.field, block.text, fitted.lines, ink, fitted.size, choice.color,
                             choice.contrast, choice.from_palette, on_plate)
         if not choice.from_palette:

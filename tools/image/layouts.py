@@ -250,8 +250,9 @@ def headline(c: Canvas, content: LayoutContent) -> None:
     text_box = Box(c.safe.x0, c.safe.y0 + rule_h + rule_gap, c.safe.x1, bottom)
     drawn = _column(c, text_box, content, valign="center", headline_role=BIG_HEADLINE, with_price=False)
     rule_top = drawn[0].y0 - rule_gap - rule_h
-    c.shape(Box(c.safe.x0, rule_top, c.safe.x0 + c.px(16), rule_top + rule_h), _ornament_color(c, c.palette.ground),
-            radius=rule_h / 2)
+    if c.options.paint_text:  # the rule belongs to the headline: on its layer, not the background
+        c.shape(Box(c.safe.x0, rule_top, c.safe.x0 + c.px(16), rule_top + rule_h),
+                _ornament_color(c, c.palette.ground), radius=rule_h / 2)
     _brand_mark(c, content, corner, valign="bottom")
 
 
@@ -275,9 +276,11 @@ def quote(c: Canvas, content: LayoutContent) -> None:
     c.fill(background)
     mark_size = c.px(34)
     mark_font = font_at(str(ornament_font(c.font_path)), mark_size)
-    # The quotation mark is ornament: drawn directly, not recorded as text to read back.
-    ImageDraw.Draw(c.image).text((c.safe.x0, c.safe.y0 - round(mark_size * 0.12)), "\u201c",
-                                 font=mark_font, fill=_ornament_color(c, background), anchor="la")
+    # The quotation mark is ornament: drawn directly, not recorded as text to read back,
+    # and on the quote's layer rather than the background.
+    if c.options.paint_text:
+        ImageDraw.Draw(c.image).text((c.safe.x0, c.safe.y0 - round(mark_size * 0.12)), "\u201c",
+                                     font=mark_font, fill=_ornament_color(c, background), anchor="la")
     corner = Box(c.safe.x1 - c.px(60), c.safe.y1 - c.px(12), c.safe.x1, c.safe.y1)
     mark_h = _mark_height(c, content, corner.width, corner.height)
     footer_top = c.safe.y1 - mark_h
@@ -311,8 +314,9 @@ def _price_badge(c: Canvas, content: LayoutContent, center: tuple[int, int], dia
     fill = _ornament_color(c, c.palette.ground)
     disc = Image.new("RGBA", (badge.width, badge.height), fill + (255,))
     disc.putalpha(shape_mask((badge.width, badge.height), 0, ellipse=True))
-    paste_with_shadow(c.image, disc, (badge.x0, badge.y0), shadow_blur=c.px(1.6),
-                      shadow_offset=(0, c.px(0.8)), shadow_opacity=0.35)
+    if c.options.paint_text:  # the badge travels with its price on the price's layer
+        paste_with_shadow(c.image, disc, (badge.x0, badge.y0), shadow_blur=c.px(1.6),
+                          shadow_offset=(0, c.px(0.8)), shadow_opacity=0.35)
     inner = badge.inset(round(diameter * 0.15))
     block = c.fit("price", content.price or "", inner.width, inner.height, BADGE_PRICE, max_lines=2, align="center")
     c.stack([block], inner, gaps=0, valign="center")

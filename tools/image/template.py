@@ -10,6 +10,7 @@ illegible result). Output is deterministic: the same request and files give the 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -27,7 +29,7 @@ from tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
 from tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
 from tools.image.palette import BrandPalette
 
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # 2: texts stored on their own layers too
 """Bump when a change alters rendered pixels, so cached renders are not reused."""
 
 Aspect = Literal["9:16", "4:5", "1:1", "16:9"]
@@ -214,6 +216,63 @@ def render_template(
         png=buffer.getvalue(), image=canvas.image, layout=request.layout, aspect=request.aspect,
         texts=tuple(canvas.placed), notes=tuple(canvas.notes), font_path=inputs.font_path, options=options,
     )
+
+
+@dataclass(frozen=True)
+class TextLayer:
+    """One text of a render on its own transparent layer (with its plate or button), placed
+    at (x, y) of the render: the animator reveals it over the moving background."""
+
+    field: str
+    image: Image.Image  # RGBA, cropped to what the text covers
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class SplitRender:
+    """A render taken apart: the picture without its texts, and each text on its own layer
+    in reading order (top to bottom). Background plus layers gives the render back."""
+
+    background: Image.Image
+    layers: tuple[TextLayer, ...]
+
+
+def _distance_to(box: Box, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    dx = np.maximum(np.maximum(box.x0 - xs, 0), xs - box.x1)
+    dy = np.maximum(np.maximum(box.y0 - ys, 0), ys - box.y1)
+    return np.hypot(dx, dy)
+
+
+def split_text_layers(
+    request: TemplateRequest, rendered: RenderedImage, inputs: BrandInputs | None = None,
+) -> SplitRender:
+    """Render ``request`` again without its texts and lift each text off ``rendered``.
+
+    Every pixel where the two renders differ belongs to the text nearest to it, so a
+    button's pill and a plate travel with their words.
+    """
+    inputs = inputs or load_brand_inputs(request)
+    bare = render_template(request, options=dataclasses.replace(rendered.options, paint_text=False), inputs=inputs)
+    full = np.asarray(rendered.image.convert("RGB"), dtype=np.int16)
+    background = np.asarray(bare.image.convert("RGB"), dtype=np.int16)
+    changed = np.abs(full - background).max(axis=2) > 0
+    texts = sorted(rendered.texts, key=lambda t: (t.box.y0, t.box.x0))
+    if not texts or not changed.any():
+        return SplitRender(bare.image, ())
+    ys, xs = np.nonzero(changed)
+    owner = np.argmin(np.stack([_distance_to(t.box, xs, ys) for t in texts]), axis=0)
+    layers = []
+    for index, text in enumerate(texts):
+        mine = owner == index
+        if not mine.any():
+            continue
+        x0, x1, y0, y1 = xs[mine].min(), xs[mine].max() + 1, ys[mine].min(), ys[mine].max() + 1
+        alpha = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+        alpha[ys[mine] - y0, xs[mine] - x0] = 255
+        rgba = np.dstack([full[y0:y1, x0:x1].astype(np.uint8), alpha])
+        layers.append(TextLayer(text.field, Image.fromarray(rgba, "RGBA"), int(x0), int(y0)))
+    return SplitRender(bare.image, tuple(layers))
 
 
 @dataclass(frozen=True)
