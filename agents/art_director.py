@@ -115,7 +115,7 @@ def scene_request(
     if scene.purpose == "cta":
         return TemplateRequest(
             layout="end_card", headline=brief.product.name, subline=_pick(messages, 0), cta=cta,
-            logo=brief.brand.logo, **common,
+            logo=brief.brand.logo, product_images=photos, **common,
         )
     if plain:
         text = {"hook": headline, "product": brief.product.name}.get(scene.purpose) or _pick(

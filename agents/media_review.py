@@ -10,7 +10,10 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
   heard ones, mean offset under 150 ms (subtitles);
 - ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
 - ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
-- ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director).
+- ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
+- ``frames.layout.<aspect>``: OCR of a frame every 1.5 s of every rendered aspect finds no text
+  cut by the frame's edge, no two texts on top of each other in two frames in a row, and no
+  text under the platform's UI (:mod:`tools.media_checks.frame_layout`; editor).
 
 A review is stored in the asset cache under the hashes of every file it looked at, so a
 variant whose media did not change (it was sent back for its copy only) is not reviewed
@@ -40,6 +43,7 @@ from tools.media_checks import (
     nsfw_scores,
     ocr_frame,
 )
+from tools.media_checks.frame_layout import FRAME_STEP_S, layout_problems, read_frames, sample_times
 from tools.tts import SOCIAL_TARGET_LUFS
 from tools.tts.loudness import LOUDNESS_TOLERANCE_LU
 from tools.tts_tool import VoiceoverResult
@@ -47,7 +51,7 @@ from tools.tts_tool import VoiceoverResult
 CAPTION_FRAMES = 3
 FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame
 MIN_PAIRED_SHARE = 0.6  # caption words that must be heard again for the sync figure to count
-REVIEW_VERSION = 1  # bump when a check changes, so cached reviews are not reused
+REVIEW_VERSION = 2  # bump when a check changes, so cached reviews are not reused
 
 
 def _spread(items: list, count: int) -> list:
@@ -158,6 +162,14 @@ def _run_checks(
     card_match = ocr_frame(end_frame, expected_text=expected, models=tools.models).match or 0.0
     add("end_card.legibility", card_match >= FRAME_TEXT_MATCH,
         f"OCR found {card_match:.0%} of {expected!r} at {end_card_time:.1f} s", "art_director", scene_key(closing.index))
+
+    for render in renders.videos:
+        seen = read_frames(render.video.path, sample_times(total), tools.models)
+        faults = layout_problems(seen, render.aspect)
+        detail = "; ".join(faults[:4]) + (f" (and {len(faults) - 4} more)" if len(faults) > 4 else "")
+        add(f"frames.layout.{render.aspect}", not faults, detail or (
+            f"OCR of {len(seen)} frames, one every {FRAME_STEP_S:g} s: no text cut by the edge, none on top of "
+            "other text, none under the platform's buttons or bars"), "editor", render.aspect)
 
     scores = nsfw_scores(scene_frames, models=tools.models)
     for scene, score in zip(variant.scenes, scores):

@@ -448,3 +448,20 @@ def test_the_tool_stores_the_background_and_each_text_layer(tool_context):
         assert Image.open(layer.image.path).mode == "RGBA"
     again = spec.run(spec.example(), tool_context)
     assert again.from_cache and again.text_layers == result.text_layers
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_the_end_card_shows_the_product_in_every_aspect(aspect, product_photo):
+    with_photo = render_template(_request("end_card", aspect, brand_name="Northwind Coffee",
+                                          product_images=[str(product_photo)]))
+    texts = {placed.field: placed.box for placed in with_photo.texts}
+    assert set(texts) == {"brand_name", "headline", "subline", "cta"}  # brand, words and CTA all there
+    pixels = np.asarray(with_photo.image.convert("L"), dtype=np.float32)
+    if aspect in ("9:16", "4:5"):
+        # One column: the photo card sits between the brand mark and the tagline.
+        card = pixels[texts["brand_name"].y1 + 40:texts["headline"].y0 - 20, with_photo.width // 3:2 * with_photo.width // 3]
+    else:
+        # The photo beside the column, whose words all keep to the right of it.
+        assert min(box.x0 for box in texts.values()) > 0.45 * with_photo.width
+        card = pixels[texts["headline"].y0:texts["headline"].y1, : int(0.4 * with_photo.width)]
+    assert card.size and card.std() > 20  # the sharp photo, not the blurred backdrop

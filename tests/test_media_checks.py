@@ -191,3 +191,49 @@ def test_sync_pairs_look_alikes_and_words_heard_as_two():
     assert report.paired == 5 and report.caption_words == 5
     assert report.mean_offset_s < 0.02
     assert measure_sync([_Word("coffee", 0.0, 0.5)], [_Word("tea", 0.0, 0.5)]).paired == 0  # unrelated: unpaired
+
+
+# --- the layout of the text a viewer sees ------------------------------------------------------
+
+
+def test_layout_faults_are_found_in_what_ocr_saw():
+    from tools.media_checks.frame_layout import SeenText, layout_problems
+
+    headline = (0.1, 0.3, 0.9, 0.4)
+    caption = (0.15, 0.35, 0.85, 0.42)  # over the headline
+    frames = [
+        [SeenText(0.5, "SPRING SALE", headline), SeenText(0.5, "fresh every day", caption)],
+        [SeenText(2.0, "SPRING SALE", headline), SeenText(2.0, "fresh every day", caption)],
+        [SeenText(3.5, "andon Castellano", (0.0, 0.5, 0.3, 0.54)), SeenText(3.5, "Follow", (0.4, 0.03, 0.6, 0.07))],
+    ]
+    problems = layout_problems(frames, "9:16")
+    assert problems == [
+        "2.0 s: \u201cSPRING SALE\u201d and \u201cfresh every day\u201d lie on top of each other in two frames in a row",
+        "3.5 s: \u201candon Castellano\u201d is cut by the frame's edge",
+        "3.5 s: \u201cFollow\u201d is under the platform's buttons or bars (outside the 9:16 safe area)",
+    ]
+    # One frame of overlap (a transition) is not a fault; text well inside the frame is none either.
+    assert layout_problems(frames[:1], "9:16") == []
+    assert layout_problems([[SeenText(0.5, "SPRING SALE", headline)]], "1:1") == []
+
+
+def test_a_headline_panned_off_the_frame_is_read_as_cut(tmp_path):
+    from PIL import ImageDraw
+
+    from tools.image.inputs import find_system_font
+    from tools.image.text_fit import font_at
+    from tools.media_checks.frame_layout import layout_problems, read_frames
+
+    frame = Image.new("RGB", (540, 960), (30, 30, 60))
+    draw = ImageDraw.Draw(frame)
+    font = font_at(str(find_system_font()), 64)
+    draw.text((-140, 400), "NORTHWIND", font=font, fill="white")  # its first letters are off the frame
+    draw.text((100, 600), "COLD BREW", font=font_at(str(find_system_font()), 44), fill="white")
+    still = tmp_path / "frame.png"
+    frame.save(still)
+    video = tmp_path / "cut.mp4"
+    run_ffmpeg(["-loop", "1", "-framerate", "10", "-i", still, "-t", "1", "-pix_fmt", "yuv420p", video])
+    seen = read_frames(video, [0.5], ResidentModels())
+    assert any("COLD" in line.text.upper() for line in seen[0])
+    problems = layout_problems(seen, "9:16")
+    assert len(problems) == 1 and "cut by the frame's edge" in problems[0]

@@ -389,7 +389,9 @@ def _offer_photo(c: Canvas, photo: Image.Image, area: Box) -> Box:
 
 
 def end_card(c: Canvas, content: LayoutContent) -> None:
-    """Closing frame: big centred logo (or wordmark), tagline, CTA button."""
+    """Closing frame: the logo (or wordmark), the product photo on a card when there is
+    one, the tagline and the CTA button. Portrait frames stack them in one centred column;
+    square and wide frames put the photo beside the column."""
     if content.photo is not None:
         blurred = content.photo.convert("RGB").filter(ImageFilter.GaussianBlur(12))
         c.photo(blurred, c.full)
@@ -397,24 +399,42 @@ def end_card(c: Canvas, content: LayoutContent) -> None:
     else:
         c.image.paste(radial_glow(c.image.size, mix(c.palette.ground, c.palette.accent, 0.22), c.palette.ground,
                                   (0.5, 0.42), 0.8 * max(c.width, c.height)))
-    landscape = _orientation(c) == "landscape"
-    mark_box_h = round(c.safe.height * (0.30 if landscape else 0.22))
-    mark_box_w = round(c.safe.width * (0.5 if landscape else 0.8))
-    text_width = round(c.safe.width * (0.7 if landscape else 1.0))
+    if content.photo is None:
+        _closing_column(c, content, c.safe, photo_h=0)
+    elif _orientation(c) == "portrait":
+        _closing_column(c, content, c.safe, photo_h=round(c.safe.height * 0.34))
+    else:
+        seam = c.safe.x0 + round(c.safe.width * 0.46)
+        c.photo(content.photo, Box(c.safe.x0, c.safe.y0 + c.px(4), seam, c.safe.y1 - c.px(4)), fit="cover",
+                radius=c.px(4), shadow=True)
+        _closing_column(c, content, Box(seam + c.px(6), c.safe.y0, c.safe.x1, c.safe.y1), photo_h=0)
+
+
+def _closing_column(c: Canvas, content: LayoutContent, area: Box, *, photo_h: int) -> None:
+    """The end card's centred column in ``area``: mark, rule, photo card (``photo_h`` px
+    tall, left out when the tagline would not keep two lines), tagline, subline, CTA."""
+    landscape = area.width > area.height
+    has_mark = content.logo is not None or bool(content.brand_name)
+    mark_box_h = round(area.height * (0.30 if landscape else 0.22) * (0.6 if photo_h else 1.0))
+    mark_box_w = round(area.width * (0.5 if landscape else 0.8))
+    text_width = round(area.width * (0.7 if landscape else 1.0))
     cta = c.fit_button("cta", content.cta, text_width, fill=c.palette.accent, align="center") if content.cta else None
     sub = c.fit("subline", content.subline, text_width, c.px(12), SUBLINE, align="center") if content.subline else None
     fixed = sum(b.height + c.px(5) for b in (cta, sub) if b)
     rule_h = c.px(1.1)
-    has_mark = content.logo is not None or bool(content.brand_name)
     mark_total = mark_box_h + 2 * c.px(6) + rule_h if has_mark else 0
-    tagline_h = min(c.safe.height - mark_total - fixed, c.px(40))
+    if photo_h and area.height - mark_total - fixed - photo_h - c.px(5) < 2.2 * c.role_sizes(TAGLINE)[1]:
+        photo_h = 0
+    photo_total = photo_h + c.px(5) if photo_h else 0
+    tagline_h = min(area.height - mark_total - photo_total - fixed, c.px(40))
     tagline = c.fit("headline", content.headline, text_width, tagline_h, TAGLINE, align="center")
     blocks = [b for b in (tagline, sub, cta) if b is not None]
     gaps = [c.px(3.5) if b is sub else c.px(5) for b in blocks[1:]]
     text_h = sum(b.height for b in blocks) + sum(gaps)
-    top = c.safe.y0 + (c.safe.height - mark_total - text_h) // 2
+    middle = area.x0 + area.width // 2
+    top = area.y0 + (area.height - mark_total - photo_total - text_h) // 2
     if has_mark:
-        mark_box = Box(c.width // 2 - mark_box_w // 2, top, c.width // 2 + mark_box_w // 2, top + mark_box_h)
+        mark_box = Box(middle - mark_box_w // 2, top, middle + mark_box_w // 2, top + mark_box_h)
         if content.logo is not None:
             c.logo(content.logo, mark_box, align="center", valign="center")
         else:
@@ -422,10 +442,15 @@ def end_card(c: Canvas, content: LayoutContent) -> None:
                          max_lines=2, align="center")
             c.stack([word], mark_box, gaps=0, valign="center")
         rule_y = mark_box.y1 + c.px(6)
-        c.shape(Box(c.width // 2 - c.px(7), rule_y, c.width // 2 + c.px(7), rule_y + rule_h),
+        c.shape(Box(middle - c.px(7), rule_y, middle + c.px(7), rule_y + rule_h),
                 _ornament_color(c, c.palette.ground), radius=rule_h / 2)
         top = rule_y + rule_h + c.px(6)
-    c.stack(blocks, Box(c.safe.x0, top, c.safe.x1, top + text_h), gaps=gaps, valign="top")
+    if photo_h and content.photo is not None:
+        photo_w = min(text_width, round(photo_h * 1.25))
+        c.photo(content.photo, Box(middle - photo_w // 2, top, middle + photo_w // 2, top + photo_h),
+                fit="cover", radius=c.px(4), shadow=True)
+        top += photo_total
+    c.stack(blocks, Box(area.x0, top, area.x1, top + text_h), gaps=gaps, valign="top")
 
 
 LAYOUTS: dict[str, LayoutSpec] = {

@@ -1,0 +1,109 @@
+"""The text of a finished ad as a viewer sees it: read from sampled frames, checked for layout faults.
+
+Frames are taken every :data:`FRAME_STEP_S` and read with OCR; every line read
+confidently is a box on screen. Three faults are looked for:
+
+- **cut by the edge**: a box touching the frame's edge (a headline panned off, a watermark
+  cropped to "andon Castellano");
+- **on top of each other**: two boxes overlapping in two samples in a row, so for longer
+  than any transition (a caption over a headline or a button);
+- **under the platform's UI**: a box reaching out of the aspect's safe area
+  (:func:`tools.image.template.safe_area`: the 9:16 account bar, action rail and
+  caption zone; an even margin elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.context import ResidentModels
+from tools.editor.timeline import ASPECT_SIZES
+from tools.image.template import safe_area
+from tools.media_checks.frames import extract_frames
+from tools.media_checks.ocr import ocr_frame
+
+FRAME_STEP_S = 1.5
+EDGE = 0.02
+"""A box within this share of the frame's edge touches it."""
+OVERLAP_SHARE = 0.25
+"""Two boxes overlap when their intersection is this share of the smaller one."""
+SAFE_TOLERANCE = 0.01
+MIN_SCORE = 0.6
+
+Region = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SeenText:
+    """One line of text read in a frame: when, what, and where (fractions of the frame)."""
+
+    time_s: float
+    text: str
+    box: Region
+
+
+def sample_times(duration_s: float, step_s: float = FRAME_STEP_S) -> list[float]:
+    """Every ``step_s`` from half a step in, up to the end."""
+    times, t = [], step_s / 2
+    while t < duration_s:
+        times.append(round(t, 3))
+        t += step_s
+    return times
+
+
+def read_frames(video: Path | str, times: Sequence[float], models: ResidentModels | None) -> list[list[SeenText]]:
+    """The lines OCR reads confidently in the frame at each of ``times``."""
+    seen = []
+    for time_s, frame in zip(times, extract_frames(video, list(times))):
+        reading = ocr_frame(frame, models=models).reading
+        lines = []
+        for line in reading.lines:
+            if line.score < MIN_SCORE:
+                continue
+            xs, ys = [x for x, _ in line.box], [y for _, y in line.box]
+            box = (max(0.0, min(xs) / frame.width), max(0.0, min(ys) / frame.height),
+                   min(1.0, max(xs) / frame.width), min(1.0, max(ys) / frame.height))
+            lines.append(SeenText(time_s, line.text, box))
+        seen.append(lines)
+    return seen
+
+
+def _area(box: Region) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
+def _overlap(a: Region, b: Region) -> float:
+    inner = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    smaller = min(_area(a), _area(b))
+    return _area(inner) / smaller if smaller > 0 else 0.0
+
+
+def layout_problems(frames: Sequence[Sequence[SeenText]], aspect: str) -> list[str]:
+    """Every fault in ``frames`` (in time order, from :func:`read_frames`), in words."""
+    width, height = ASPECT_SIZES[aspect]
+    safe = safe_area(aspect, width, height)
+    left, top, right, bottom = safe.x0 / width, safe.y0 / height, safe.x1 / width, safe.y1 / height
+    problems: list[str] = []
+    overlapping_before: set[tuple[str, str]] = set()
+    for lines in frames:
+        overlapping: set[tuple[str, str]] = set()
+        for seen in lines:
+            x0, y0, x1, y1 = seen.box
+            if x0 <= EDGE or y0 <= EDGE or x1 >= 1 - EDGE or y1 >= 1 - EDGE:
+                problems.append(f"{seen.time_s:.1f} s: \u201c{seen.text}\u201d is cut by the frame's edge")
+            elif (x0 < left - SAFE_TOLERANCE or y0 < top - SAFE_TOLERANCE or x1 > right + SAFE_TOLERANCE
+                  or y1 > bottom + SAFE_TOLERANCE):
+                problems.append(f"{seen.time_s:.1f} s: \u201c{seen.text}\u201d is under the platform's buttons "
+                                f"or bars (outside the {aspect} safe area)")
+        for index, first in enumerate(lines):
+            for second in lines[index + 1:]:
+                if _overlap(first.box, second.box) >= OVERLAP_SHARE:
+                    pair = tuple(sorted((first.text, second.text)))
+                    overlapping.add(pair)  # type: ignore[arg-type]
+                    if pair in overlapping_before:
+                        problems.append(f"{first.time_s:.1f} s: \u201c{pair[0]}\u201d and \u201c{pair[1]}\u201d "
+                                        "lie on top of each other in two frames in a row")
+        overlapping_before = overlapping
+    return problems
