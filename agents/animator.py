@@ -18,7 +18,7 @@ from agents.tool_calls import call_tool
 from storage.assets import AssetRef
 from tools.context import ToolContext
 from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
-from tools.video.kenburns import Region, text_on_screen
+from tools.video.kenburns import Region, Reveal, text_on_screen
 from tools.image_tool import ImageRenderResult
 from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
 
@@ -61,6 +61,7 @@ def text_region(image: AssetRef) -> Region | None:
 
 LAYERED_MOTIONS = tuple(motion for motion in AUTO_MOTIONS if motion != "parallax")
 """Moves for a scene whose texts are on their own layers (parallax would shrink the picture away from them)."""
+REVEALS: tuple[Reveal, ...] = ("rise", "slide")
 
 
 def kenburns_scene(image: ImageRenderResult, seconds: float, turn: int) -> AnimateScene:
@@ -69,7 +70,7 @@ def kenburns_scene(image: ImageRenderResult, seconds: float, turn: int) -> Anima
     camera kept from taking its text out of the frame."""
     if image.background is not None and image.text_layers:
         return AnimateScene(image=image.background.path, seconds=seconds,
-                            motion=LAYERED_MOTIONS[turn % len(LAYERED_MOTIONS)],
+                            motion=LAYERED_MOTIONS[turn % len(LAYERED_MOTIONS)], reveal=REVEALS[turn % len(REVEALS)],
                             texts=[AnimateText(image=layer.image.path, x=layer.x, y=layer.y)
                                    for layer in image.text_layers])
     return AnimateScene(image=image.image.path, seconds=seconds, motion=AUTO_MOTIONS[turn % len(AUTO_MOTIONS)],

@@ -317,3 +317,22 @@ def test_a_layered_scene_refuses_parallax(tmp_path, key_images):
                           texts=(TextOverlay(_text_layer(tmp_path / "a.png"), 10, 10),))
     with pytest.raises(ValueError, match="parallax"):
         render_kenburns([scene], tmp_path / "x.mp4", width=360, height=640, fps=FPS)
+
+
+def test_slide_reveal_brings_the_text_in_from_the_left(tmp_path, key_images):
+    from tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
+
+    texts = (TextOverlay(_text_layer(tmp_path / "a.png"), 80, 100),)
+    scene = KenBurnsScene(key_images["red"], 2.0, "zoom_in", texts=texts, reveal="slide")
+    render_kenburns([scene], tmp_path / "slide.mp4", width=360, height=640, fps=FPS, preset="ultrafast")
+    frames = _frames(tmp_path / "slide.mp4")
+
+    def left_edge(frame: np.ndarray) -> int:
+        white = np.flatnonzero(frame[125:135].mean(axis=(0, 2)) > 235)  # the bar's white rows, not its border
+        return int(white[0]) if len(white) else -1
+
+    [start] = reveal_times(1, 2.0)
+    arriving = frames[int((start + REVEAL_S * 0.4) * FPS)]
+    settled = frames[-1]
+    assert 0 <= left_edge(arriving) < left_edge(settled) - 3  # still on its way in from the left
+    assert abs(left_edge(settled) - 86) <= 2  # in place: x 80 plus the 6 px border

@@ -24,7 +24,7 @@ from tools.editor.encoding import X264Preset
 from tools.editor.inputs import require_image
 from tools.editor.timeline import ASPECT_SIZES, Aspect, MediaPath
 from tools.registry import tool_agent
-from tools.video.kenburns import KenBurnsScene, Motion, TextOverlay, TransitionName, render_kenburns
+from tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
 
 TOOL_NAME = "video.animate"
 
@@ -55,6 +55,7 @@ class AnimateScene(BaseModel):
         default_factory=list, max_length=12,
         description="The image's texts on their own layers, in reading order: they stay in place and are "
         "revealed one after another while the camera moves over the image.")
+    reveal: Reveal = Field(default="rise", description="How the texts come in: rise from below or slide in.")
 
     @field_validator("keep_in_view")
     @classmethod
@@ -132,7 +133,8 @@ def _animate_kenburns(request: AnimateRequest, ctx: ToolContext) -> AnimateResul
     width, height = request.size()
     scenes = [
         KenBurnsScene(Path(scene.image), scene.seconds, scene.motion or AUTO_MOTIONS[i % len(AUTO_MOTIONS)],
-                      scene.keep_in_view, tuple(TextOverlay(Path(t.image), t.x, t.y) for t in scene.texts))
+                      scene.keep_in_view, tuple(TextOverlay(Path(t.image), t.x, t.y) for t in scene.texts),
+                      scene.reveal)
         for i, scene in enumerate(request.scenes)
     ]
     files = []
@@ -141,7 +143,7 @@ def _animate_kenburns(request: AnimateRequest, ctx: ToolContext) -> AnimateResul
         files += [scene.image, *(text.image for text in scene.texts)]
     params = {
         "scenes": [{"seconds": s.seconds, "motion": s.motion, "keep_in_view": s.keep_in_view,
-                    "texts": [[t.x, t.y] for t in s.texts]} for s in scenes],
+                    "texts": [[t.x, t.y] for t in s.texts], "reveal": s.reveal} for s in scenes],
         "size": [width, height], "fps": request.fps, "transition": request.transition,
         "transition_s": request.transition_s, "preset": request.preset, "crf": request.crf,
     }

@@ -237,12 +237,15 @@ def split(c: Canvas, content: LayoutContent) -> None:
 
 
 def headline(c: Canvas, content: LayoutContent) -> None:
-    """Full-bleed colour (or a photo toned down in it) carrying one very large headline."""
+    """Brand colour with a soft glow and two large discs in a tint of the accent (or a photo
+    toned down in the colour) carrying one very large headline."""
     c.fill(c.palette.ground)
     if content.photo is not None:
         c.photo(content.photo, c.full)
         tint = Image.new("RGB", c.image.size, c.palette.ground)
         c.image.paste(Image.blend(c.image, tint, 0.80))
+    else:
+        _brand_shapes(c)
     corner = Box(c.safe.x0, c.safe.y1 - c.px(12), c.safe.x0 + c.px(60), c.safe.y1)
     mark_h = _mark_height(c, content, corner.width, corner.height)
     bottom = c.safe.y1 - (mark_h + c.px(6) if mark_h else 0)
@@ -254,6 +257,20 @@ def headline(c: Canvas, content: LayoutContent) -> None:
         c.shape(Box(c.safe.x0, rule_top, c.safe.x0 + c.px(16), rule_top + rule_h),
                 _ornament_color(c, c.palette.ground), radius=rule_h / 2)
     _brand_mark(c, content, corner, valign="bottom")
+
+
+def _brand_shapes(c: Canvas) -> None:
+    """A background of brand shapes: a glow towards the top and two discs in faint tints of
+    the accent running off the lower corners, quiet enough for any text over them."""
+    c.image.paste(radial_glow(c.image.size, mix(c.palette.ground, c.palette.accent, 0.16), c.palette.ground,
+                              (0.3, 0.25), 0.9 * max(c.width, c.height)))
+    big, small = round(max(c.width, c.height) * 0.62), round(max(c.width, c.height) * 0.3)
+    cx, cy = round(c.width * 0.92), round(c.height * 0.9)
+    c.shape(Box(cx - big // 2, cy - big // 2, cx + big // 2, cy + big // 2),
+            mix(c.palette.ground, c.palette.accent, 0.12), ellipse=True)
+    cx, cy = round(c.width * 0.05), round(c.height * 0.72)
+    c.shape(Box(cx - small // 2, cy - small // 2, cx + small // 2, cy + small // 2),
+            mix(c.palette.ground, c.palette.accent, 0.08), ellipse=True)
 
 
 def _ornament_color(c: Canvas, background: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ stepping a whole pixel at a time as ``zoompan`` does, and at a fifth of the cost
 
 A scene whose texts come on their own layers (:class:`TextOverlay`) moves only its
 background; each text stays put in its place and is revealed in reading order, fading
-in as it rises into place (:data:`REVEAL_START_S`, :data:`REVEAL_STAGGER_S`,
+in as it rises or slides into place (:data:`REVEAL_START_S`, :data:`REVEAL_STAGGER_S`,
 :data:`REVEAL_S`), so a headline never leaves the frame and never smears over the
 next scene.
 
@@ -64,9 +64,12 @@ _PARALLAX_CARD_TRAVEL = 0.10  # of the frame width, against 3% for the backgroun
 REVEAL_START_S = 0.15
 REVEAL_STAGGER_S = 0.22
 REVEAL_S = 0.45
-REVEAL_RISE = 0.025
-"""A text layer fades in over REVEAL_S while rising REVEAL_RISE of the frame height into
+REVEAL_TRAVEL = 0.025
+"""A text layer fades in over REVEAL_S while travelling REVEAL_TRAVEL of the frame into
 place; the first starts REVEAL_START_S into its scene, each next one REVEAL_STAGGER_S later."""
+
+Reveal = Literal["rise", "slide"]
+"""How texts come in: ``rise`` up from below, ``slide`` in from the left."""
 
 Region = tuple[float, float, float, float]
 """``(x0, y0, x1, y1)`` as fractions of the frame's width and height."""
@@ -97,6 +100,7 @@ class KenBurnsScene:
     motion: Motion = "zoom_in"
     keep_in_view: Region | None = None
     texts: tuple[TextOverlay, ...] = ()
+    reveal: Reveal = "rise"
 
 
 @dataclass(frozen=True)
@@ -295,14 +299,14 @@ def reveal_times(count: int, seconds: float) -> list[float]:
 
 
 def _reveal_chain(
-    label: str, texts: Sequence[tuple[int, TextOverlay, tuple[int, int]]], seconds: float, frames: int,
-    width: int, height: int, rate: str, image_size: tuple[int, int],
+    label: str, texts: Sequence[tuple[int, TextOverlay, tuple[int, int]]], reveal: Reveal, seconds: float,
+    frames: int, width: int, height: int, rate: str, image_size: tuple[int, int],
 ) -> str:
     """Overlay chains putting each (input index, text, its size) over ``[label]`` at its place
     in the cover-fitted frame, revealed in turn."""
     scale = max(width / image_size[0], height / image_size[1])
     off_x, off_y = (image_size[0] * scale - width) / 2, (image_size[1] * scale - height) / 2
-    rise = round(REVEAL_RISE * height)
+    travel = round(REVEAL_TRAVEL * (height if reveal == "rise" else width))
     repeat = f"loop=loop={frames - 1}:size=1:start=0,settb=1/{rate},setpts=N"
     steps, last = [], label
     for k, ((input_index, text, size), start) in enumerate(zip(texts, reveal_times(len(texts), seconds))):
@@ -311,8 +315,9 @@ def _reveal_chain(
         layer, out = f"{label}t{k}", f"{label}o{k}"
         steps.append(f"[{input_index}:v]format=rgba,scale={w}:{h}:flags=lanczos,{repeat}"
                      f",fade=t=in:st={start}:d={REVEAL_S}:alpha=1[{layer}]")
-        lift = f"{rise}*pow(1-clip((t-{start})/{REVEAL_S},0,1),2)"
-        steps.append(f"[{last}][{layer}]overlay=x={x}:y='{y}+{lift}':eval=frame:format=yuv420[{out}]")
+        offset = f"{travel}*pow(1-clip((t-{start})/{REVEAL_S},0,1),2)"
+        place = f"x={x}:y='{y}+{offset}'" if reveal == "rise" else f"x='{x}-{offset}':y={y}"
+        steps.append(f"[{last}][{layer}]overlay={place}:eval=frame:format=yuv420[{out}]")
         last = out
     return ";".join(steps) + f";[{last}]null"
 
@@ -424,7 +429,8 @@ def build_kenburns_command(
             next_input += 1
         chains.append(
             _scene_chain(i, scene.motion, None, span.frames, width, height, rate, size, f"m{i}")
-            + ";" + _reveal_chain(f"m{i}", texts, span.frames / fps, span.frames, width, height, rate, size)
+            + ";" + _reveal_chain(f"m{i}", texts, scene.reveal, span.frames / fps, span.frames, width, height,
+                                  rate, size)
             + f"[s{i}]"
         )
     if len(scenes) == 1:
