@@ -84,6 +84,14 @@ DEFAULT_FONT = Licence("DejaVu Sans Bold (system font)", "text on images and cap
                        "Bitstream Vera Fonts licence with DejaVu changes (free, redistributable)",
                        "https://dejavu-fonts.github.io/License.html")
 
+# Sample pictures that ship inside packages, by the end of their path: their own licence,
+# not the brand's.
+PACKAGED_ASSETS: dict[str, Licence] = {
+    "skimage/data/coffee.png": Licence(
+        "coffee.png, an espresso cup by Rachel Michetti for Pikolo Espresso Bar (scikit-image sample data)",
+        "product photo", "CC0-1.0", "scikit-image package: skimage/data/coffee.png"),
+}
+
 # GPU model families, recognised from the configured folder or HF id (lower case), first match wins.
 _MODEL_FAMILIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("flux.1-schnell", "flux-schnell"), "Apache-2.0", "https://huggingface.co/black-forest-labs/FLUX.1-schnell"),
@@ -177,5 +185,8 @@ def _brief_assets(brief: Mapping[str, Any], *, images_rendered: bool) -> list[Li
     named += [("product photo", path) for path in (brief.get("product", {}) or {}).get("images", [])]
     named += [("video clip", path) for path in media.get("clips", [])]
     named += [("picture", path) for path in media.get("images", [])]
-    found += [Licence(path, role, "as licensed to the brand", USER_SUPPLIED) for role, path in named if path]
+    for role, path in named:
+        if path:
+            packaged = next((licence for end, licence in PACKAGED_ASSETS.items() if str(path).endswith(end)), None)
+            found.append(packaged or Licence(path, role, "as licensed to the brand", USER_SUPPLIED))
     return found

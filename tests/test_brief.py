@@ -115,6 +115,20 @@ def test_every_missing_image_is_reported_with_its_index(example_data, tmp_path):
     ]
 
 
+def test_a_file_inside_an_installed_package_is_named_with_package(example_data):
+    brief = load_brief(EXAMPLE)
+    [photo] = brief.product.images
+    assert Path(photo).is_file() and Path(photo).parts[-3:] == ("skimage", "data", "coffee.png")
+    example_data["product"]["images"] = ["package:no_such_package_here/a.png", "package:skimage/../../x.png",
+                                         "package:skimage/data/missing.png", "package:skimage"]
+    problems = problems_of(example_data)
+    assert problems[0] == ("product.images.0: package 'no_such_package_here' is not installed "
+                           "(pip install it, or give the file's path)")
+    assert problems[1] == "product.images.1: package:skimage/../../x.png points outside the package 'skimage'"
+    assert problems[2].startswith("product.images.2: file does not exist: ") and problems[2].endswith("missing.png")
+    assert problems[3] == "product.images.3: write package:<package>/<path inside it>, not package:skimage"
+
+
 def test_blank_fact_is_rejected(example_data):
     # A blank fact would otherwise reach the copywriter's fallback, which capitalises each fact.
     example_data["product"]["facts"] = ["no added sugar", "   "]

@@ -121,6 +121,14 @@ def test_gpu_models_and_brand_files_are_named_with_their_own_licences(tmp_path):
     assert "/b/Brand.ttf" in by_component and "DejaVu Sans Bold (system font)" not in by_component
 
 
+def test_the_example_photo_from_a_package_carries_its_own_licence(tmp_path):
+    manifest = _manifest(tmp_path)
+    manifest["brief"]["product"]["images"] = ["/venv/site-packages/skimage/data/coffee.png", "/b/shoe.jpg"]
+    by_role = {(item["role"], item["licence"]) for item in licence_records(manifest, None)}
+    assert ("product photo", "CC0-1.0") in by_role
+    assert ("product photo", "as licensed to the brand") in by_role  # the brand's own photo
+
+
 @pytest.mark.parametrize("model, licence", [
     ("stabilityai/stable-diffusion-xl-base-1.0", "CreativeML Open RAIL++-M"),
     ("/m/sdxl-turbo", "Stability AI Community License"),

@@ -82,7 +82,7 @@ def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief
     aspects = ["9:16", "16:9"]  # TikTok and X
 
     art = direct_art(short_brief, variant, copy, tool_context)
-    assert [image.request.layout for image in art.images] == ["headline", "end_card"]
+    assert [image.request.layout for image in art.images] == ["hero", "end_card"]  # the product photo leads
     assert art.images[1].request.logo == short_brief.brand.logo
     assert art.images[0].result.image.metadata["font"] == short_brief.brand.font
     video = animate_scenes(short_brief, variant, art, tool_context)

@@ -33,6 +33,7 @@ from tools.editor.encoding import (
 )
 from tools.editor.inputs import MediaInputError, require_audio, require_image, require_video
 from tools.editor.timeline import (
+    ASPECT_SIZES,
     Aspect,
     EndCard,
     LogoOverlay,
@@ -43,6 +44,7 @@ from tools.editor.timeline import (
 )
 from tools.editor.timing import frame_boundaries, frame_count
 from tools.ffmpeg import escape_filter_value, run_ffmpeg
+from tools.image.template import safe_area
 from tools.tts.loudness import measure as measure_r128
 
 TRUE_PEAK_LIMIT_DBFS = -1.5
@@ -280,6 +282,13 @@ def _logo_chain(logo: LogoOverlay, width: int, height: int) -> tuple[str, str]:
     logo_w = max(2, 2 * round(width * logo.width_fraction / 2))
     margin_x = round(width * logo.margin_x_fraction)
     margin_y = round(height * logo.margin_y_fraction)
+    aspect = next((name for name, (w, h) in ASPECT_SIZES.items() if w * height == h * width), None)
+    if aspect is not None:
+        # Never under the platform's UI: at least as far in as the aspect's safe area (the
+        # 9:16 account bar, action rail and caption zone).
+        safe = safe_area(aspect, width, height)
+        margin_x = max(margin_x, safe.x0, width - safe.x1)
+        margin_y = max(margin_y, safe.y0 if logo.corner.startswith("top") else height - safe.y1)
     x = f"{margin_x}" if logo.corner.endswith("left") else f"W-w-{margin_x}"
     y = f"{margin_y}" if logo.corner.startswith("top") else f"H-h-{margin_y}"
     filters = (

@@ -129,7 +129,8 @@ Corner = Literal["top-left", "top-right", "bottom-left", "bottom-right"]
 
 
 class LogoOverlay(_Part):
-    """A watermark in one corner, over the visuals (not over the end card)."""
+    """A watermark in one corner, over the visuals (not over the end card), never nearer the edge
+    than the aspect's safe area (clear of the platforms' bars and buttons)."""
 
     path: MediaPath
     corner: Corner = "top-right"

@@ -5,11 +5,13 @@ confidently is a box on screen. Three faults are looked for:
 
 - **cut by the edge**: a box touching the frame's edge (a headline panned off, a watermark
   cropped to "andon Castellano");
-- **on top of each other**: two boxes overlapping in two samples in a row, so for longer
-  than any transition (a caption over a headline or a button);
+- **on top of each other**: two boxes overlapping (a caption over a headline or a button);
 - **under the platform's UI**: a box reaching out of the aspect's safe area
   (:func:`tools.image.template.safe_area`: the 9:16 account bar, action rail and
   caption zone; an even margin elsewhere).
+
+A fault counts when it is there in two samples in a row, in much the same place: longer
+than a transition or a text's reveal, which may pass the edge of the safe area for a moment.
 """
 
 from __future__ import annotations
@@ -80,30 +82,45 @@ def _overlap(a: Region, b: Region) -> float:
     return _area(inner) / smaller if smaller > 0 else 0.0
 
 
+def _faults(lines: Sequence[SeenText], safe: Region) -> list[tuple[str, Region, str]]:
+    """(kind, where, what) of every fault in one frame."""
+    left, top, right, bottom = safe
+    found = []
+    for seen in lines:
+        x0, y0, x1, y1 = seen.box
+        if x0 <= EDGE or y0 <= EDGE or x1 >= 1 - EDGE or y1 >= 1 - EDGE:
+            found.append(("edge", seen.box, f"\u201c{seen.text}\u201d is cut by the frame's edge"))
+        elif (x0 < left - SAFE_TOLERANCE or y0 < top - SAFE_TOLERANCE or x1 > right + SAFE_TOLERANCE
+              or y1 > bottom + SAFE_TOLERANCE):
+            found.append(("ui", seen.box, f"\u201c{seen.text}\u201d is under the platform's buttons or bars"))
+    for index, first in enumerate(lines):
+        for second in lines[index + 1:]:
+            if _overlap(first.box, second.box) >= OVERLAP_SHARE:
+                union = (min(first.box[0], second.box[0]), min(first.box[1], second.box[1]),
+                         max(first.box[2], second.box[2]), max(first.box[3], second.box[3]))
+                found.append(("overlap", union,
+                              f"\u201c{first.text}\u201d and \u201c{second.text}\u201d lie on top of each other"))
+    return found
+
+
 def layout_problems(frames: Sequence[Sequence[SeenText]], aspect: str) -> list[str]:
-    """Every fault in ``frames`` (in time order, from :func:`read_frames`), in words."""
+    """Every fault in ``frames`` (in time order, from :func:`read_frames`) that a viewer sees
+    for longer than a moment, in words.
+
+    A fault counts when the frame before shows the same kind of fault in much the same
+    place: a text still sliding into place, or two texts meeting in a transition, is not
+    one; a headline panned off the edge, or a caption parked on a button, is.
+    """
     width, height = ASPECT_SIZES[aspect]
-    safe = safe_area(aspect, width, height)
-    left, top, right, bottom = safe.x0 / width, safe.y0 / height, safe.x1 / width, safe.y1 / height
+    box = safe_area(aspect, width, height)
+    safe = (box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height)
     problems: list[str] = []
-    overlapping_before: set[tuple[str, str]] = set()
+    before: list[tuple[str, Region, str]] = []
     for lines in frames:
-        overlapping: set[tuple[str, str]] = set()
-        for seen in lines:
-            x0, y0, x1, y1 = seen.box
-            if x0 <= EDGE or y0 <= EDGE or x1 >= 1 - EDGE or y1 >= 1 - EDGE:
-                problems.append(f"{seen.time_s:.1f} s: \u201c{seen.text}\u201d is cut by the frame's edge")
-            elif (x0 < left - SAFE_TOLERANCE or y0 < top - SAFE_TOLERANCE or x1 > right + SAFE_TOLERANCE
-                  or y1 > bottom + SAFE_TOLERANCE):
-                problems.append(f"{seen.time_s:.1f} s: \u201c{seen.text}\u201d is under the platform's buttons "
-                                f"or bars (outside the {aspect} safe area)")
-        for index, first in enumerate(lines):
-            for second in lines[index + 1:]:
-                if _overlap(first.box, second.box) >= OVERLAP_SHARE:
-                    pair = tuple(sorted((first.text, second.text)))
-                    overlapping.add(pair)  # type: ignore[arg-type]
-                    if pair in overlapping_before:
-                        problems.append(f"{first.time_s:.1f} s: \u201c{pair[0]}\u201d and \u201c{pair[1]}\u201d "
-                                        "lie on top of each other in two frames in a row")
-        overlapping_before = overlapping
+        now = _faults(lines, safe)
+        for kind, where, what in now:
+            if any(kind == earlier and _overlap(where, place) >= 0.3 for earlier, place, _ in before):
+                suffix = f" (outside the {aspect} safe area)" if kind == "ui" else ""
+                problems.append(f"{lines[0].time_s:.1f} s: {what}{suffix}")
+        before = now
     return problems

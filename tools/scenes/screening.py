@@ -158,8 +158,9 @@ def trim_and_screen(samples: VideoSamples, start_s: float, end_s: float, *, min_
     if black[inside].mean() >= MOSTLY:
         return Screening(start_s, end_s, f"black for {black[inside].mean():.0%} of its {end_s - start_s:.1f} s")
     first, last = _longest_run(~black)
-    new_start = start_s if times[first] < start_s else round(float(times[first]) + step, 3)
-    new_end = end_s if times[last] >= end_s else round(float(times[last]) - step, 3)
+    # Only black looked at before (or after) the run moves the clip's start (or end).
+    new_start = start_s if first == 0 else max(start_s, round(float(times[first]) + step, 3))
+    new_end = end_s if last == len(frames) - 1 else min(end_s, round(float(times[last]) - step, 3))
     if new_end - new_start < min_clip_s:
         return Screening(start_s, end_s, f"its longest stretch without black lasts only {new_end - new_start:.1f} s")
     kept = frames[first:last + 1]
