@@ -11,7 +11,7 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
 - ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
 - ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
-- ``frames.layout.<aspect>``: OCR of a frame every 1.5 s of every rendered aspect finds no text
+- ``frames.layout.<aspect>``: OCR of a frame every 2 s of every rendered aspect finds no text
   cut by the frame's edge, no two texts on top of each other in two frames in a row, and no
   text under the platform's UI (:mod:`tools.media_checks.frame_layout`; editor).
 

@@ -22,6 +22,11 @@ from tools.media_checks import check_streams
 
 TARGET_S = 90.0
 MEDIA_NODES = VARIANT_CHAIN[1:]
+DESIGN_NODES = ("art_director", "video", "editor", "critic")
+DESIGN_BASELINE_S = 21.5
+"""Key images + video + editor + critic of the example brief before the designed-ads work
+(commit 1b0a195, flat cards, no frame OCR), on the 2-core project machine, 2026-12-05."""
+DESIGN_LIMIT = 1.3
 
 
 def main() -> None:
@@ -55,6 +60,10 @@ def main() -> None:
             print(f"{node:<13} {by_node.get(node, 0.0):6.1f} s")
         media = sum(by_node.get(node, 0.0) for node in MEDIA_NODES) + by_node.get("critic", 0.0)
         print(f"media+checks  {media:6.1f} s (key images to critic)")
+        design = sum(by_node.get(node, 0.0) for node in DESIGN_NODES)
+        print(f"images+video+editor+critic {design:.1f} s, {design / DESIGN_BASELINE_S:.2f}x the {DESIGN_BASELINE_S} s "
+              f"measured before layered scenes and frame OCR (limit {DESIGN_LIMIT}x: "
+              f"{'met' if design <= DESIGN_LIMIT * DESIGN_BASELINE_S else 'missed'}; same machine only)")
         print(f"whole ad      {total:6.1f} s (target {TARGET_S:.0f} s: {'met' if total <= TARGET_S else 'missed'}), "
               f"including model loads")
         print(f"video         {report.width}x{report.height}, {report.duration_s:.2f} s, {video.stat().st_size / 1e6:.1f} MB")

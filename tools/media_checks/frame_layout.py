@@ -26,7 +26,7 @@ from tools.image.template import safe_area
 from tools.media_checks.frames import extract_frames
 from tools.media_checks.ocr import ocr_frame
 
-FRAME_STEP_S = 1.5
+FRAME_STEP_S = 2.0
 EDGE = 0.02
 """A box within this share of the frame's edge touches it."""
 OVERLAP_SHARE = 0.25
