@@ -39,6 +39,10 @@ class SceneVideo(BaseModel):
     text_regions: list[list[Region]] = Field(default_factory=list, description=(
         "Per scene, where each of its texts shows in the frame over the scene (fractions), for the "
         "captions to keep clear of."))
+    clips_by_aspect: dict[str, list[AssetRef]] = Field(default_factory=dict, description=(
+        "The same clips composed for each other aspect (from the scenes' own layouts for it)."))
+    text_regions_by_aspect: dict[str, list[list[Region]]] = Field(default_factory=dict, description=(
+        "``text_regions`` of the clips in ``clips_by_aspect``."))
 
 
 def text_boxes(image: AssetRef) -> list[Region]:
@@ -77,6 +81,20 @@ def kenburns_scene(image: ImageRenderResult, seconds: float, turn: int) -> Anima
                         keep_in_view=text_region(image.image))
 
 
+def _kenburns_clip(
+    images: list[ImageRenderResult], moving: list, aspect: str, take: int, tools: ToolContext,
+) -> tuple[AnimateResult, list[list[Region]]]:
+    """One Ken Burns clip of the scenes ``moving`` from their key ``images`` at ``aspect``,
+    and where each scene's texts show in it."""
+    scenes = [kenburns_scene(image, s.seconds, s.index + take) for image, s in zip(images, moving)]
+    request = AnimateRequest(scenes=scenes, aspect=aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF)
+    result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
+    on_screen = [text_boxes(image.image) if s.texts
+                 else text_on_screen(s.motion, s.keep_in_view, text_boxes(image.image))
+                 if s.motion and s.keep_in_view else [] for s, image in zip(scenes, images)]
+    return result, on_screen
+
+
 def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: ToolContext, take: int = 0) -> SceneVideo:
     """Video for every scene but the last (the editor's end card), as long as the plan says.
 
@@ -86,13 +104,15 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
     moving = variant.scenes[:-1]
     backend = tools.settings.video.backend
     if backend == "kenburns":
-        scenes = [kenburns_scene(art.images[s.index].result, s.seconds, s.index + take) for s in moving]
-        request = AnimateRequest(scenes=scenes, aspect=brief.aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF)
-        result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
-        on_screen = [text_boxes(art.images[scene.index].result.image) if s.texts
-                     else text_on_screen(s.motion, s.keep_in_view, text_boxes(art.images[scene.index].result.image))
-                     if s.motion and s.keep_in_view else [] for s, scene in zip(scenes, moving)]
-        return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend, text_regions=on_screen)
+        result, on_screen = _kenburns_clip([art.images[s.index].result for s in moving], moving, brief.aspect, take, tools)
+        shared = set.intersection(*(set(art.images[s.index].other_aspects) for s in moving)) if moving else set()
+        clips_by_aspect, regions_by_aspect = {}, {}
+        for aspect in sorted(shared):
+            other, regions = _kenburns_clip([art.images[s.index].other_aspects[aspect] for s in moving], moving, aspect,
+                                            take, tools)
+            clips_by_aspect[aspect], regions_by_aspect[aspect] = [other.video], regions
+        return SceneVideo(clips=[result.video], seconds=[result.duration_s], backend=backend, text_regions=on_screen,
+                          clips_by_aspect=clips_by_aspect, text_regions_by_aspect=regions_by_aspect)
     clips = []
     for scene in moving:
         picture = art.images[scene.index].picture_path()

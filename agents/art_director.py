@@ -52,7 +52,7 @@ class SceneImage(BaseModel):
     result: ImageRenderResult
     generated: ImageGenerateResult | None = None
     other_aspects: dict[str, ImageRenderResult] = Field(
-        default_factory=dict, description="The end card laid out again for each other aspect the platforms need.")
+        default_factory=dict, description="The scene laid out again for each other aspect the platforms need.")
 
     def picture_path(self) -> str:
         """The scene's picture without words when one was generated, else its key image."""
@@ -168,11 +168,11 @@ def direct_art(
         photos = [generated.images[0].path, *brief.product.images] if generated else None
         request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos, tones=scene_tones)
         result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
-        # The end card is shown still, whole, at every aspect: each gets its own layout, not a strip.
+        # Every aspect the platforms need gets its own layout of each scene, not a crop or a strip.
         other_aspects = {
             aspect: call_tool(IMAGE_TOOL, request.model_copy(update={"aspect": aspect}), tools, ImageRenderResult)
             for aspect in video_aspects(brief.aspect, brief.platforms)[1:]
-        } if scene is variant.scenes[-1] else {}
+        }
         images.append(SceneImage(
             scene_index=scene.index, purpose=scene.purpose, plain=plain, tones=scene_tones, request=request,
             result=result, generated=generated, other_aspects=other_aspects,

@@ -46,14 +46,17 @@ def build_timeline(
     brief: Brief, variant: Variant, art: ArtDirection, video: SceneVideo, voice: VoiceoverResult,
     captions: Captions, aspect: str, *, loudness_lufs: float = SOCIAL_TARGET_LUFS,
 ) -> Timeline:
-    """The ad's timeline at the primary ``aspect`` (other aspects re-fit it)."""
+    """The ad's timeline at the primary ``aspect`` (other aspects show their own scene clips
+    and end cards where the art director composed them, and re-fit the rest)."""
     closing = variant.scenes[-1]
     total = sum(scene.seconds for scene in variant.scenes)
     width, height = ASPECT_SIZES[aspect]
     return Timeline(
         width=width, height=height, fps=FPS, duration_s=round(total, 3),
         # Each clip shows for its scene's length: cut if longer, its last frame held if shorter.
-        visuals=[VideoClip(path=Path(clip.path), end_s=seconds) for clip, seconds in zip(video.clips, video.seconds)],
+        visuals=[VideoClip(path=Path(clip.path), end_s=seconds,
+                           by_aspect={other: Path(clips[i].path) for other, clips in video.clips_by_aspect.items()})
+                 for i, (clip, seconds) in enumerate(zip(video.clips, video.seconds))],
         voice=VoiceTrack(path=Path(voice.voiceover.path)),
         music=MusicTrack(path=Path(brief.media.music)) if brief.media.music else None,
         loudness_lufs=loudness_lufs,

@@ -44,8 +44,11 @@ def caption_request(
     lines = {line.scene_index: line.text for line in copy.script}
     colors = brief.brand.colors
     source, target = ASPECT_SIZES[brief.aspect], ASPECT_SIZES[aspect]
-    on_screen = [[shown for region in regions if (shown := region_after_cover(region, source, target))]
-                 for regions in (video.text_regions if video is not None else [])]
+    if video is not None and aspect in video.text_regions_by_aspect:
+        on_screen = video.text_regions_by_aspect[aspect]  # the scenes composed for this aspect
+    else:
+        on_screen = [[shown for region in regions if (shown := region_after_cover(region, source, target))]
+                     for regions in (video.text_regions if video is not None else [])]
     return SubtitlesRequest(
         scenes=[
             CaptionScene(text=lines.get(scene.index, ""), seconds=scene.seconds, speech_seconds=spoken.speech_seconds,

@@ -23,6 +23,7 @@ from tools.editor import (
     render_aspects,
 )
 from tools.ffmpeg import escape_filter_value
+from tools.image.template import safe_area
 from tools.media_checks import check_streams, extract_frames, measure_loudness, mp4_top_level_boxes
 from tools.registry import get_tool
 
@@ -124,10 +125,12 @@ def test_logo_and_captions_land_where_expected(tmp_path, media):
     logo_w = round(W * 0.12 / 2) * 2
     with Image.open(media["logo"]) as logo:
         logo_h = round(logo_w * logo.height / logo.width)
-    margin_x, margin_y = round(W * 0.05), round(H * 0.06)
+    # 270x480 is 9:16: the logo keeps out of the account bar and action rail, inside the safe area.
+    safe = safe_area("9:16", W, H)
+    margin_x, margin_y = W - safe.x1, safe.y0
     logo_box = diff[margin_y:margin_y + logo_h, W - margin_x - logo_w:W - margin_x]
     assert (logo_box > 20).mean() > 0.2, "logo pixels missing in the top-right corner"
-    assert diff[:margin_y - 2, :].mean() < 1.5, "nothing may be drawn inside the top safe margin"
+    assert diff[:margin_y - 2, :].mean() < 1.5, "nothing may be drawn under the platform's top bar"
     caption_band = diff[H - round(H / 6) - round(H / 16) - 5:H - round(H / 6) + 5, W // 4:3 * W // 4]
     assert caption_band.mean() > 15, "burned-in caption missing above the bottom margin"
     middle = diff[H // 3:H // 2, :]
@@ -283,3 +286,19 @@ def test_assemble_tool_stores_probes_and_caches(tool_context, media, tmp_path):
     assert video.probe["width"] == W and video.probe["faststart"] and not video.probe["problems"]
     assert video.warnings and "voice" in video.warnings[0]
     assert tool.run(request, tool_context).videos[0].cached
+
+
+def test_each_aspect_shows_the_clip_composed_for_it(tmp_path):
+    from tools.ffmpeg import run_ffmpeg
+
+    tall, wide = tmp_path / "tall.mp4", tmp_path / "wide.mp4"
+    for path, colour, size in ((tall, "red", "90x160"), (wide, "blue", "160x90")):
+        run_ffmpeg(["-f", "lavfi", "-i", f"color=c={colour}:s={size}:r=30:d=1", "-pix_fmt", "yuv420p", str(path)])
+    timeline = Timeline(width=90, height=160, fps=30, loudness_lufs=None,
+                        visuals=[VideoClip(path=tall, end_s=1.0, by_aspect={"16:9": wide})])
+    outputs = render_aspects(timeline, {"9:16": tmp_path / "a.mp4", "16:9": tmp_path / "b.mp4", "1:1": tmp_path / "c.mp4"})
+    middle = {aspect: np.asarray(extract_frames(result.path, [0.5])[0].convert("RGB"))[20:-20, 20:-20].mean(axis=(0, 1))
+              for aspect, result in outputs.items()}
+    assert middle["9:16"][0] > 200 and middle["9:16"][2] < 60  # its own (the timeline's) red clip
+    assert middle["16:9"][2] > 200 and middle["16:9"][0] < 60  # the blue clip made for 16:9
+    assert middle["1:1"][0] > 200  # no clip of its own: the timeline's, cover-fitted

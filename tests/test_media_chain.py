@@ -87,6 +87,10 @@ def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief
     assert art.images[0].result.image.metadata["font"] == short_brief.brand.font
     video = animate_scenes(short_brief, variant, art, tool_context)
     assert video.backend == "kenburns" and video.seconds == [1.5]
+    # X's 16:9 gets the scene laid out and moved for its own shape, not a crop of the 9:16 clip.
+    assert set(art.images[0].other_aspects) == {"16:9"} and art.images[0].other_aspects["16:9"].width == 1920
+    [wide] = video.clips_by_aspect["16:9"]
+    assert check_streams(wide.path, (1920, 1080), 1.5, expect_audio=False).ok
     clip = check_streams(video.clips[0].path, (1080, 1920), 1.5, expect_audio=False)
     assert clip.ok, clip.problems
     voice = speak(short_brief, variant, copy, tool_context)
@@ -114,7 +118,8 @@ def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief
     assert not failed, failed
     names = {check.name for check in checks}
     assert {"video.9:16.streams", "video.16:9.streams", "video.16:9.loudness", "captions.sync",
-            "captions.legibility", "end_card.legibility", "frames.nsfw.scene-1"} <= names
+            "captions.legibility", "end_card.legibility", "frames.nsfw.scene-1", "frames.layout.9:16",
+            "frames.layout.16:9"} <= names
     sync = next(check for check in checks if check.name == "captions.sync")
     assert "of 6 words heard again" in sync.detail
 

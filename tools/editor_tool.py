@@ -21,8 +21,8 @@ from storage.files import write_bytes_atomic
 from tools.context import ToolContext
 from tools.editor.encoding import X264Preset
 from tools.editor.inputs import MediaInputError
-from tools.editor.render import OutputView, render_views
-from tools.editor.timeline import Aspect, StillImage, SubtitleTrack, Timeline
+from tools.editor.render import OutputView, render_views, view_clips
+from tools.editor.timeline import Aspect, StillImage, SubtitleTrack, Timeline, VideoClip
 from tools.media_checks.streams import check_streams
 from tools.registry import tool_agent
 
@@ -76,6 +76,8 @@ def _files(timeline: Timeline, subtitles: list[SubtitleTrack]) -> list[Path]:
             files.append(Path(part.path))
     if timeline.end_card is not None:
         files += [Path(path) for path in timeline.end_card.by_aspect.values()]
+    files += [Path(path) for visual in timeline.visuals if isinstance(visual, VideoClip)
+              for path in visual.by_aspect.values()]
     for track in subtitles:
         files.append(Path(track.path))
         if track.fonts_dir is not None and Path(track.fonts_dir).is_dir():
@@ -132,7 +134,7 @@ def assemble(request: AssembleRequest, ctx: ToolContext) -> AssembleResult:
         try:
             views = [
                 OutputView(sized.width, sized.height, scratch / f"final-{i}.mp4", sized.subtitles,
-                           Path(sized.end_card.path) if sized.end_card else None)
+                           Path(sized.end_card.path) if sized.end_card else None, view_clips(timeline, sized))
                 for i, (_, sized) in enumerate(missing)
             ]
             results = render_views(

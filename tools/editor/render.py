@@ -65,6 +65,7 @@ class OutputView:
     path: Path
     subtitles: SubtitleTrack | None = None
     end_card: Path | None = None  # this view's own end card; None: the timeline's
+    clips: tuple[Path | None, ...] = ()  # per visual, this view's own file (VideoClip.by_aspect); None: the timeline's
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,13 @@ class _Graph:
         return names
 
 
+def view_clips(timeline: Timeline, sized: Timeline) -> tuple[Path | None, ...]:
+    """Per visual of ``timeline``, the file ``sized`` (its :meth:`Timeline.for_aspect`) shows
+    instead, or None where it shows the same."""
+    return tuple(None if getattr(own, "path", None) == getattr(base, "path", None) else Path(own.path)  # type: ignore[union-attr]
+                 for base, own in zip(timeline.visuals, sized.visuals))
+
+
 def _fit(width: int, height: int, fit: str, background: str = "black") -> str:
     """Scale to cover (crop the overflow) or contain (pad) a width x height frame, to BT.709 yuv420p."""
     mode = "increase" if fit == "cover" else "decrease"
@@ -314,24 +322,29 @@ def _add_video(graph: _Graph, timeline: Timeline, plan: TimelinePlan, views: Seq
                 # The clip is held past its out point: read no further, so the held frame is
                 # the out point's and not later footage of the file.
                 read_s = visual.end_s - visual.start_s
-            source = graph.add_input(
-                visual.path, "-ss", format_number(visual.start_s), "-t", format_number(read_s)
-            )
+            # Views showing the same file share one decode; a view with its own file (the scene
+            # composed for its aspect) gets its own.
+            files = [Path(view.clips[index]) if index < len(view.clips) and view.clips[index] else Path(visual.path)
+                     for view in views]
             # Drop surplus frames before scaling when the source runs faster than the output.
             fps_first = planned.source_fps is not None and planned.source_fps > fps
             prefix = "setpts=PTS-STARTPTS" + (f",fps={rate}" if fps_first else "")
             if visual.show is not None:
                 left, top, right, bottom = visual.show
                 prefix += f",crop=iw*{right - left:.4f}:ih*{bottom - top:.4f}:iw*{left:.4f}:ih*{top:.4f}"
-            graph.add(f"[{source}:v]{prefix}[vin{index}]")
             late_fps = "" if fps_first else f",fps={rate}"
-            for k, (view, label) in enumerate(zip(views, graph.fan_out(f"vin{index}", f"vin{index}", count))):
-                out = f"seg{index}v{k}"
-                graph.add(
-                    f"[{label}]{_fit(view.width, view.height, 'cover')}{late_fps}"
-                    f",tpad=stop=-1:stop_mode=clone,trim=end_frame={planned.frames}[{out}]"
-                )
-                segments[k].append(out)
+            for number, file in enumerate(dict.fromkeys(files)):
+                showing = [k for k, shown in enumerate(files) if shown == file]
+                source = graph.add_input(file, "-ss", format_number(visual.start_s), "-t", format_number(read_s))
+                graph.add(f"[{source}:v]{prefix}[vin{index}_{number}]")
+                labels = graph.fan_out(f"vin{index}_{number}", f"vin{index}_{number}", len(showing))
+                for k, label in zip(showing, labels):
+                    out = f"seg{index}v{k}"
+                    graph.add(
+                        f"[{label}]{_fit(views[k].width, views[k].height, 'cover')}{late_fps}"
+                        f",tpad=stop=-1:stop_mode=clone,trim=end_frame={planned.frames}[{out}]"
+                    )
+                    segments[k].append(out)
         else:
             source = graph.add_input(visual.path)
             for k, (view, label) in enumerate(zip(views, graph.fan_out(f"{source}:v", f"img{index}", count))):
@@ -545,6 +558,6 @@ def render_aspects(
     for aspect, path in outputs.items():
         sized = timeline.for_aspect(aspect, subtitles=(subtitles or {}).get(aspect))
         views.append(OutputView(sized.width, sized.height, Path(path), sized.subtitles,
-                                Path(sized.end_card.path) if sized.end_card else None))
+                                Path(sized.end_card.path) if sized.end_card else None, view_clips(timeline, sized)))
     results = render_views(timeline, views, preset=preset, crf=crf, progress=progress)
     return dict(zip(outputs, results))

@@ -72,6 +72,11 @@ class VideoClip(_Part):
         description="The part of the picture to show, (left, top, right, bottom) as shares of the frame; "
         "the cover crop is taken inside it. None = the whole picture.",
     )
+    by_aspect: dict[Aspect, MediaPath] = Field(
+        default_factory=dict,
+        description="The same stretch composed for other aspects (another file, the same times); an aspect "
+        "without its own cover-fits ``path``.",
+    )
 
     @model_validator(mode="after")
     def _in_before_out(self) -> VideoClip:
@@ -197,6 +202,11 @@ class Timeline(_Part):
         update: dict[str, Any] = {"width": width, "height": height}
         if subtitles is not None:
             update["subtitles"] = subtitles
+        update["visuals"] = [
+            visual.model_copy(update={"path": visual.by_aspect[aspect]})
+            if isinstance(visual, VideoClip) and aspect in visual.by_aspect else visual
+            for visual in self.visuals
+        ]
         if self.end_card is not None and aspect in self.end_card.by_aspect:
             update["end_card"] = self.end_card.model_copy(update={"path": self.end_card.by_aspect[aspect]})
         return self.model_copy(update=update)
