@@ -24,7 +24,8 @@ from tools.ffmpeg import run_ffmpeg
 from tools.registry import tool_agent
 from tools.scenes.detect import DETECTORS, FootageInputError, detect_clips, inspect_video
 from tools.scenes.frames import represent_clip
-from tools.scenes.screening import picture_without_edge_text, read_text, sample_video, text_rejection, trim_and_screen
+from tools.media_checks.ocr import read_text_boxes
+from tools.scenes.screening import picture_without_edge_text, sample_video, text_rejection, trim_and_screen
 from tools.vision.description import ClipInput
 
 TOOL_NAME = "scenes.detect"
@@ -166,8 +167,8 @@ def detect_scenes(request: DetectRequest, ctx: ToolContext) -> DetectResult:
                 if reason is None:
                     frames = represent_clip(clip, source.fps, ctx.assets, source_sha256=sha)
                     if settings.ocr:
-                        text = read_text(Image.open(frames.spatial.path), ctx.models)
-                        reason, show = text_rejection(text), picture_without_edge_text(text)
+                        lines = read_text_boxes(Image.open(frames.spatial.path), ctx.models)
+                        reason, show = text_rejection(lines), picture_without_edge_text(lines)
                 if reason is not None:
                     screened_out.append(ScreenedClip(clip_id=clip.clip_id, source=source.path, start_s=clip.start_s,
                                                      end_s=clip.end_s, reason=reason))

@@ -66,7 +66,8 @@ from tools.editor.user_captions import load_user_captions, write_caption_file
 from tools.editor_tool import AssembleRequest, assemble
 from tools.ffmpeg import probe
 from tools.media_checks.frames import extract_frames
-from tools.scenes.screening import leading_black_s, picture_without_edge_text, read_text, sample_video
+from tools.media_checks.ocr import read_text_boxes
+from tools.scenes.screening import leading_black_s, picture_without_edge_text, sample_video
 from tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
 from tools.subtitles_tool import CaptionScene, SubtitlesRequest, build_subtitles
 
@@ -227,10 +228,11 @@ def frame_clip(clip: ClipFacts, field: str, ctx: ToolContext, notes: list[str]) 
     elif lead:
         notes.append(f"{field}: {clip.path} opens on {lead:.2f} s of black: it starts after it")
     [middle] = extract_frames(clip.path, [(lead + clip.duration_s) / 2])
-    text = read_text(middle, ctx.models)
-    show = picture_without_edge_text(text)
+    lines = read_text_boxes(middle, ctx.models)
+    show = picture_without_edge_text(lines)
     if show is not None:
-        notes.append(f"{field}: text along its edge (\u201c{text.text[:60]}\u201d) is left out of the picture "
+        text = " ".join(line.text for line in lines)
+        notes.append(f"{field}: text along its edge (\u201c{text[:60]}\u201d) is left out of the picture "
                      "rather than cut by the crop")
     return dataclasses.replace(clip, lead_s=lead, show=show)
 

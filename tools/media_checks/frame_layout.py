@@ -24,7 +24,7 @@ from tools.context import ResidentModels
 from tools.editor.timeline import ASPECT_SIZES
 from tools.image.template import safe_area
 from tools.media_checks.frames import extract_frames
-from tools.media_checks.ocr import ocr_frame
+from tools.media_checks.ocr import read_text_boxes
 
 FRAME_STEP_S = 2.0
 EDGE = 0.02
@@ -32,7 +32,6 @@ EDGE = 0.02
 OVERLAP_SHARE = 0.25
 """Two boxes overlap when their intersection is this share of the smaller one."""
 SAFE_TOLERANCE = 0.01
-MIN_SCORE = 0.6
 
 Region = tuple[float, float, float, float]
 
@@ -57,19 +56,8 @@ def sample_times(duration_s: float, step_s: float = FRAME_STEP_S) -> list[float]
 
 def read_frames(video: Path | str, times: Sequence[float], models: ResidentModels | None) -> list[list[SeenText]]:
     """The lines OCR reads confidently in the frame at each of ``times``."""
-    seen = []
-    for time_s, frame in zip(times, extract_frames(video, list(times))):
-        reading = ocr_frame(frame, models=models).reading
-        lines = []
-        for line in reading.lines:
-            if line.score < MIN_SCORE:
-                continue
-            xs, ys = [x for x, _ in line.box], [y for _, y in line.box]
-            box = (max(0.0, min(xs) / frame.width), max(0.0, min(ys) / frame.height),
-                   min(1.0, max(xs) / frame.width), min(1.0, max(ys) / frame.height))
-            lines.append(SeenText(time_s, line.text, box))
-        seen.append(lines)
-    return seen
+    return [[SeenText(time_s, line.text, line.box) for line in read_text_boxes(frame, models)]
+            for time_s, frame in zip(times, extract_frames(video, list(times)))]
 
 
 def _area(box: Region) -> float:

@@ -39,3 +39,28 @@ def ocr_frame(
     reading = reader.read(image)
     match = match_score(expected_text, reading.text) if expected_text is not None else None
     return FrameText(reading, match)
+
+
+CONFIDENT_SCORE = 0.6
+"""Lines OCR reads with less confidence than this are not counted as text on screen."""
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """One line of text read confidently in a picture and where it is, as
+    (left, top, right, bottom) shares of the picture."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+def read_text_boxes(image: Image.Image, models: ResidentModels | None = None) -> list[TextBox]:
+    """The lines OCR reads in ``image`` with at least :data:`CONFIDENT_SCORE`, in reading order."""
+    boxes = []
+    for line in ocr_frame(image, models=models).reading.lines:
+        if line.score < CONFIDENT_SCORE:
+            continue
+        xs, ys = [x for x, _ in line.box], [y for _, y in line.box]
+        boxes.append(TextBox(line.text, (max(0.0, min(xs) / image.width), max(0.0, min(ys) / image.height),
+                                         min(1.0, max(xs) / image.width), min(1.0, max(ys) / image.height))))
+    return boxes

@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from tools.context import ResidentModels
 from tools.ffmpeg import run_ffmpeg
-from tools.image.legibility import OcrLine
-from tools.media_checks.ocr import ocr_frame
+from tools.media_checks.ocr import TextBox
 
 SAMPLE_FPS = 4
 SAMPLE_SIZE = (96, 54)
@@ -47,7 +46,6 @@ EDGE_MARGIN = 0.01
 MAX_EDGE_CUT = 0.25
 TEXT_AREA_SHARE = 0.10
 TITLE_HEIGHT_SHARE = 0.12
-_MIN_OCR_SCORE = 0.6
 
 
 @dataclass(frozen=True)
@@ -171,50 +169,26 @@ def trim_and_screen(samples: VideoSamples, start_s: float, end_s: float, *, min_
     return Screening(new_start, new_end)
 
 
-@dataclass(frozen=True)
-class ReadText:
-    """The confidently read lines of one picture and its size."""
-
-    lines: tuple[OcrLine, ...]
-    width: int
-    height: int
-
-    @property
-    def text(self) -> str:
-        return " ".join(line.text for line in self.lines)
-
-    def boxes(self) -> list[tuple[float, float, float, float]]:
-        """Each line's box as (left, top, right, bottom) shares of the picture."""
-        return [(min(x for x, _ in line.box) / self.width, min(y for _, y in line.box) / self.height,
-                 max(x for x, _ in line.box) / self.width, max(y for _, y in line.box) / self.height)
-                for line in self.lines]
-
-
-def read_text(image: Image.Image, models: ResidentModels | None) -> ReadText:
-    reading = ocr_frame(image, models=models).reading
-    return ReadText(tuple(line for line in reading.lines if line.score >= _MIN_OCR_SCORE), image.width, image.height)
-
-
-def text_rejection(read: ReadText) -> str | None:
+def text_rejection(lines: Sequence[TextBox]) -> str | None:
     """Why a frame is a title card or caption-heavy shot, or None when its text is small
     (a corner watermark, a sign in the street)."""
-    boxes = read.boxes()
+    boxes = [line.box for line in lines]
     area = sum((right - left) * (bottom - top) for left, top, right, bottom in boxes)
     tallest = max((bottom - top for _, top, _, bottom in boxes), default=0.0)
     if area < TEXT_AREA_SHARE and tallest < TITLE_HEIGHT_SHARE:
         return None
-    text = read.text
+    text = " ".join(line.text for line in lines)
     quoted = text if len(text) <= 60 else text[:57].rstrip() + "…"
     return (f"burned-in text covers {max(area, 0.01):.0%} of the picture (\u201c{quoted}\u201d): "
             "a title card or captions")
 
 
-def picture_without_edge_text(read: ReadText) -> tuple[float, float, float, float] | None:
+def picture_without_edge_text(lines: Sequence[TextBox]) -> tuple[float, float, float, float] | None:
     """The part of the picture to show so that text along its top or bottom edge (a
     watermark, a lower third) is left out whole rather than cut by a crop; None when there
     is no such text, or leaving it out would cost more than :data:`MAX_EDGE_CUT` of the height."""
     top, bottom = 0.0, 1.0
-    for _, box_top, _, box_bottom in read.boxes():
+    for _, box_top, _, box_bottom in (line.box for line in lines):
         if box_bottom >= 1 - EDGE_BAND:
             bottom = min(bottom, box_top - EDGE_MARGIN)
         elif box_top <= EDGE_BAND:

@@ -19,7 +19,7 @@ from PIL import Image
 from tools.asr.cached import transcribe_cached
 from tools.asr.transcript import Transcript
 from tools.context import ToolContext
-from tools.media_checks.ocr import ocr_frame
+from tools.media_checks.ocr import read_text_boxes
 from tools.vision.description import Basis, ClipDescription, ClipInput, VisualStatistics
 
 # A small named palette: dominant colours are reported by the nearest name, which is what
@@ -31,7 +31,6 @@ COLOR_NAMES: dict[str, tuple[int, int, int]] = {
     "blue": (50, 90, 200), "sky blue": (130, 180, 230), "navy": (25, 35, 90), "purple": (120, 60, 150),
     "pink": (230, 140, 170), "beige": (215, 195, 160),
 }
-_MIN_OCR_SCORE = 0.6
 _MIN_COLOR_SHARE = 0.15
 
 
@@ -103,8 +102,7 @@ class MeasuredDescriber:
         parts = [_describe_visual(stats) + "."]
         on_screen = ""
         if self._ocr:
-            reading = ocr_frame(spatial, models=self._ctx.models).reading
-            on_screen = " ".join(line.text for line in reading.lines if line.score >= _MIN_OCR_SCORE).strip()
+            on_screen = " ".join(line.text for line in read_text_boxes(spatial, self._ctx.models)).strip()
             if on_screen:
                 basis.append("on_screen_text")
                 parts.append(f'On-screen text: "{on_screen}".')
