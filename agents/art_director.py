@@ -1,9 +1,12 @@
 """The art director: one branded key image per scene, the last one the end card.
 
-Which layout a scene gets follows its purpose in the plan and what the brief provides:
-the hook shows the headline, the product scene the product photo (or its name when there
-is none), benefits and details the key messages and facts (the price as an offer card),
-and the closing call-to-action scene the end card with the logo. Words on the images
+Which layout a scene gets follows its purpose in the plan and what the brief provides,
+so a 15 s ad has at least three: the hook shows the product photo with the headline (or
+the headline large over brand shapes), the product scene the photo beside its name (or a
+spotlight with the product's icon), benefits and details the key messages and facts set
+large with the icon of what they say (the price as an offer card), and the closing
+call-to-action scene the end card with the logo. Every scene but the end card leaves the
+caption band free for the captions. Words on the images
 come only from the grounded copy, the key messages and the brief; the manifest traces
 each to the brief entries it rests on (``grounding``).
 
@@ -24,12 +27,13 @@ import unicodedata
 
 from pydantic import BaseModel, Field
 
-from agents.brief import Brief
+from agents.brief import Brief, brand_colors
 from agents.copywriter import VariantCopy
 from agents.planner import Scene, Variant
 from agents.platforms import video_aspects
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
+from tools.image.icons import choose_icon
 from tools.image.template import TemplateRequest
 from tools.image_generate_tool import ImageGenerateRequest, ImageGenerateResult
 from tools.image_tool import ImageRenderResult
@@ -107,8 +111,10 @@ def scene_request(
     headline, cta = drawable(lead.headline) or brief.product.name, drawable(lead.cta)
     photos = list(brief.product.images) if photos is None else photos
     common = {
-        "aspect": brief.aspect, "colors": list(brief.brand.colors), "font": brief.brand.font,
+        "aspect": brief.aspect, "colors": brand_colors(brief), "font": brief.brand.font,
         "brand_name": brief.brand.name if not brief.brand.logo else None, "picture_tones": list(tones or []),
+        # Captions are burned over every scene but the end card, which carries the CTA itself.
+        "leave_caption_band": scene.purpose != "cta",
     }
     messages = [_sentence(m) for m in variant.key_messages]
     facts = [_sentence(f) for f in brief.product.facts]
@@ -122,26 +128,28 @@ def scene_request(
             messages + facts, scene.index
         ) or brief.product.name
         return TemplateRequest(layout=PLAIN_LAYOUT, headline=text, **common)
-    if scene.purpose == "hook":
+    product_icon = choose_icon([" ".join(reversed(brief.product.name.split())), brief.product.description])
+    if scene.purpose == "hook":  # the photo leads; without one, type over brand shapes
         if photos:
             return TemplateRequest(layout="hero", headline=headline, product_images=photos, **common)
         return TemplateRequest(layout="headline", headline=headline, **common)
-    if scene.purpose == "product":
+    if scene.purpose == "product":  # beside the photo, or under a spotlight with the product's icon
         if photos:
-            return TemplateRequest(
-                layout="hero", headline=brief.product.name, subline=_pick(messages, 0), product_images=photos,
-                **common,
-            )
-        return TemplateRequest(layout="headline", headline=brief.product.name, subline=_pick(messages, 0), **common)
+            return TemplateRequest(layout="split", headline=brief.product.name, subline=_pick(messages, 0),
+                                   product_images=photos, **common)
+        return TemplateRequest(layout="hero", headline=brief.product.name, subline=_pick(messages, 0),
+                               icon=product_icon, **common)
     if scene.purpose == "detail" and brief.product.price:
         return TemplateRequest(
             layout="offer", headline=brief.product.name, price=brief.product.price, subline=_pick(facts, scene.index),
             product_images=photos, **common,
         )
     text = _pick(facts if scene.purpose == "detail" else messages, scene.index) or brief.product.name
-    if photos:
-        return TemplateRequest(layout="split", headline=text, product_images=photos, **common)
-    return TemplateRequest(layout="headline", headline=text, **common)
+    icon = choose_icon([text], avoid={product_icon} if product_icon else set())
+    if icon is not None and not photos:  # beside the icon of what the scene says
+        return TemplateRequest(layout="split", headline=text, icon=icon, **common)
+    # Type between the photo scenes, with the icon of what it says.
+    return TemplateRequest(layout="headline", headline=text, icon=icon, **common)
 
 
 def direct_art(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agents.animator import SceneVideo
 from agents.art_director import ArtDirection
-from agents.brief import Brief
+from agents.brief import Brief, brand_colors
 from agents.captioner import Captions
 from agents.planner import Variant
 from agents.tool_calls import call_tool
@@ -63,7 +63,7 @@ def build_timeline(
         subtitles=_subtitle_track(captions, aspect),
         logo=LogoOverlay(path=Path(brief.brand.logo)) if brief.brand.logo else None,
         end_card=EndCard(path=Path(art.images[closing.index].result.image.path), seconds=closing.seconds,
-                         background=brief.brand.colors[0],
+                         background=brand_colors(brief)[0],
                          by_aspect={aspect: Path(result.image.path)  # type: ignore[misc]
                                     for aspect, result in art.images[closing.index].other_aspects.items()}),
     )

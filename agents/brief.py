@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +23,9 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from tools.image.inputs import load_image
+from tools.image.palette import colors_from_photo
 
 Platform = Literal[
     "tiktok", "instagram_reels", "instagram_feed", "youtube_shorts", "x", "linkedin", "facebook"
@@ -94,10 +98,14 @@ def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
     return str(path.resolve())
 
 
+DEFAULT_COLORS = ("#111111", "#FFFFFF", "#FF5A1F")
+"""A brand's colours when the brief gives none (and no product photo to take them from)."""
+
+
 class Brand(_Strict):
     name: str = Field(min_length=1, max_length=80)
     voice: str = Field(default="friendly, clear and confident", max_length=300)
-    colors: list[HexColor] = Field(default_factory=lambda: ["#111111", "#FFFFFF", "#FF5A1F"], min_length=1)
+    colors: list[HexColor] = Field(default_factory=lambda: list(DEFAULT_COLORS), min_length=1)
     logo: str | None = None
     font: str | None = None
 
@@ -351,3 +359,17 @@ def check_brief_files(brief: Brief, source: str = "brief") -> None:
             problems.append(str(exc))
     if problems:
         raise BriefError(source, problems)
+
+
+def brand_colors(brief: Brief) -> list[str]:
+    """The colours the ad is made in: the brand's own, or, for a brand that gave none, colours
+    taken from its first product photo (:func:`tools.image.palette.colors_from_photo`)."""
+    if list(brief.brand.colors) != list(DEFAULT_COLORS) or not brief.product.images:
+        return list(brief.brand.colors)
+    return list(_photo_colors(brief.product.images[0]))
+
+
+@cache
+def _photo_colors(path: str) -> tuple[str, ...]:
+    return tuple(colors_from_photo(load_image("product.images", path)))
+

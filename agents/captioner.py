@@ -3,7 +3,8 @@
 Captions are the script's own words (recognition only times them), segmented for each
 aspect's line length. Vertical video gets the word-by-word highlight style, other shapes
 the classic bottom captions. When the critic finds the burned captions hard to read, the
-variant is captioned again in the classic style, the plainest one, for the rest of the run.
+variant is captioned again in the classic style, the plainest one, for the rest of the run;
+when it finds them too small, again with shorter lines (a long line is what shrinks them).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from agents.animator import SceneVideo
-from agents.brief import Brief
+from agents.brief import Brief, brand_colors
 from agents.copywriter import VariantCopy
 from agents.planner import Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, region_after_cover
+from tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
 from tools.subtitles_tool import CaptionScene, SubtitlesRequest, SubtitlesResult
 from tools.tts_tool import VoiceoverResult
 
@@ -30,6 +32,7 @@ class Captions(BaseModel):
     by_aspect: dict[str, SubtitlesResult]
     style_by_aspect: dict[str, str]
     plain: bool = False
+    shorter_lines: bool = False
 
 
 def caption_style(aspect: str, *, plain: bool) -> str:
@@ -38,11 +41,12 @@ def caption_style(aspect: str, *, plain: bool) -> str:
 
 def caption_request(
     brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspect: str, style: str,
-    video: SceneVideo | None = None,
+    video: SceneVideo | None = None, *, shorter_lines: bool = False,
 ) -> SubtitlesRequest:
-    """Captions of the script at ``aspect``, kept clear of the text ``video`` shows in each scene."""
+    """Captions of the script at ``aspect``, kept clear of the text ``video`` shows in each scene
+    (``shorter_lines``: three quarters of the aspect's line length, so no long line shrinks the font)."""
     lines = {line.scene_index: line.text for line in copy.script}
-    colors = brief.brand.colors
+    colors = brand_colors(brief)
     source, target = ASPECT_SIZES[brief.aspect], ASPECT_SIZES[aspect]
     if video is not None and aspect in video.text_regions_by_aspect:
         on_screen = video.text_regions_by_aspect[aspect]  # the scenes composed for this aspect
@@ -62,6 +66,7 @@ def caption_request(
         aspect=aspect,  # type: ignore[arg-type]
         styles=[style],  # type: ignore[list-item]
         font_path=brief.brand.font,
+        max_chars_per_line=LINE_LIMIT_BY_ASPECT[aspect] * 3 // 4 if shorter_lines else None,
         accent_color=colors[2] if len(colors) > 2 else DEFAULT_ACCENT,
         language=brief.language.split("-")[0],
     )
@@ -69,13 +74,14 @@ def caption_request(
 
 def write_captions(
     brief: Brief, variant: Variant, copy: VariantCopy, voice: VoiceoverResult, aspects: list[str],
-    tools: ToolContext, *, plain: bool = False, video: SceneVideo | None = None,
+    tools: ToolContext, *, plain: bool = False, shorter_lines: bool = False, video: SceneVideo | None = None,
 ) -> Captions:
     """Caption every aspect, off the text ``video`` shows; the voiceover is transcribed once (cached)."""
     by_aspect: dict[str, SubtitlesResult] = {}
     styles: dict[str, str] = {}
     for aspect in aspects:
         styles[aspect] = caption_style(aspect, plain=plain)
-        request = caption_request(brief, variant, copy, voice, aspect, styles[aspect], video)
+        request = caption_request(brief, variant, copy, voice, aspect, styles[aspect], video,
+                                  shorter_lines=shorter_lines)
         by_aspect[aspect] = call_tool(SUBTITLES_TOOL, request, tools, SubtitlesResult)
-    return Captions(by_aspect=by_aspect, style_by_aspect=styles, plain=plain)
+    return Captions(by_aspect=by_aspect, style_by_aspect=styles, plain=plain, shorter_lines=shorter_lines)

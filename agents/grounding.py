@@ -193,6 +193,12 @@ class BriefGrounds:
         self.text_words = words(all_text)
         self.vocabulary = {form for word in self.text_words for part in [word, *word.split("-")] for form in word_forms(part)}
         self.claim_words = words(claim_text)
+        name_words = {form for name in (product.get("name", ""), brand.get("name", "")) for w in words(name)
+                      for form in word_forms(w)}
+        self.product_vocabulary = {
+            form for word in self.claim_words if not word[0].isdigit() and word not in neutral_words()
+            for form in word_forms(word)
+        } - name_words
         self.quotable = [fact.text.lower() for fact in self.facts if fact.source in ("audience", "trend")]
         self.claim_raw = claim_text.lower()
         number_text = " ".join(fact.text for fact in self.facts if fact.source != "trend")
@@ -244,6 +250,12 @@ class BriefGrounds:
             return True
         return "-" in word and all(part in neutral_words() or word_forms(part) & self.vocabulary
                                    for part in word.split("-"))
+
+    def product_words(self, text: str) -> list[str]:
+        """The words of ``text`` that say something the product's own entries state: not a
+        function word, not the product's or brand's name ("This" or "Arc Desk Lamp" say nothing)."""
+        return [word for word in dict.fromkeys(words(text))
+                if not word[0].isdigit() and word not in neutral_words() and word_forms(word) & self.product_vocabulary]
 
     def word_problems(self, text: str) -> list[str]:
         unknown = [word for word in dict.fromkeys(words(text)) if not self.known(word)]

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
 from tools.llm.embedded import DEFAULT_PACKAGED_MODEL, PACKAGED_MODELS
 
 
@@ -92,6 +93,9 @@ PACKAGED_ASSETS: dict[str, Licence] = {
         "product photo", "CC0-1.0", "scikit-image package: skimage/data/coffee.png"),
 }
 
+ICONS = Licence("Font Awesome Free 6.6.0 icons (package fontawesomefree)", "icons on key images", "CC-BY-4.0",
+                "https://fontawesome.com/license/free", ICON_ATTRIBUTION + ": credit it where the ad is published")
+
 # GPU model families, recognised from the configured folder or HF id (lower case), first match wins.
 _MODEL_FAMILIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("flux.1-schnell", "flux-schnell"), "Apache-2.0", "https://huggingface.co/black-forest-labs/FLUX.1-schnell"),
@@ -165,6 +169,8 @@ def licence_records(manifest: Mapping[str, Any], settings: Mapping[str, Any] | N
     if manifest.get("checks"):
         found += _BY_BACKEND[("checks", "")]
     found += _brief_assets(manifest.get("brief", {}), images_rendered="image.render" in tools)
+    if any(asset.get("icon") for asset in manifest.get("assets", [])):
+        found.append(ICONS)
     unique: dict[tuple[str, str], Licence] = {}
     for licence in found:
         unique.setdefault((licence.component, licence.role), licence)

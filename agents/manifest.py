@@ -19,6 +19,7 @@ from agents.grounding import grounds_for
 from agents.licences import licence_records
 from storage.assets import AssetRef, AssetStore, sha256_file
 from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
+from tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
 
 MANIFEST_VERSION = 1
 
@@ -105,6 +106,8 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
     for image in media.get("art", {}).get("images", []):
         name = f"scene-{image['scene_index'] + 1}"
         outputs["images"].append(place(image["result"]["image"], f"images/{name}.png", f"key image {image['purpose']}"))
+        if image["request"].get("icon"):
+            entries[-1]["icon"] = {"name": image["request"]["icon"], "attribution": ICON_ATTRIBUTION}
         if image.get("generated"):
             generated = image["generated"]
             best = generated["images"][0]

@@ -13,7 +13,9 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
 - ``frames.layout.<aspect>``: OCR of a frame every 2 s of every rendered aspect finds no text
   cut by the frame's edge, no two texts on top of each other in two frames in a row, and no
-  text under the platform's UI (:mod:`tools.media_checks.frame_layout`; editor).
+  text under the platform's UI (:mod:`tools.media_checks.frame_layout`; editor);
+- ``captions.size.<aspect>``: in the same frames, the caption lines read are at least the
+  aspect's readable size (subtitles, which then cuts shorter lines set larger).
 
 A review is stored in the asset cache under the hashes of every file it looked at, so a
 variant whose media did not change (it was sent back for its copy only) is not reviewed
@@ -23,6 +25,7 @@ twice: the ASR pass, OCR and NSFW scoring of a 15-second ad take several seconds
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 from agents.art_director import ArtDirection, scene_key
@@ -43,7 +46,14 @@ from tools.media_checks import (
     nsfw_scores,
     ocr_frame,
 )
-from tools.media_checks.frame_layout import FRAME_STEP_S, layout_problems, read_frames, sample_times
+from tools.image.frame_zones import READABLE_CAPTION_SHARE
+from tools.media_checks.frame_layout import (
+    FRAME_STEP_S,
+    caption_font_sizes,
+    layout_problems,
+    read_frames,
+    sample_times,
+)
 from tools.tts import SOCIAL_TARGET_LUFS
 from tools.tts.loudness import LOUDNESS_TOLERANCE_LU
 from tools.tts_tool import VoiceoverResult
@@ -51,7 +61,7 @@ from tools.tts_tool import VoiceoverResult
 CAPTION_FRAMES = 3
 FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame
 MIN_PAIRED_SHARE = 0.6  # caption words that must be heard again for the sync figure to count
-REVIEW_VERSION = 2  # bump when a check changes, so cached reviews are not reused
+REVIEW_VERSION = 4  # bump when a check changes, so cached reviews are not reused
 
 
 def _spread(items: list, count: int) -> list:
@@ -170,6 +180,19 @@ def _run_checks(
         add(f"frames.layout.{render.aspect}", not faults, detail or (
             f"OCR of {len(seen)} frames, one every {FRAME_STEP_S:g} s: no text cut by the edge, none on top of "
             "other text, none under the platform's buttons or bars"), "editor", render.aspect)
+        burned = [(c.start, c.end, c.lines) for c in captions.by_aspect[render.aspect].captions
+                  if (c.start + c.end) / 2 < card_start]
+        sizes = caption_font_sizes(seen, burned)
+        least = READABLE_CAPTION_SHARE[render.aspect]
+        # One font size per aspect: the median line read is its measure, robust to the OCR box of
+        # a single line drawn a little tight or loose.
+        typical = statistics.median(size for _, _, size in sizes) if sizes else 0.0
+        if not sizes:
+            detail = f"no caption line was read in the {len(seen)} frames"
+        else:
+            detail = (f"caption text {typical:.1%} of the frame's height (median of {len(sizes)} lines read; "
+                      f"readable from {least:.1%})")
+        add(f"captions.size.{render.aspect}", typical >= least, detail, "subtitles", "size")
 
     scores = nsfw_scores(scene_frames, models=tools.models)
     for scene, score in zip(variant.scenes, scores):

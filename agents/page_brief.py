@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from agents.brief import Brand, Brief, BriefError, SourcedValue, parse_brief
+from agents.brief import DEFAULT_COLORS, Brief, BriefError, SourcedValue, parse_brief
 from agents.chat_planner import BriefDraft
 from storage.assets import AssetStore
 from tools.scrape.items import ParseError
@@ -454,8 +454,8 @@ def prepare_page_brief(
     else:
         raise PageBriefError([f"{page.url}: the page names no brand (no schema.org brand, product:brand or site "
                               "name); say which brand it is (on the command line: --brand NAME)"])
-    default_colors = Brand.model_fields["colors"].default_factory()
-    defaulted.append(f"brand.colors: not on the page; the default {', '.join(default_colors)}")
+    defaulted.append("brand.colors: not on the page; taken from the product photo, or the default "
+                     f"{', '.join(DEFAULT_COLORS)} without one")
     product_data: dict[str, Any] = {"name": values["name"].text}
     sourced.append(_sourced("product.name", values["name"]))
     if "description" in values:

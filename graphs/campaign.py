@@ -242,9 +242,10 @@ def voice(work: _Variant, context: RunContext) -> dict:
 def caption(work: _Variant, context: RunContext) -> dict:
     earlier = Captions.model_validate(work.previous["captions"]) if work.previous.get("captions") else None
     plain = "legibility" in work.feedback or (earlier is not None and earlier.plain)
+    shorter = "size" in work.feedback or (earlier is not None and earlier.shorter_lines)
     captions = write_captions(
         work.brief, work.variant, work.copy, VoiceoverResult.model_validate(work.previous["voice"]),
-        video_aspects(work.brief.aspect, work.brief.platforms), context.tools, plain=plain,
+        video_aspects(work.brief.aspect, work.brief.platforms), context.tools, plain=plain, shorter_lines=shorter,
         video=SceneVideo.model_validate(work.previous["video"]),
     )
     return {"captions": captions.model_dump(mode="json")}

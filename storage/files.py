@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader never sees a half-written file."""
+"""Atomic file writes: a reader never sees a half-written file (a copy, a JSON file, a zip)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,31 @@ def copy_file_atomic(source: Path, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+STORED_SUFFIXES = frozenset({".mp4", ".png", ".jpg", ".jpeg", ".wav", ".webm"})
+"""Already compressed: zipped as they are."""
+
+
+def campaign_zip(folder: Path, names: list[str], path: Path) -> Path:
+    """Zip the files ``names`` (relative to ``folder``) into ``path``, atomically; returns ``path``.
+
+    Reused while it is newer than every file it holds, so a second download costs nothing.
+    """
+    files = [folder / name for name in names if (folder / name).is_file()]
+    if path.is_file() and all(path.stat().st_mtime >= file.stat().st_mtime for file in files):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            for file in files:
+                method = zipfile.ZIP_STORED if file.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+                archive.write(file, file.relative_to(folder).as_posix(), compress_type=method)
+        os.chmod(tmp, PUBLISHED_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.brief import PLATFORMS, Brief, BriefError, load_brief, parse_brief
+from agents.brief import DEFAULT_COLORS, PLATFORMS, Brief, BriefError, brand_colors, load_brief, parse_brief
+from tools.image.palette import NEAR_WHITE, contrast_ratio, parse_hex, saturation
 from conftest import REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -127,6 +128,18 @@ def test_a_file_inside_an_installed_package_is_named_with_package(example_data):
     assert problems[1] == "product.images.1: package:skimage/../../x.png points outside the package 'skimage'"
     assert problems[2].startswith("product.images.2: file does not exist: ") and problems[2].endswith("missing.png")
     assert problems[3] == "product.images.3: write package:<package>/<path inside it>, not package:skimage"
+
+
+def test_a_brand_without_colours_takes_them_from_its_product_photo(example_data):
+    assert brand_colors(parse_brief(example_data)) == example_data["brand"]["colors"]  # its own, when given
+    del example_data["brand"]["colors"]
+    taken = brand_colors(parse_brief(example_data))  # the espresso cup of the example
+    ground, surface, accent = (parse_hex(color) for color in taken)
+    assert contrast_ratio(ground, NEAR_WHITE) >= 10 and contrast_ratio(surface, ground) >= 10
+    assert saturation(accent) >= 0.5 and contrast_ratio(accent, ground) >= 4
+    assert ground[0] > ground[2]  # a coffee brown, not a grey or a blue
+    example_data["product"]["images"] = []
+    assert brand_colors(parse_brief(example_data)) == list(DEFAULT_COLORS)  # nothing to take them from
 
 
 def test_blank_fact_is_rejected(example_data):

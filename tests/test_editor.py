@@ -23,7 +23,7 @@ from tools.editor import (
     render_aspects,
 )
 from tools.ffmpeg import escape_filter_value
-from tools.image.template import safe_area
+from tools.image.frame_zones import safe_area
 from tools.media_checks import check_streams, extract_frames, measure_loudness, mp4_top_level_boxes
 from tools.registry import get_tool
 

@@ -26,6 +26,8 @@ from tools.image import (
     render_template,
     safe_area,
 )
+from tools.image.frame_zones import caption_band
+from tools.image.icons import ICON_WORDS, choose_icon, draw_icon, icons_for
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS
 from tools.image.template import split_text_layers
@@ -130,6 +132,64 @@ def test_every_layout_renders_at_exact_size_inside_safe_area(layout, aspect, bra
         assert _inside(placed.box, safe), f"{placed.field} at {placed.box} leaves safe area {safe}"
         assert placed.contrast >= 4.5
     assert rendered.contrast_ratio >= 4.5
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("layout", LAYOUT_NAMES)
+def test_a_video_scene_leaves_the_caption_band_free(layout, aspect, product_photo):
+    """The captions' band (where the subtitles tool sets them) holds none of the layout's text."""
+    width, height = ASPECT_SIZES[aspect]
+    band = caption_band(aspect, width, height)
+    rendered = render_template(_request(layout, aspect, product_images=[str(product_photo)], leave_caption_band=True))
+    assert {placed.field for placed in rendered.texts} == set(TEXTS[layout])
+    for placed in rendered.texts:
+        assert placed.box.y1 <= band.y0, f"{placed.field} at {placed.box} reaches the caption band {band}"
+    if layout == "hero":  # without the band, its column runs down to the safe area's bottom
+        without = render_template(_request(layout, aspect, product_images=[str(product_photo)]))
+        assert max(p.box.y1 for p in without.texts) > band.y0
+
+
+def test_icons_come_from_the_packaged_set_and_only_for_words_the_text_says():
+    for name in ICON_WORDS:  # every icon of the table is a real glyph of the packaged font
+        canvas = Image.new("RGB", (120, 120), "black")
+        draw_icon(canvas, name, (60, 60), 90, (255, 255, 255))
+        assert np.asarray(canvas).max() == 255, name
+    assert icons_for("Five warmth settings") == ["sun", "sliders"]
+    assert icons_for("No added sugar, zero plastic") == []
+    assert icons_for("sugar-free cold brew")[0] == "snowflake"
+    assert choose_icon(["Solid oak base", "Five warmth settings"], avoid={"tree"}) == "sun"
+    assert choose_icon(["Made with care"]) is None
+    with pytest.raises(ValidationError, match="unknown icon 'unicorn'"):
+        _request("headline", icon="unicorn")
+    with pytest.raises(ValidationError, match="icon: layout 'hero' has no place for one with a product photo"):
+        _request("hero", icon="leaf", product_images=["photo.png"])
+    with pytest.raises(ValidationError, match="icon: layout 'quote' has no place for one at all"):
+        _request("quote", icon="leaf")
+
+
+@pytest.mark.parametrize("layout", ["hero", "split"])
+def test_an_icon_stands_in_for_the_missing_photo(layout):
+    plain = render_template(_request(layout, "9:16"))
+    with_icon = render_template(_request(layout, "9:16", icon="lightbulb"))
+    assert [p.box for p in plain.texts] == [p.box for p in with_icon.texts]
+    changed = np.any(np.asarray(plain.image) != np.asarray(with_icon.image), axis=-1)
+    assert changed.sum() > 2000  # a glyph of thousands of pixels, not a speck
+    # ... all of it in the photo's place, none on the texts
+    assert sum(int(changed[b.y0:b.y1, b.x0:b.x1].sum()) for b in (p.box for p in with_icon.texts)) == 0
+
+
+def test_the_headline_layout_sets_its_icon_in_a_disc_above_the_headline():
+    plain_request, icon_request = _request("headline", "9:16"), _request("headline", "9:16", icon="lightbulb")
+    plain, with_icon = render_template(plain_request), render_template(icon_request)
+    head = next(p.box for p in with_icon.texts if p.field == "headline")
+    assert head.y0 > next(p.box for p in plain.texts if p.field == "headline").y0  # moved down to make room
+    accent = BrandPalette.from_hex(BRAND_COLORS).accent
+    unit = 1080 / 100
+    disc = np.asarray(with_icon.image)[round(head.y0 - 25 * unit):round(head.y0 - 10 * unit), :head.x1]
+    assert np.all(disc == accent, axis=-1).sum() > 0.5 * (15 * unit) ** 2  # the disc, less its icon
+    # The disc and icon travel with the headline's layer: the backgrounds are the same.
+    assert np.array_equal(np.asarray(split_text_layers(plain_request, plain).background),
+                          np.asarray(split_text_layers(icon_request, with_icon).background))
 
 
 @pytest.mark.parametrize("layout", LAYOUT_NAMES)

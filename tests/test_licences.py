@@ -129,6 +129,14 @@ def test_the_example_photo_from_a_package_carries_its_own_licence(tmp_path):
     assert ("product photo", "as licensed to the brand") in by_role  # the brand's own photo
 
 
+def test_icons_on_key_images_are_credited(tmp_path):
+    manifest = _manifest(tmp_path)
+    assert not any("Font Awesome" in item["component"] for item in licence_records(manifest, None))
+    manifest["assets"].append({"tool": "image.render", "backend": "template", "icon": {"name": "leaf"}})
+    [icons] = [item for item in licence_records(manifest, None) if "Font Awesome" in item["component"]]
+    assert icons["licence"] == "CC-BY-4.0" and "Fonticons, Inc." in icons["note"]
+
+
 @pytest.mark.parametrize("model, licence", [
     ("stabilityai/stable-diffusion-xl-base-1.0", "CreativeML Open RAIL++-M"),
     ("/m/sdxl-turbo", "Stability AI Community License"),

@@ -18,7 +18,7 @@ import yaml
 from PIL import Image
 
 from agents.animator import animate_scenes
-from agents.art_director import direct_art, drawable, plain_scenes_from, tones_from
+from agents.art_director import direct_art, drawable, plain_scenes_from, scene_request, tones_from
 from agents.assembly import assemble_ad
 from agents.brief import BriefError, check_brief_files, load_brief, parse_brief
 from agents.captioner import write_captions
@@ -147,12 +147,12 @@ def test_art_director_redoes_named_scenes_plain_and_keeps_them_plain(short_brief
     copy = _copy(["One.", "Two.", "Three."])
 
     first = direct_art(brief, variant, copy, tool_context)
-    assert [image.request.layout for image in first.images] == ["hero", "hero", "end_card"]
+    assert [image.request.layout for image in first.images] == ["hero", "split", "end_card"]
     assert first.images[1].request.product_images == [str(photo)]
 
     plain = plain_scenes_from({"scene-1": ["Open-NSFW 0.4"]}, first)
     again = direct_art(brief, variant, copy, tool_context, plain)
-    assert [image.request.layout for image in again.images] == ["hero", "headline", "end_card"]
+    assert [image.request.layout for image in again.images] == ["hero", "headline", "end_card"]  # plain
     assert again.images[1].plain and again.images[1].request.product_images == []
     assert again.images[0].result.image == first.images[0].result.image  # unchanged scene: same asset
     assert plain_scenes_from({}, again) == frozenset({1})  # a later pass keeps it plain
@@ -165,6 +165,29 @@ def test_art_director_redoes_named_scenes_plain_and_keeps_them_plain(short_brief
     assert warm.images[0].result.image.sha256 != again.images[0].result.image.sha256
     assert [image.result.image for image in warm.images[1:]] == [image.result.image for image in again.images[1:]]
     assert tones_from({}, warm) == {0: ["warmer"]}  # a later pass keeps the grade
+
+
+@pytest.mark.parametrize("with_photo", [True, False])
+def test_a_fifteen_second_ad_has_three_layouts_and_icons_of_what_its_scenes_say(with_photo, short_brief):
+    data = short_brief.model_dump(mode="json")
+    data["product"]["images"] = ["package:skimage/data/coffee.png"] if with_photo else []
+    brief = parse_brief(data)
+    variant = Variant(id="v1", angle="taste", key_messages=["Steeped for 18 hours", "No added sugar"], scenes=[
+        Scene(index=0, purpose="hook", visual="hook", seconds=3.0),
+        Scene(index=1, purpose="product", visual="the can", seconds=4.0),
+        Scene(index=2, purpose="benefit", visual="benefit", seconds=4.0),
+        Scene(index=3, purpose="cta", visual="cta", seconds=4.0),
+    ])
+    copy = _copy(["One.", "Two.", "Three.", "Four."])
+    requests = [scene_request(brief, variant, copy, scene, plain=False) for scene in variant.scenes]
+    assert len({request.layout for request in requests}) >= 3
+    assert all(request.leave_caption_band for request in requests[:-1]) and not requests[-1].leave_caption_band
+    icons = [request.icon for request in requests]
+    # "Northwind Cold Brew": the brew's icon stands in for the missing photo; "Steeped for 18 hours" a clock.
+    assert icons[1] == (None if with_photo else "mug-hot")
+    assert icons[2] == "clock" and icons[3] is None
+    no_sugar = variant.model_copy(update={"key_messages": ["No added sugar"]})
+    assert scene_request(brief, no_sugar, copy, variant.scenes[2], plain=False).icon is None  # nothing to show
 
 
 def test_text_on_images_drops_emoji_the_fonts_cannot_draw():

@@ -220,6 +220,33 @@ def test_layout_faults_are_found_in_what_ocr_saw():
     assert layout_problems([[SeenText(0.5, "SPRING SALE", headline)]] * 2, "1:1") == []
 
 
+def test_a_large_headline_set_at_the_safe_edge_is_not_read_as_over_it():
+    from tools.media_checks.frame_layout import SeenText, layout_problems
+
+    # The detector's box for a 150 px line reaches 12 px past the letters (4:5 safe area from 6.5%).
+    charging = (0.054, 0.256, 0.864, 0.411)
+    assert layout_problems([[SeenText(t, "charging", charging)] for t in (9.0, 11.0)], "4:5") == []
+    small = (0.045, 0.5, 0.4, 0.53)  # a small line as far out is over it
+    assert len(layout_problems([[SeenText(t, "Follow", small)] for t in (9.0, 11.0)], "4:5")) == 1
+
+
+def test_caption_lines_are_found_and_their_size_measured_in_what_ocr_saw():
+    from tools.media_checks.frame_layout import SeenText, caption_font_sizes
+
+    captions = [(0.0, 2.0, ("Meet Arc Desk Lamp.", "USB-C charging port.")), (2.0, 4.0, ("Order today",))]
+    frames = [
+        [SeenText(1.0, "Arc Desk", (0.1, 0.1, 0.9, 0.2)), SeenText(1.0, "Meet ArcDesk Lamp", (0.2, 0.70, 0.8, 0.74)),
+         SeenText(1.0, "USB-C charging port.", (0.2, 0.74, 0.8, 0.775))],
+        [SeenText(3.0, "Something else", (0.2, 0.7, 0.8, 0.72))],
+    ]
+    found = caption_font_sizes(frames, captions)
+    assert [(t, line) for t, line, _ in found] == [(1.0, "Meet Arc Desk Lamp."), (1.0, "USB-C charging port.")]
+    # Both lines have descenders ("p", "g"): their font is a little smaller than the line read.
+    assert [round(size, 4) for _, _, size in found] == [round(0.04 / 1.1, 4), round(0.035 / 1.1, 4)]
+    assert round(caption_font_sizes([[SeenText(1.0, "solid oak base", (0.2, 0.7, 0.8, 0.728))]],
+                                    [(0.0, 2.0, ("solid oak base",))])[0][2], 3) == 0.035
+
+
 def test_a_headline_panned_off_the_frame_is_read_as_cut(tmp_path):
     from PIL import ImageDraw
 

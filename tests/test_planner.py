@@ -135,6 +135,20 @@ def test_invented_claim_in_key_messages_is_re_asked():
     assert "'#1'" in reask.last_message and "'99'" in reask.last_message
 
 
+def test_key_messages_that_say_nothing_or_repeat_are_re_asked():
+    # Seen with SmolLM2 on a lamp brief: four key messages "This", each set on a scene as its headline.
+    brief = load_brief(EXAMPLE)
+    empty = plan_reply(["This", "This", "Northwind Cold Brew"], ["Can on ice", "Pouring", "Commuter sips", "Logo"])
+    valid = plan_reply(["No added sugar", "Steeped for 18 hours"], ["Can on ice", "Pouring", "Commuter sips", "Logo"])
+    backend = ScriptedBackend({"PlanDraft": [empty, valid]})
+    plan = plan_campaign(brief, agent_llm(backend, max_retries=1))
+    assert plan.variants[0].key_messages == ["No added sugar", "Steeped for 18 hours"]
+    reask = backend.calls_for("PlanDraft")[1].last_message
+    assert "key message 1 ('This') says nothing" in reask
+    assert "key message 2 repeats" in reask
+    assert "key message 3 ('Northwind Cold Brew') says nothing" in reask
+
+
 def test_garbage_llm_falls_back_to_a_valid_plan():
     data = load_brief(EXAMPLE).model_dump(mode="json")
     data["variants"] = 2

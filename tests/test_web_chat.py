@@ -95,6 +95,10 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
     preview = page.locator("#approval-media img").first
     preview.wait_for(timeout=10_000)
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", preview.element_handle())
+    # Every scene's picture with its label, and the voiceover's words, not scene 1 alone.
+    labels = page.locator("#approval-media figcaption").all_inner_texts()
+    assert len(labels) >= 2 and labels[0].startswith("image 1") and labels[-1].endswith("(cta)")
+    assert page.locator("#approval-script li").count() == len(labels)
     assert page.locator("#activity li", has_text="Designing the scene pictures (v1) done").count() == 1  # streamed progress
 
     page.click("#approve")  # generate the video
@@ -110,6 +114,12 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
         "(v) => v.readyState >= 1 && v.duration > 4", arg=video.element_handle(), timeout=30_000,
     )
     assert page.is_hidden("#approval")
+    # The finished campaign: a large player, downloads and the copy to paste.
+    page.locator("#results").wait_for(state="visible", timeout=10_000)
+    page.wait_for_function("(v) => v.readyState >= 1 && v.videoHeight === 1920",
+                           arg=page.locator("#player").element_handle(), timeout=30_000)
+    assert "Everything (.zip)" in page.locator("#downloads a").all_inner_texts()
+    assert page.locator(".copy-card", has_text="TikTok").count() == 1
     # the finished run shows up in the list of past runs
     page.locator("#runs li", has_text="succeeded").wait_for(timeout=10_000)
     assert external == [], f"the page reached outside the server: {external}"
@@ -176,3 +186,81 @@ def test_an_empty_message_is_answered_and_new_chat_starts_clean(browser, server_
     assert page.locator(".msg").count() == 0 and page.locator("#activity li").count() == 0
     assert page.is_hidden("#approval") and page.is_hidden("#progress")
 
+
+
+def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks(browser, tmp_path):
+    import io
+    import zipfile
+
+    from storage import records
+    from storage.database import open_database
+    from tools.ffmpeg import run_ffmpeg
+
+    data = tmp_path / "data"
+    run_dir = data / "runs" / "run-c"
+    (run_dir / "v1").mkdir(parents=True)
+    for name, size in (("ad-9x16.mp4", "180x320"), ("ad-1x1.mp4", "240x240")):
+        run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={size}:d=1:r=10", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    str(run_dir / "v1" / name)])
+    (run_dir / "v1" / "captions.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nMeet Runner One.\n")
+    (run_dir / "copy.md").write_text("# Runner One\n")
+    files = ["v1/ad-9x16.mp4", "v1/ad-1x1.mp4", "v1/captions.srt", "copy.md"]
+    manifest = {
+        "status": "needs_review",
+        "outputs": {"video": str(run_dir / files[0]), "videos": {"9:16": str(run_dir / files[0]),
+                                                               "1:1": str(run_dir / files[1])},
+                    "srt": str(run_dir / files[2]), "copy_markdown": str(run_dir / files[3])},
+        "copy": {"v1": {"platforms": {"tiktok": {"headline": "Runner One", "primary_text": "Light shoes for long runs.",
+                                                 "hashtags": ["#RunnerOne"], "cta": "Shop now"}},
+                        "script": [{"scene_index": 0, "text": "Meet Runner One."},
+                                   {"scene_index": 1, "text": "Shop now."}]}},
+        "checks": [{"variant_id": "v1", "name": "copy.tiktok", "passed": True, "detail": "within TikTok limits"},
+                   {"variant_id": "v1", "name": "captions.size.9:16", "passed": False,
+                    "detail": "caption text under 2.9% of the frame's height"}],
+        "run_files": {name: "" for name in files},
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    with serving(tmp_path, shoe_script()) as url:
+        database = open_database(Settings(data_dir=data).database_url)
+        brief = {"brand": {"name": "Stride"}, "product": {"name": "Runner One", "description": "A shoe"}}
+        with database.session() as session:
+            records.create_run(session, "run-c", brief=brief, brief_path=None, out_dir=str(data / "runs"), config={})
+            records.set_run_status(session, "run-c", "needs_review")
+        context = browser.new_context()
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        page = context.new_page()
+        page.goto(url + "/")
+        page.locator("#runs li", has_text="Runner One").click()
+        page.locator("#results").wait_for(state="visible", timeout=10_000)
+        assert page.inner_text("#results-title") == "Runner One: needs review (a check failed)"
+
+        # One large player, a tab per aspect.
+        assert page.locator("#aspect-tabs button").all_inner_texts() == ["9:16", "1:1"]
+        player = page.locator("#player").element_handle()
+        page.wait_for_function("(v) => v.readyState >= 1 && v.videoHeight === 320", arg=player, timeout=10_000)
+        assert page.locator("#player").bounding_box()["height"] >= 300  # not a 240 px thumbnail
+        page.click("#aspect-tabs button:has-text('1:1')")
+        page.wait_for_function("(v) => v.readyState >= 1 && v.videoWidth === 240", arg=player, timeout=10_000)
+
+        # Downloads that really download, the zip holding every file of the run.
+        assert page.locator("#downloads a").all_inner_texts() == [
+            "Video 9:16", "Video 1:1", "Captions (.srt)", "Copy (.md)", "Everything (.zip)"]
+        for anchor in page.locator("#downloads a").all():
+            assert anchor.get_attribute("download") is not None
+            response = page.request.get(url + anchor.get_attribute("href"))
+            assert response.status == 200, anchor.inner_text()
+        archive = page.request.get(url + page.locator("#downloads a", has_text="zip").get_attribute("href"))
+        assert "adloom-runner-one-run-c.zip" in archive.headers["content-disposition"]
+        assert sorted(zipfile.ZipFile(io.BytesIO(archive.body())).namelist()) == sorted([*files, "manifest.json"])
+
+        # Copy to paste, with a button each; the checks in words.
+        card = page.locator(".copy-card", has_text="TikTok")
+        card.locator("button").click()
+        pasted = page.evaluate("navigator.clipboard.readText()")
+        assert pasted == "Runner One\n\nLight shoes for long runs.\n\n#RunnerOne\n\nCTA: Shop now"
+        assert page.locator(".copy-card", has_text="Voiceover script").inner_text().startswith(
+            "Voiceover script\nMeet Runner One.\nShop now.")
+        assert page.locator("#checks li.failed").inner_text() == (
+            "✗ Caption size 9:16: caption text under 2.9% of the frame's height")
+        assert page.locator("#checks li.passed").inner_text() == "✓ Copy for TikTok: within TikTok limits"
+        context.close()

@@ -55,7 +55,7 @@ class SubtitlesRequest(BaseModel):
     brand_name: str | None = None
     essential: list[str] = Field(default_factory=list, description="Phrases a caption must never split.")
     aspect: Literal["9:16", "4:5", "1:1", "16:9"] = "9:16"
-    max_chars_per_line: int | None = Field(default=None, ge=8, le=80, description="Default: 32, or 42 for 16:9.")
+    max_chars_per_line: int | None = Field(default=None, ge=8, le=80, description="Default: the aspect's line limit (20 for 9:16 to 36 for 16:9).")
     styles: list[Literal["classic", "highlight"]] = Field(default_factory=lambda: ["classic", "highlight"])
     video_size: tuple[int, int] | None = Field(default=None, description="Default: from the aspect (1080 wide).")
     font_path: str | None = Field(default=None, description="Brand font (.ttf/.otf) for burned-in captions.")

@@ -18,6 +18,7 @@ from adloom.api.uploads import UploadError, UploadPurpose, store_upload
 from agents.brief import Brand as BriefBrand
 from agents.brief import Product as BriefProduct
 from storage import models, records
+from storage.files import campaign_zip
 from tools.context import ToolContext
 from tools.editor.inputs import MediaInputError
 from tools.editor.own_media import OwnMedia, assemble_own_media
@@ -153,15 +154,45 @@ def get_run(request: Request, run_id: str) -> dict:
         outputs = {
             "videos": {aspect: files.url(path) for aspect, path in raw.get("videos", {}).items()},
             "images": [files.url(path) for path in raw.get("images", [])],
-            **{key: files.url(raw[key]) for key in ("video", "srt", "vtt", "voiceover", "copy") if raw.get(key)},
+            **{key: files.url(raw[key]) for key in ("video", "srt", "vtt", "voiceover", "copy", "copy_markdown")
+               if raw.get(key)},
+            "zip": f"/api/runs/{run_id}/campaign.zip",
         }
         result["manifest_status"] = manifest.get("status")
+        result["copy"] = {  # what the marketer pastes into each platform, and the voiceover's words
+            variant_id: {
+                "platforms": {platform: {key: item.get(key) for key in ("headline", "primary_text", "hashtags", "cta")}
+                              for platform, item in copy.get("platforms", {}).items()},
+                "script": [line.get("text", "") for line in copy.get("script", [])],
+            }
+            for variant_id, copy in manifest.get("copy", {}).items()
+        }
+        result["checks"] = [{key: check.get(key) for key in ("variant_id", "name", "passed", "detail")}
+                            for check in manifest.get("checks", [])]
         rejected = manifest.get("inputs", {}).get("rejected", [])  # footage runs: unusable input videos
         screened_out = manifest.get("inputs", {}).get("screened_out", [])  # and clips that are not footage
     result["outputs"] = outputs
     result["rejected"] = rejected
     result["screened_out"] = screened_out
     return result
+
+
+@data_router.get("/runs/{run_id}/campaign.zip", tags=["runs"])
+def download_campaign(request: Request, run_id: str) -> FileResponse:
+    """Every file of a finished run (videos, images, captions, copy, manifest) in one zip."""
+    with _db(request).session() as session:
+        run = records.get_run(session, run_id)
+        if run is None:
+            raise HTTPException(404, f"no run with id {run_id!r}")
+        product = (run.campaign.brief or {}).get("product", {}).get("name", "") if run.campaign else ""
+        run_dir = Path(run.out_dir or "") / run.id
+    manifest_path = run_dir / "manifest.json"
+    if not run.out_dir or not manifest_path.is_file():
+        raise HTTPException(409, f"run {run_id!r} has no finished campaign to download yet")
+    names = [*json.loads(manifest_path.read_text("utf-8")).get("run_files", {}), "manifest.json"]
+    archive = campaign_zip(run_dir, names, request.app.state.settings.data_dir / "downloads" / f"{run.id}.zip")
+    slug = "-".join("".join(c if c.isalnum() else " " for c in product.lower()).split()) or "campaign"
+    return FileResponse(archive, media_type="application/zip", filename=f"adloom-{slug}-{run.id[:8]}.zip")
 
 
 @data_router.get("/assets", tags=["assets"])

@@ -44,7 +44,7 @@ from tools.editor.timeline import (
 )
 from tools.editor.timing import frame_boundaries, frame_count
 from tools.ffmpeg import escape_filter_value, run_ffmpeg
-from tools.image.template import safe_area
+from tools.image.frame_zones import safe_area
 from tools.tts.loudness import measure as measure_r128
 
 TRUE_PEAK_LIMIT_DBFS = -1.5

@@ -14,8 +14,8 @@ from tools.image.template import (
     TemplateRequest,
     render_legible,
     render_template,
-    safe_area,
 )
+from tools.image.frame_zones import safe_area
 from tools.image.text_fit import TextFitError
 
 __all__ = [

@@ -1,5 +1,8 @@
 """The six ad layouts. Each paints one :class:`Canvas` from one :class:`LayoutContent`.
 
+Without a product photo, hero and split show a spotlight with the product's icon as its
+stand-in; the headline layout may set a scene's icon in a disc above its headline.
+
 Every layout draws every text it is given (the request model rejects a text a layout
 has no place for), keeps all text, buttons and the logo inside ``canvas.safe`` (the
 platform's UI-free zone), and lets only photos and background colour run to the edges.
@@ -26,6 +29,7 @@ from tools.image.canvas import (
     Canvas,
     TextRole,
 )
+from tools.image.icons import draw_icon
 from tools.image.compositing import has_transparency, linear_fade, paste_with_shadow, radial_glow, shape_mask
 from tools.image.inputs import ornament_font
 from tools.image.palette import NEAR_BLACK, NEAR_WHITE, contrast_ratio, mix
@@ -53,6 +57,7 @@ class LayoutContent:
     brand_name: str | None = None
     photos: tuple[Image.Image, ...] = ()
     logo: Image.Image | None = None
+    icon: str | None = None
 
     @property
     def photo(self) -> Image.Image | None:
@@ -66,6 +71,8 @@ class LayoutSpec:
     paint: Callable[[Canvas, LayoutContent], None]
     texts: frozenset[str] = field(default_factory=frozenset)
     requires: frozenset[str] = field(default_factory=frozenset)
+    icon: Literal["never", "without_photo", "always"] = "never"
+    """Where it has a place for an icon: on the stand-in for a photo, or beside the headline."""
 
 
 def _orientation(c: Canvas) -> Literal["portrait", "square", "landscape"]:
@@ -147,8 +154,9 @@ def _mark_height(c: Canvas, content: LayoutContent, width: int, max_height: int)
     return 0
 
 
-def _stage(c: Canvas, box: Box) -> None:
-    """The photo-less stand-in for a product shot: an accent spotlight with a disc."""
+def _stage(c: Canvas, box: Box, icon: str | None = None) -> None:
+    """The photo-less stand-in for a product shot: an accent spotlight with a disc, carrying
+    the product's icon when there is one."""
     inner = mix(c.palette.ground, c.palette.accent, 0.55)
     glow = radial_glow((box.width, box.height), inner, c.palette.ground, (0.5, 0.55),
                        reach=0.75 * max(box.width, box.height))
@@ -156,6 +164,13 @@ def _stage(c: Canvas, box: Box) -> None:
     radius = round(min(box.width, box.height) * 0.28)
     cx, cy = box.x0 + box.width // 2, box.y0 + round(box.height * 0.55)
     c.shape(Box(cx - radius, cy - radius, cx + radius, cy + radius), c.palette.accent, ellipse=True)
+    if icon is not None:
+        draw_icon(c.image, icon, (cx, cy), round(radius * 1.05), _on_accent(c))
+
+
+def _on_accent(c: Canvas) -> tuple[int, int, int]:
+    """The colour an icon takes on an accent disc: whichever reads best on it."""
+    return max((c.palette.ground, NEAR_WHITE, NEAR_BLACK), key=lambda col: contrast_ratio(col, c.palette.accent))
 
 
 def _logo_box(c: Canvas, *, x0: int, y0: int, width_units: float = 60, height_units: float = 12) -> Box:
@@ -174,7 +189,7 @@ def hero(c: Canvas, content: LayoutContent) -> None:
         if content.photo is not None:
             c.photo(content.photo, photo_box)
         else:
-            _stage(c, photo_box)
+            _stage(c, photo_box, content.icon)
         linear_fade(c.image, Box(photo_box.x0, 0, photo_box.x0 + round(c.width * 0.16), c.height).tuple(),
                     c.palette.ground, direction="left")
         mark_h = _mark_height(c, content, corner.width, corner.height)
@@ -182,13 +197,14 @@ def hero(c: Canvas, content: LayoutContent) -> None:
         _column(c, text_box, content, valign="center")
         _brand_mark(c, content, corner)
         return
-    photo_bottom = round(c.height * {"9:16": 0.5, "4:5": 0.5, "1:1": 0.46}[c.aspect])
+    # The photo takes the top of what lies above the text's lowest line (the caption band, in a video scene).
+    photo_bottom = round(c.safe.y1 * {"9:16": 0.68, "4:5": 0.58, "1:1": 0.52}[c.aspect])
     fade = round(c.height * 0.16)
     photo_box = Box(0, 0, c.width, photo_bottom)
     if content.photo is not None:
         c.photo(content.photo, photo_box)
     else:
-        _stage(c, photo_box)
+        _stage(c, photo_box, content.icon)
     linear_fade(c.image, Box(0, photo_bottom - fade, c.width, photo_bottom).tuple(), c.palette.ground,
                 direction="down")
     text_box = Box(c.safe.x0, photo_bottom - fade // 3, c.safe.x1, c.safe.y1)
@@ -222,7 +238,7 @@ def split(c: Canvas, content: LayoutContent) -> None:
         c.photo(content.photo, photo_box)
     else:
         c.fill(c.palette.ground, photo_box)
-        _stage(c, photo_box)
+        _stage(c, photo_box, content.icon)
     # A band of accent along the seam ties the two halves together.
     band = c.px(1.4)
     if landscape:
@@ -250,12 +266,18 @@ def headline(c: Canvas, content: LayoutContent) -> None:
     mark_h = _mark_height(c, content, corner.width, corner.height)
     bottom = c.safe.y1 - (mark_h + c.px(6) if mark_h else 0)
     rule_h, rule_gap = c.px(1.3), c.px(4)
-    text_box = Box(c.safe.x0, c.safe.y0 + rule_h + rule_gap, c.safe.x1, bottom)
+    badge, badge_gap = (c.px(15), c.px(4)) if content.icon else (0, 0)
+    text_box = Box(c.safe.x0, c.safe.y0 + badge + badge_gap + rule_h + rule_gap, c.safe.x1, bottom)
     drawn = _column(c, text_box, content, valign="center", headline_role=BIG_HEADLINE, with_price=False)
     rule_top = drawn[0].y0 - rule_gap - rule_h
-    if c.options.paint_text:  # the rule belongs to the headline: on its layer, not the background
+    if c.options.paint_text:  # the rule and icon belong to the headline: on its layer, not the background
         c.shape(Box(c.safe.x0, rule_top, c.safe.x0 + c.px(16), rule_top + rule_h),
                 _ornament_color(c, c.palette.ground), radius=rule_h / 2)
+        if content.icon:
+            top = rule_top - badge_gap - badge
+            c.shape(Box(c.safe.x0, top, c.safe.x0 + badge, top + badge), c.palette.accent, ellipse=True)
+            draw_icon(c.image, content.icon, (c.safe.x0 + badge // 2, top + badge // 2), round(badge * 0.52),
+                      _on_accent(c))
     _brand_mark(c, content, corner, valign="bottom")
 
 
@@ -471,11 +493,11 @@ def _closing_column(c: Canvas, content: LayoutContent, area: Box, *, photo_h: in
 
 
 LAYOUTS: dict[str, LayoutSpec] = {
-    "hero": LayoutSpec(hero, frozenset({"subline", "cta", "price", "brand_name"})),
-    "split": LayoutSpec(split, frozenset({"subline", "cta", "price", "brand_name"})),
-    "headline": LayoutSpec(headline, frozenset({"subline", "cta", "brand_name"})),
+    "hero": LayoutSpec(hero, frozenset({"subline", "cta", "price", "brand_name"}), icon="without_photo"),
+    "split": LayoutSpec(split, frozenset({"subline", "cta", "price", "brand_name"}), icon="without_photo"),
+    "headline": LayoutSpec(headline, frozenset({"subline", "cta", "brand_name"}), icon="always"),
     "quote": LayoutSpec(quote, frozenset({"attribution", "brand_name"})),
     "offer": LayoutSpec(offer, frozenset({"subline", "cta", "price", "brand_name"}), frozenset({"price"})),
     "end_card": LayoutSpec(end_card, frozenset({"subline", "cta", "brand_name"})),
 }
-"""Layout name to painter, the optional texts it draws, and the texts it requires."""
+"""Layout name to painter, the optional texts it draws, the texts it requires, and its icon's place."""

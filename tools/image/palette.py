@@ -16,6 +16,7 @@ import colorsys
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 RGB = tuple[int, int, int]
 
@@ -201,3 +202,37 @@ class BrandPalette:
     @property
     def text_candidates(self) -> list[RGB]:
         return list(self.colors) + [c for c in (self.surface,) if c not in self.colors]
+
+
+def colors_from_photo(photo: Image.Image) -> list[str]:
+    """A brand palette taken from a product photo, for a brand that gave no colours:
+    ground, surface and accent as ``#RRGGBB``.
+
+    The photo is reduced to its eight main colours (median cut). The ground is the darkest
+    of those covering at least 5% of it, deepened until light text reads on it; the surface
+    the lightest, lifted towards white; the accent the hue of the most vivid one (saturation
+    weighted by how much of the photo it covers) made vivid, lightened until it stands out
+    on the ground.
+    """
+    small = photo.convert("RGB").resize((96, 96))
+    quantized = small.quantize(colors=8, method=0)  # median cut
+    palette = quantized.getpalette() or []
+    counts = sorted(quantized.getcolors() or [], reverse=True)
+    total = sum(count for count, _ in counts)
+    main = [(count / total, tuple(palette[3 * index:3 * index + 3])) for count, index in counts]
+    prominent = [rgb for share, rgb in main if share >= 0.05] or [rgb for _, rgb in main]
+    ground = min(prominent, key=relative_luminance)
+    while contrast_ratio(ground, NEAR_WHITE) < 10:
+        ground = mix(ground, BLACK, 0.2)
+    surface = max(prominent, key=relative_luminance)
+    while contrast_ratio(surface, NEAR_BLACK) < 12:
+        surface = mix(surface, WHITE, 0.2)
+    hue_source = max(main, key=lambda item: saturation(item[1]) * item[0] ** 0.25)[1]
+    hue, sat, value = colorsys.rgb_to_hsv(*(channel / 255 for channel in hue_source))
+    accent = tuple(round(channel * 255) for channel in colorsys.hsv_to_rgb(hue, max(sat, 0.6), max(value, 0.8)))
+    for _ in range(8):
+        if contrast_ratio(accent, ground) >= MIN_SHAPE_CONTRAST + 1:
+            break
+        accent = mix(accent, WHITE, 0.15)
+    return [to_hex(ground), to_hex(surface), to_hex(accent)]
+

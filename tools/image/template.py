@@ -23,13 +23,15 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
+from tools.image.frame_zones import text_area
 from tools.image.grading import Tone, grade
+from tools.image.icons import check_icon
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
 from tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
 from tools.image.palette import BrandPalette
 
-TEMPLATE_VERSION = 2  # 2: texts stored on their own layers too
+TEMPLATE_VERSION = 3  # 2: texts stored on their own layers too; 3: icons, caption band
 """Bump when a change alters rendered pixels, so cached renders are not reused."""
 
 Aspect = Literal["9:16", "4:5", "1:1", "16:9"]
@@ -46,21 +48,6 @@ RETRY_OPTIONS = RenderOptions(min_font_scale=1.35, min_contrast=7.0, plate_busy_
 """The second attempt after a failed read-back: bigger minimum type, AAA contrast, plates."""
 
 TEXT_FIELDS: tuple[str, ...] = ("subline", "cta", "price", "attribution", "brand_name")
-
-
-def safe_area(aspect: str, width: int, height: int) -> Box:
-    """Where text, buttons and logos may go.
-
-    9:16 is shown full-screen under the platforms' own UI (TikTok, Reels, Shorts): the
-    top ~12% holds the account bar and the bottom ~20% the caption and buttons, and the
-    right edge the action rail, so those zones stay free. Other aspects keep an even
-    6.5% margin.
-    """
-    if aspect == "9:16":
-        side = math.ceil(0.08 * width)
-        return Box(side, math.ceil(0.12 * height), width - side, math.floor(0.80 * height))
-    margin = round(0.065 * min(width, height))
-    return Box(margin, margin, width - margin, height - margin)
 
 
 class TemplateRequest(BaseModel):
@@ -88,6 +75,15 @@ class TemplateRequest(BaseModel):
         description="Colour grades for the photos, in order (warmer, cooler, brighter, darker, more_vivid, muted); "
         "brand colours and text are never graded.",
     )
+    icon: str | None = Field(
+        default=None, description="A Font Awesome Free icon name (tools.image.icons.ICON_WORDS) for the "
+        "headline layout, or for hero and split without a product photo.",
+    )
+    leave_caption_band: bool = Field(
+        default=False,
+        description="A video scene that will carry burned captions: no text in the band along the bottom of the "
+        "safe area where they go.",
+    )
 
     @field_validator("subline", "cta", "price", "attribution", "brand_name", "logo", "font", mode="before")
     @classmethod
@@ -96,10 +92,18 @@ class TemplateRequest(BaseModel):
             return None
         return value
 
+    @field_validator("icon")
+    @classmethod
+    def _known_icon(cls, value: str | None) -> str | None:
+        return None if value is None else check_icon(value)
+
     @model_validator(mode="after")
     def _texts_fit_layout(self) -> "TemplateRequest":
         spec = LAYOUTS[self.layout]
         problems = []
+        if self.icon and (spec.icon == "never" or (spec.icon == "without_photo" and self.product_images)):
+            where = "with a product photo" if spec.icon == "without_photo" else "at all"
+            problems.append(f"icon: layout {self.layout!r} has no place for one {where}")
         for name in TEXT_FIELDS:
             given = getattr(self, name) is not None
             if given and name not in spec.texts:
@@ -196,7 +200,7 @@ def render_template(
         image=Image.new("RGB", (width, height), palette.ground),
         palette=palette,
         font_path=inputs.font_path,
-        safe=safe_area(request.aspect, width, height),
+        safe=text_area(request.aspect, width, height, captions=request.leave_caption_band),
         aspect=request.aspect,
         options=options,
     )
@@ -207,6 +211,7 @@ def render_template(
     content = LayoutContent(
         headline=request.headline, subline=request.subline, cta=request.cta, price=request.price,
         attribution=request.attribution, brand_name=request.brand_name, photos=inputs.photos, logo=inputs.logo,
+        icon=request.icon,
     )
     LAYOUTS[request.layout].paint(canvas, content)
     buffer = io.BytesIO()

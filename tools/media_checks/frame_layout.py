@@ -7,22 +7,27 @@ confidently is a box on screen. Three faults are looked for:
   cropped to "andon Castellano");
 - **on top of each other**: two boxes overlapping (a caption over a headline or a button);
 - **under the platform's UI**: a box reaching out of the aspect's safe area
-  (:func:`tools.image.template.safe_area`: the 9:16 account bar, action rail and
+  (:func:`tools.image.frame_zones.safe_area`: the 9:16 account bar, action rail and
   caption zone; an even margin elsewhere).
 
 A fault counts when it is there in two samples in a row, in much the same place: longer
 than a transition or a text's reveal, which may pass the edge of the safe area for a moment.
+
+The same reading measures the burned captions: :func:`caption_font_sizes` finds each
+caption line shown at a sample and estimates its font size from the line's height, which
+must reach the aspect's readable size (:data:`tools.image.frame_zones.READABLE_CAPTION_SHARE`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from tools.context import ResidentModels
 from tools.editor.timeline import ASPECT_SIZES
-from tools.image.template import safe_area
+from tools.image.frame_zones import safe_area
 from tools.media_checks.frames import extract_frames
 from tools.media_checks.ocr import read_text_boxes
 
@@ -32,6 +37,9 @@ EDGE = 0.02
 OVERLAP_SHARE = 0.25
 """Two boxes overlap when their intersection is this share of the smaller one."""
 SAFE_TOLERANCE = 0.01
+DETECTOR_PAD = 0.1
+"""The text detector draws its boxes this share of a line's height wider than the letters
+on every side, so a large headline set right at the safe area's edge reads as over it."""
 
 Region = tuple[float, float, float, float]
 
@@ -70,16 +78,17 @@ def _overlap(a: Region, b: Region) -> float:
     return _area(inner) / smaller if smaller > 0 else 0.0
 
 
-def _faults(lines: Sequence[SeenText], safe: Region) -> list[tuple[str, Region, str]]:
-    """(kind, where, what) of every fault in one frame."""
+def _faults(lines: Sequence[SeenText], safe: Region, tall: float) -> list[tuple[str, Region, str]]:
+    """(kind, where, what) of every fault in one frame ``tall`` times as high as it is wide."""
     left, top, right, bottom = safe
     found = []
     for seen in lines:
         x0, y0, x1, y1 = seen.box
+        pad_y = SAFE_TOLERANCE + DETECTOR_PAD * (y1 - y0)
+        pad_x = SAFE_TOLERANCE + DETECTOR_PAD * (y1 - y0) * tall
         if x0 <= EDGE or y0 <= EDGE or x1 >= 1 - EDGE or y1 >= 1 - EDGE:
             found.append(("edge", seen.box, f"\u201c{seen.text}\u201d is cut by the frame's edge"))
-        elif (x0 < left - SAFE_TOLERANCE or y0 < top - SAFE_TOLERANCE or x1 > right + SAFE_TOLERANCE
-              or y1 > bottom + SAFE_TOLERANCE):
+        elif x0 < left - pad_x or y0 < top - pad_y or x1 > right + pad_x or y1 > bottom + pad_y:
             found.append(("ui", seen.box, f"\u201c{seen.text}\u201d is under the platform's buttons or bars"))
     for index, first in enumerate(lines):
         for second in lines[index + 1:]:
@@ -105,10 +114,46 @@ def layout_problems(frames: Sequence[Sequence[SeenText]], aspect: str) -> list[s
     problems: list[str] = []
     before: list[tuple[str, Region, str]] = []
     for lines in frames:
-        now = _faults(lines, safe)
+        now = _faults(lines, safe, height / width)
         for kind, where, what in now:
             if any(kind == earlier and _overlap(where, place) >= 0.3 for earlier, place, _ in before):
                 suffix = f" (outside the {aspect} safe area)" if kind == "ui" else ""
                 problems.append(f"{lines[0].time_s:.1f} s: {what}{suffix}")
         before = now
     return problems
+
+
+CAPTION_MATCH = 0.8
+"""How alike (0..1, letters and digits only) a line read must be to a caption line to be it."""
+
+
+def _letters(text: str) -> str:
+    return "".join(char for char in text.lower() if char.isalnum())
+
+
+DESCENDERS = frozenset("gjpqy,;")
+LINE_HEIGHT_PER_FONT_SIZE = (0.8, 1.1)
+"""A line OCR reads is about 0.8 of the font size tall without descenders ("solid oak base"),
+1.1 with them ("charging port")."""
+
+
+def caption_font_sizes(
+    frames: Sequence[Sequence[SeenText]], captions: Sequence[tuple[float, float, Sequence[str]]],
+) -> list[tuple[float, str, float]]:
+    """(time, line, font size as a share of the frame's height) of every caption line found in
+    ``frames``, estimated from the height OCR read; ``captions`` are (start s, end s, lines)
+    of the burned captions."""
+    found = []
+    for lines in frames:
+        if not lines:
+            continue
+        time_s = lines[0].time_s
+        for start, end, caption_lines in captions:
+            if not start <= time_s < end:
+                continue
+            for wanted in caption_lines:
+                best = max(lines, key=lambda seen: SequenceMatcher(None, _letters(seen.text), _letters(wanted)).ratio())
+                if SequenceMatcher(None, _letters(best.text), _letters(wanted)).ratio() >= CAPTION_MATCH:
+                    per_size = LINE_HEIGHT_PER_FONT_SIZE[bool(DESCENDERS & set(wanted))]
+                    found.append((time_s, wanted, (best.box[3] - best.box[1]) / per_size))
+    return found

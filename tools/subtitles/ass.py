@@ -2,12 +2,14 @@
 
 Two styles:
 
-* ``classic`` — bottom-centred captions, white text with a dark outline and soft shadow,
-  inside the platform's safe area (vertical video keeps clear of the bottom UI bar);
+* ``classic`` — bottom-centred captions, white text with a dark outline and soft shadow;
 * ``highlight`` — word-by-word "TikTok" captions: the caption's words are shown together
   and the word being spoken is drawn in the brand's accent colour. Each word state is one
   event (from the word's start to the next word's start), so exactly one word is lit at a
   time, unlike ``\\k`` karaoke, which leaves sung words coloured.
+
+Both sit in the aspect's caption band (:mod:`tools.image.frame_zones`), the strip the
+scenes' layouts leave free, inside the platform's safe area.
 
 The ASS canvas (``PlayResX/Y``) is the video size, so sizes and margins are pixels. Line
 breaks come from the caption layout (``WrapStyle: 2`` turns libass's own wrapping off).
@@ -22,11 +24,11 @@ from typing import Literal
 
 from storage.files import write_bytes_atomic
 from tools.ffmpeg import escape_filter_value, run_ffmpeg
+from tools.image.frame_zones import aspect_of, caption_band, caption_font_px, safe_area
 from tools.subtitles.segment import Caption
 
 CaptionStyle = Literal["classic", "highlight"]
 DEFAULT_FONT_NAME = "DejaVu Sans"
-_SIDE_MARGIN = 0.08  # of the width, each side
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,14 @@ class _Layout:
 
 
 def _font_size(video_size: tuple[int, int], widest_line: float | None, max_chars_per_line: int) -> int:
-    """Pixels: as large as fits the widest line between the side margins, capped by the height."""
+    """Pixels: the aspect's caption size (:func:`caption_font_px`), smaller only when the widest
+    line would not fit between the safe area's sides."""
     width, height = video_size
-    usable = width * (1 - 2 * _SIDE_MARGIN)
+    aspect = aspect_of(width, height)
+    safe = safe_area(aspect, width, height)
     # Without font metrics, assume an average advance a little over half the font size.
-    fitting = usable / widest_line if widest_line else usable / (max_chars_per_line * 0.56)
-    cap = height * (0.05 if height > width else 0.065)
-    return max(8, int(min(cap, fitting)))
+    fitting = safe.width / widest_line if widest_line else safe.width / (max_chars_per_line * 0.56)
+    return max(8, int(min(caption_font_px(aspect, height), fitting)))
 
 
 def _widest_line_per_pixel(captions: Sequence[Caption], font_path: Path, bold: bool) -> float:
@@ -105,15 +108,14 @@ def _widest_line_per_pixel(captions: Sequence[Caption], font_path: Path, bold: b
     return widest / reference * (1.06 if bold else 1.0)  # libass emboldens a regular face
 
 
-def _layout(style: CaptionStyle, video_size: tuple[int, int], font_size: int) -> _Layout:
+def _layout(video_size: tuple[int, int], font_size: int) -> _Layout:
+    """Both styles sit at the bottom of the aspect's caption band (:func:`caption_band`), the
+    strip the scenes' layouts leave free for them, between the safe area's sides."""
     width, height = video_size
-    vertical = height > width
-    if style == "classic":
-        margin_v = round(height * (0.20 if vertical else 0.08))  # clear of TikTok/Reels bottom UI
-    else:
-        margin_v = round(height * (0.30 if vertical else 0.15))
+    aspect = aspect_of(width, height)
+    band = caption_band(aspect, width, height)
     return _Layout(font_size, max(1.5, font_size * 0.08), max(1.0, font_size * 0.04),
-                   round(width * _SIDE_MARGIN), margin_v)
+                   max(band.x0, width - band.x1), height - band.y1)
 
 
 KeepClear = tuple[float, float, tuple[float, float, float, float]]
@@ -146,10 +148,10 @@ def _margin_clear_of(
 
     if not regions or covered(layout.margin_v) == 0:
         return layout.margin_v
-    # Full-screen 9:16 placements put the platform's controls over the bottom fifth; other shapes
-    # only need the frame's margin. The top stays under the account bar.
-    lowest = round(height * (0.20 if height / width > 1.5 else 0.06))
-    highest = round(height * (1 - 0.12) - box)
+    # Anywhere inside the safe area: never under the platform's own bars and buttons.
+    safe = safe_area(aspect_of(width, height), width, height)
+    lowest = height - safe.y1
+    highest = round(height - safe.y0 - box)
     step = max(4, layout.font_size // 4)
     candidates = sorted(range(lowest, max(lowest, highest) + 1, step), key=lambda m: abs(m - layout.margin_v))
     return min(candidates, key=covered)  # the nearest of the least covered (min keeps the first)
@@ -192,7 +194,7 @@ def write_ass(
     bold = style == "highlight" or bold_face
     widest = (_widest_line_per_pixel(captions, Path(font_path), bold and not bold_face)
               if font_path is not None else None)
-    layout = _layout(style, video_size, _font_size(video_size, widest, max_chars_per_line))
+    layout = _layout(video_size, _font_size(video_size, widest, max_chars_per_line))
     fields = [
         style.capitalize(), family, str(layout.font_size), ass_color(colors.text), ass_color(colors.highlight),
         ass_color(colors.outline), ass_color(colors.shadow, alpha=0x60), "-1" if bold else "0",

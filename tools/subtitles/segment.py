@@ -25,7 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tools.subtitles.align import TimedWord, normalise_token
 from tools.subtitles.cues import Cue
 
-LINE_LIMIT_BY_ASPECT = {"9:16": 32, "4:5": 32, "1:1": 32, "16:9": 42}
+LINE_LIMIT_BY_ASPECT = {"9:16": 22, "4:5": 22, "1:1": 22, "16:9": 36}
+"""Characters per caption line: what fits the safe area's width at the caption size of
+:mod:`tools.image.frame_zones` (large enough to read on a phone)."""
 _SENTENCE_END = (".", "!", "?", "…", '."', '!"', '?"')
 _CLAUSE_END = (",", ";", ":", "—", "–")
 _FUNCTION_WORDS = frozenset(
@@ -59,7 +61,7 @@ class CaptionRules(BaseModel):
 
     @classmethod
     def for_aspect(cls, aspect: str, **overrides) -> "CaptionRules":
-        """Rules with the line limit for an aspect ratio (32 characters vertical/square, 42 wide)."""
+        """Rules with the line limit for an aspect ratio (:data:`LINE_LIMIT_BY_ASPECT`)."""
         if aspect not in LINE_LIMIT_BY_ASPECT:
             raise ValueError(f"unknown aspect {aspect!r}; expected one of {sorted(LINE_LIMIT_BY_ASPECT)}")
         overrides.setdefault("max_chars_per_line", LINE_LIMIT_BY_ASPECT[aspect])
@@ -271,6 +273,7 @@ def _caption_cost(words, units, begin: int, stop: int, width: int, rules: Captio
 def _time_captions(words: Sequence[TimedWord], spans, rules: CaptionRules, windows) -> list[Caption]:
     """Display intervals: first word to last word, stretched for reading time where silence allows."""
     captions: list[Caption] = []
+    needs: list[float] = []
     for index, (start, stop, sizes) in enumerate(spans):
         members = tuple(words[start:stop])
         scene = members[0].scene_index
@@ -288,10 +291,19 @@ def _time_captions(words: Sequence[TimedWord], spans, rules: CaptionRules, windo
         finish = min(max(finish, begin + needed), max(ceiling, finish), begin + rules.max_seconds)
         if finish - begin < needed:  # still short: show it a little before its first word
             begin = max(floor, begin - _MAX_LEAD_S, finish - needed)
+        if finish - begin < needed and same_scene_next:  # stay a moment into the next caption's first word
+            finish = min(begin + needed, ceiling + _MAX_LEAD_S, scene_end)
+        if finish - begin < needed and previous is not None and previous.words[0].scene_index == scene:
+            # Still short (a last word before a cut): the caption before gives up what it can spare.
+            spare_from = max(previous.start + needs[-1], begin - _MAX_LEAD_S, finish - needed)
+            if spare_from < previous.end:
+                previous = captions[-1] = Caption(previous.start, spare_from, previous.words, previous.line_sizes)
+                begin = spare_from
         if (previous is not None and previous.words[0].scene_index == scene
                 and 0 < begin - previous.end < _FLICKER_GAP_S and begin - previous.start <= rules.max_seconds):
             captions[-1] = Caption(previous.start, begin, previous.words, previous.line_sizes)
         captions.append(Caption(begin, finish, members, sizes))
+        needs.append(needed)
     return captions
 
 

@@ -62,6 +62,120 @@ function render(thread) {
   if (thread.error) addMessage("error", `Failed: ${thread.error}`);
   showApproval(thread.interrupts || []);
   showBrief(thread.brief_card);
+  const finished = [...thread.messages].reverse().find((message) => message.run_id);
+  if (finished) openRun(finished.run_id).catch((error) => addMessage("error", error.message));
+  else $("results").hidden = true;
+}
+
+// -- the finished campaign: a large player per aspect, downloads, copy to paste, checks in words --
+
+const PLATFORM_NAMES = { tiktok: "TikTok", instagram_reels: "Instagram Reels", instagram_feed: "Instagram feed",
+  youtube_shorts: "YouTube Shorts", x: "X", linkedin: "LinkedIn", facebook: "Facebook" };
+const CHECK_WORDS = [
+  ["copy.", "Copy for"], ["images.", "Words on picture"], ["voiceover.loudness", "Voiceover loudness"],
+  ["video.", "Video file"], ["captions.sync", "Captions in time with the voice"],
+  ["captions.legibility", "Captions readable"], ["captions.size.", "Caption size"],
+  ["end_card.legibility", "End card readable"], ["frames.nsfw.", "Nothing unsafe in"],
+  ["frames.layout.", "Text placement"],
+];
+
+function checkWords(name) {
+  for (const [prefix, words] of CHECK_WORDS) {
+    if (name.startsWith(prefix)) {
+      const rest = name.slice(prefix.length);
+      return rest ? `${words} ${PLATFORM_NAMES[rest] || rest}` : words;
+    }
+  }
+  return name;
+}
+
+async function openRun(runId) {
+  showResults(await api(`/api/runs/${runId}`));
+}
+
+function link(url, text) {
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "";
+  a.textContent = text;
+  return a;
+}
+
+async function copyText(text, button) {
+  try { await navigator.clipboard.writeText(text); }
+  catch {  // no clipboard permission: select a hidden textarea and copy that
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+  button.textContent = "Copied";
+  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+}
+
+function copyCard(title, text) {
+  const card = document.createElement("div");
+  card.className = "copy-card";
+  const heading = document.createElement("h4");
+  heading.textContent = title;
+  const body = document.createElement("div");
+  body.className = "copy-text";
+  body.textContent = text;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Copy";
+  button.onclick = () => copyText(text, button);
+  card.append(heading, body, button);
+  return card;
+}
+
+function showResults(run) {
+  const outputs = run.outputs || {};
+  const videos = Object.entries(outputs.videos || {});
+  if (!videos.length && outputs.video) videos.push(["", outputs.video]);
+  $("results-title").textContent = `${run.product || "Your campaign"}: ${statusWords(run.manifest_status || run.status)}`;
+  const pick = (aspect, url) => {
+    $("player").src = url;
+    for (const tab of $("aspect-tabs").children) tab.setAttribute("aria-selected", String(tab.dataset.aspect === aspect));
+  };
+  $("aspect-tabs").replaceChildren(...videos.map(([aspect, url]) => {
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.role = "tab";
+    tab.dataset.aspect = aspect;
+    tab.textContent = aspect || "video";
+    tab.onclick = () => pick(aspect, url);
+    return tab;
+  }));
+  if (videos.length) pick(...videos[0]);
+  $("player").hidden = !videos.length;
+  const downloads = videos.map(([aspect, url]) => link(url, `Video ${aspect}`.trim()));
+  for (const [key, words] of [["srt", "Captions (.srt)"], ["vtt", "Captions (.vtt)"], ["voiceover", "Voiceover (.wav)"],
+                              ["copy_markdown", "Copy (.md)"]]) {
+    if (outputs[key]) downloads.push(link(outputs[key], words));
+  }
+  if (outputs.zip && run.manifest_status) downloads.push(link(outputs.zip, "Everything (.zip)"));
+  $("downloads").replaceChildren(...downloads);
+  const cards = [];
+  for (const [variant, copy] of Object.entries(run.copy || {})) {
+    const suffix = Object.keys(run.copy).length > 1 ? ` (${variant})` : "";
+    for (const [platform, item] of Object.entries(copy.platforms)) {
+      const text = [item.headline, item.primary_text, (item.hashtags || []).join(" "), item.cta ? `CTA: ${item.cta}` : ""]
+        .filter(Boolean).join("\n\n");
+      cards.push(copyCard(`${PLATFORM_NAMES[platform] || platform}${suffix}`, text));
+    }
+    if (copy.script.length) cards.push(copyCard(`Voiceover script${suffix}`, copy.script.join("\n")));
+  }
+  $("copy-cards").replaceChildren(...cards);
+  $("checks").replaceChildren(...(run.checks || []).map((check) => {
+    const li = document.createElement("li");
+    li.className = check.passed ? "passed" : "failed";
+    li.textContent = `${check.passed ? "✓" : "✗"} ${checkWords(check.name)}: ${check.detail}`;
+    return li;
+  }));
+  $("results").hidden = false;
 }
 
 function cell(row, text, title = "") {
@@ -102,14 +216,25 @@ function showApproval(interrupts) {
   const box = $("approval");
   if (!interrupts.length) { box.hidden = true; return; }
   const first = interrupts[0];
-  $("approval-message").textContent = first.message +
-    (first.headlines ? "\n" + Object.entries(first.headlines).map(([p, h]) => `${p}: ${h}`).join("\n") : "");
-  const media = $("approval-media");
-  media.replaceChildren();
-  for (const item of interrupts.flatMap((i) => i.media || [])) {
+  $("approval-message").textContent = first.message + (first.headlines ? "\n" + Object.entries(first.headlines)
+    .map(([p, h]) => `${PLATFORM_NAMES[p] || p}: ${h}`).join("\n") : "");
+  // Every scene so far, each with its label: the whole ad at a glance, not its first picture.
+  $("approval-media").replaceChildren(...interrupts.flatMap((i) => i.media || []).map((item) => {
     const element = mediaElement(item);
-    if (element) media.appendChild(element);
-  }
+    if (!element) return null;
+    const figure = document.createElement("figure");
+    const caption = document.createElement("figcaption");
+    caption.textContent = item.label || "";
+    figure.append(element, caption);
+    return figure;
+  }).filter(Boolean));
+  const script = first.script || [];
+  $("approval-script").replaceChildren(...script.map((line) => {
+    const li = document.createElement("li");
+    li.textContent = line;
+    return li;
+  }));
+  $("approval-script").hidden = !script.length;
   box.hidden = false;
   box.dataset.gate = first.gate;
 }
@@ -231,15 +356,7 @@ async function loadSidebar() {
   $("runs").replaceChildren(...runs.map((r) => {
     const li = document.createElement("li");
     li.textContent = `${r.product || r.id.slice(0, 8)}: ${statusWords(r.status)}`;
-    li.onclick = async () => {
-      const run = await api(`/api/runs/${r.id}`);
-      const media = [
-        ...Object.entries(run.outputs.videos || {}).map(([aspect, url]) => ({ kind: "video", url, label: aspect })),
-        ...(run.outputs.video ? [{ kind: "video", url: run.outputs.video, label: "ad" }] : []),
-        ...(run.outputs.images || []).map((url) => ({ kind: "image", url })),
-      ];
-      addMessage("assistant", `Run ${run.id}: ${statusWords(run.status)}`, media);
-    };
+    li.onclick = () => openRun(r.id).catch((error) => addMessage("error", error.message));
     return li;
   }));
 }
@@ -266,5 +383,6 @@ $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) 
 $("new-thread").onclick = () => {
   state.threadId = null; $("log").replaceChildren(); $("activity").replaceChildren();
   $("approval").hidden = true; $("brief-card").hidden = true; $("progress").hidden = true; $("composer-hint").hidden = true;
+  $("results").hidden = true; $("player").removeAttribute("src");
 };
 loadSidebar().catch((error) => addMessage("error", error.message));
