@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pydantic import ValidationError
 
 from tools.image import (
@@ -27,6 +27,7 @@ from tools.image import (
     safe_area,
 )
 from tools.image.frame_zones import caption_band
+from tools.image.compositing import subject_focus
 from tools.image.icons import ICON_WORDS, choose_icon, draw_icon, icons_for
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS
@@ -147,6 +148,39 @@ def test_a_video_scene_leaves_the_caption_band_free(layout, aspect, product_phot
     if layout == "hero":  # without the band, its column runs down to the safe area's bottom
         without = render_template(_request(layout, aspect, product_images=[str(product_photo)]))
         assert max(p.box.y1 for p in without.texts) > band.y0
+
+
+def _dots(size: tuple[int, int], area: tuple[int, int, int, int]) -> Image.Image:
+    """A flat grey photo with a busy patch of black dots (its "product") in ``area``."""
+    image = Image.new("RGB", size, (200, 200, 200))
+    draw = ImageDraw.Draw(image)
+    for x in range(area[0], area[2], 20):
+        for y in range(area[1], area[3], 20):
+            draw.rectangle((x, y, x + 10, y + 10), fill=(0, 0, 0))
+    return image
+
+
+def test_a_cropped_photo_keeps_its_subject_and_leaves_the_text_side_calm():
+    wide = _dots((1200, 600), (0, 150, 300, 450))  # the product at the left edge
+    assert subject_focus(wide, (1080, 870)) == (0.0, 0.5)  # a centred crop would cut it off
+    assert subject_focus(_dots((1200, 600), (450, 150, 750, 450)), (1080, 870)) == (0.5, 0.5)
+    tall = _dots((600, 1200), (150, 650, 450, 850))  # below the middle, where the text meets a hero's photo
+    plain, calm = subject_focus(tall, (1080, 870)), subject_focus(tall, (1080, 870), "bottom")
+    assert calm[1] > plain[1]  # the crop moves down: the product rises above the band the text meets
+
+    def band_detail(focus):
+        crop = np.asarray(ImageOps.fit(tall, (1080, 870), centering=focus).convert("L"), dtype=float)
+        return np.abs(np.diff(crop[-round(870 * 0.25):], axis=0)).sum()
+
+    assert band_detail(calm) < 0.5 * band_detail((0.5, 0.5))
+
+
+def test_a_hero_keeps_the_product_of_a_wide_photo_in_view(tmp_path):
+    photo = tmp_path / "wide.png"
+    _dots((2400, 600), (0, 150, 400, 450)).save(photo)  # a centred crop of the 9:16 photo shows none of it
+    rendered = render_template(_request("hero", "9:16", product_images=[str(photo)]))
+    top = np.asarray(rendered.image)[:round(1920 * 0.3)]
+    assert (top.max(axis=-1) < 60).sum() > 20_000  # the black dots are there
 
 
 def test_icons_come_from_the_packaged_set_and_only_for_words_the_text_says():

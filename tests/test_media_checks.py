@@ -243,6 +243,9 @@ def test_caption_lines_are_found_and_their_size_measured_in_what_ocr_saw():
     assert [(t, line) for t, line, _ in found] == [(1.0, "Meet Arc Desk Lamp."), (1.0, "USB-C charging port.")]
     # Both lines have descenders ("p", "g"): their font is a little smaller than the line read.
     assert [round(size, 4) for _, _, size in found] == [round(0.04 / 1.1, 4), round(0.035 / 1.1, 4)]
+    # The spoken word lit in the accent colour: read as pieces of one row.
+    pieces = [[SeenText(1.0, "Meet", (0.2, 0.70, 0.35, 0.74)), SeenText(1.0, "Arc Desk Lamp.", (0.37, 0.701, 0.8, 0.74))]]
+    assert [line for _, line, _ in caption_font_sizes(pieces, captions)] == ["Meet Arc Desk Lamp."]
     assert round(caption_font_sizes([[SeenText(1.0, "solid oak base", (0.2, 0.7, 0.8, 0.728))]],
                                     [(0.0, 2.0, ("solid oak base",))])[0][2], 3) == 0.035
 

@@ -89,6 +89,9 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
     page.goto(server_url + "/")
 
     brief_the_shoe(page)
+    # While it works: the stage in words with the time left for the whole run.
+    page.wait_for_function("/Writing the copy.*about \\d+ (s|min) left/.test(document.querySelector('#progress-label')"
+                           ".textContent)", timeout=60_000)
     approval = page.locator("#approval")
     approval.wait_for(state="visible", timeout=90_000)
     assert "Approve to generate the video" in page.inner_text("#approval-message")

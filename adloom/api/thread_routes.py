@@ -25,6 +25,8 @@ from adloom.api.conversations import (
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from agents.revisions import GateDecision
+from graphs.campaign import campaign_stages
+from graphs.tracking import STAGES
 
 thread_router = APIRouter(tags=["chat"])
 
@@ -111,6 +113,14 @@ def _message_input(request: Request, body: MessageIn) -> dict:
         return _service(request).user_message(body.message, body.attachments)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+@thread_router.get("/stages")
+def list_stages() -> dict:
+    """Each stage in the marketer's words with its typical seconds, and a campaign's stages in
+    order: the page estimates the time left from them, as the terminal's bar does."""
+    return {"stages": {node: {"words": stage.words, "typical_s": stage.typical_s} for node, stage in STAGES.items()},
+            "campaign": campaign_stages(1)}
 
 
 @thread_router.get("/threads")

@@ -16,7 +16,15 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.image.compositing import fit_image, ink_luminances, logo_contrast, paste_shape, paste_with_shadow
+from tools.image.compositing import (
+    Side,
+    fit_image,
+    ink_luminances,
+    logo_contrast,
+    paste_shape,
+    paste_with_shadow,
+    subject_focus,
+)
 from tools.image.palette import (
     MIN_SHAPE_CONTRAST,
     MIN_TEXT_CONTRAST,
@@ -200,9 +208,14 @@ class Canvas:
 
     def photo(
         self, photo: Image.Image, box: Box, *, fit: Literal["cover", "contain"] = "cover",
-        radius: float = 0, shadow: bool = False, focus: tuple[float, float] = (0.5, 0.5),
+        radius: float = 0, shadow: bool = False, calm: Side | None = None,
     ) -> Box:
-        """Composite a photo into ``box``; returns the rectangle it actually covers."""
+        """Composite a photo into ``box``; returns the rectangle it actually covers.
+
+        A ``cover`` crop keeps the photo's subject in view and, when the text meets the photo
+        on side ``calm``, a quiet stretch of it along that side (:func:`subject_focus`).
+        """
+        focus = subject_focus(photo, (box.width, box.height), calm) if fit == "cover" else (0.5, 0.5)
         fitted = fit_image(photo, (box.width, box.height), fit, focus)
         x = box.x0 + (box.width - fitted.width) // 2
         y = box.y0 + (box.height - fitted.height) // 2

@@ -34,6 +34,43 @@ def fit_image(image: Image.Image, size: tuple[int, int], fit: Fit, focus: tuple[
     return ImageOps.contain(image, (width, height), method=Image.Resampling.LANCZOS)
 
 
+Side = Literal["top", "bottom", "left", "right"]
+CALM_BAND = 0.25
+"""The share of a cropped photo, along the side its text meets, that should be calm."""
+
+
+def subject_focus(image: Image.Image, size: tuple[int, int], calm: Side | None = None) -> tuple[float, float]:
+    """Where a ``cover`` crop of ``image`` to ``size`` should sit (a :func:`fit_image` focus).
+
+    Detail (edge density: the mean gradient of the grey picture) marks the subject. Of the
+    crops the picture allows, the one kept shows the most detail, less the detail in the band
+    along ``calm`` (where the photo meets its text), so the product stays in view and the
+    text's side of the photo stays quiet. Ties go to the centre.
+    """
+    width, height = max(1, size[0]), max(1, size[1])
+    grey = np.asarray(ImageOps.grayscale(image.convert("RGB")).resize((128, 128)), dtype=np.float32)
+    energy = np.abs(np.diff(grey, axis=0))[:, :-1] + np.abs(np.diff(grey, axis=1))[:-1, :]
+    across = image.width / image.height > width / height  # the crop slides left-right, else up-down
+    kept = (width / height) / (image.width / image.height) if across else (image.width / image.height) / (width / height)
+    profile = energy.sum(axis=0 if across else 1)
+    span = max(1, round(kept * len(profile)))
+    band = max(1, round(CALM_BAND * span))
+    best, best_score = 0.5, -np.inf
+    for step in range(21):
+        focus = step / 20
+        start = round(focus * (len(profile) - span))
+        window = profile[start:start + span]
+        score = float(window.sum())
+        if calm == ("right" if across else "bottom"):
+            score -= float(window[-band:].sum())
+        elif calm == ("left" if across else "top"):
+            score -= float(window[:band].sum())
+        score -= abs(focus - 0.5) * 1e-3 * float(profile.sum())  # ties: the centre
+        if score > best_score:
+            best, best_score = focus, score
+    return (best, 0.5) if across else (0.5, best)
+
+
 def shape_mask(size: tuple[int, int], radius: float, *, ellipse: bool = False) -> Image.Image:
     """An anti-aliased 'L' mask: a rounded rectangle (or ellipse) filling ``size``."""
     width, height = size

@@ -187,7 +187,7 @@ def hero(c: Canvas, content: LayoutContent) -> None:
     if _orientation(c) == "landscape":
         photo_box = Box(round(c.width * 0.40), 0, c.width, c.height)
         if content.photo is not None:
-            c.photo(content.photo, photo_box)
+            c.photo(content.photo, photo_box, calm="left")
         else:
             _stage(c, photo_box, content.icon)
         linear_fade(c.image, Box(photo_box.x0, 0, photo_box.x0 + round(c.width * 0.16), c.height).tuple(),
@@ -202,7 +202,7 @@ def hero(c: Canvas, content: LayoutContent) -> None:
     fade = round(c.height * 0.16)
     photo_box = Box(0, 0, c.width, photo_bottom)
     if content.photo is not None:
-        c.photo(content.photo, photo_box)
+        c.photo(content.photo, photo_box, calm="bottom")
     else:
         _stage(c, photo_box, content.icon)
     linear_fade(c.image, Box(0, photo_bottom - fade, c.width, photo_bottom).tuple(), c.palette.ground,
@@ -235,7 +235,7 @@ def split(c: Canvas, content: LayoutContent) -> None:
         text_box = Box(c.safe.x0, logo_box.y0 + (mark_h + c.px(4) if mark_h else 0), c.safe.x1, c.safe.y1)
     c.fill(c.palette.surface, panel)
     if content.photo is not None:
-        c.photo(content.photo, photo_box)
+        c.photo(content.photo, photo_box, calm="right" if landscape else "bottom")
     else:
         c.fill(c.palette.ground, photo_box)
         _stage(c, photo_box, content.icon)

@@ -123,12 +123,35 @@ def layout_problems(frames: Sequence[Sequence[SeenText]], aspect: str) -> list[s
     return problems
 
 
+SHOWN_MARGIN_S = 0.1
+"""A caption counts as on screen this long after it starts and before it ends."""
 CAPTION_MATCH = 0.8
 """How alike (0..1, letters and digits only) a line read must be to a caption line to be it."""
 
 
 def _letters(text: str) -> str:
     return "".join(char for char in text.lower() if char.isalnum())
+
+
+def _rows(lines: Sequence[SeenText]) -> list[SeenText]:
+    """Lines read side by side joined into one, left to right: a caption whose spoken word is
+    lit in another colour may be read as two or three pieces."""
+    rows: list[list[SeenText]] = []
+    for seen in sorted(lines, key=lambda item: (item.box[1] + item.box[3]) / 2):
+        middle = (seen.box[1] + seen.box[3]) / 2
+        last = rows[-1][-1] if rows else None
+        if last is not None and abs(middle - (last.box[1] + last.box[3]) / 2) < (last.box[3] - last.box[1]) / 2:
+            rows[-1].append(seen)
+        else:
+            rows.append([seen])
+    joined = []
+    for row in rows:
+        if len(row) > 1:
+            row.sort(key=lambda item: item.box[0])
+            joined.append(SeenText(row[0].time_s, " ".join(item.text for item in row), (
+                min(i.box[0] for i in row), min(i.box[1] for i in row),
+                max(i.box[2] for i in row), max(i.box[3] for i in row))))
+    return joined
 
 
 DESCENDERS = frozenset("gjpqy,;")
@@ -149,10 +172,12 @@ def caption_font_sizes(
             continue
         time_s = lines[0].time_s
         for start, end, caption_lines in captions:
-            if not start <= time_s < end:
+            if not start + SHOWN_MARGIN_S <= time_s < end - SHOWN_MARGIN_S:  # not in its first or last frames
                 continue
+            candidates = [*lines, *_rows(lines)]
             for wanted in caption_lines:
-                best = max(lines, key=lambda seen: SequenceMatcher(None, _letters(seen.text), _letters(wanted)).ratio())
+                best = max(candidates,
+                           key=lambda seen: SequenceMatcher(None, _letters(seen.text), _letters(wanted)).ratio())
                 if SequenceMatcher(None, _letters(best.text), _letters(wanted)).ratio() >= CAPTION_MATCH:
                     per_size = LINE_HEIGHT_PER_FONT_SIZE[bool(DESCENDERS & set(wanted))]
                     found.append((time_s, wanted, (best.box[3] - best.box[1]) / per_size))

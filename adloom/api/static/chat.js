@@ -265,6 +265,27 @@ async function follow(started) {
   loadSidebar();
 }
 
+// -- time left: the campaign's stages still to run, each at its typical seconds (as in the terminal) --
+
+function secondsLeft() {
+  if (!state.stages || !state.remaining) return null;
+  const typical = (node) => (state.stages.stages[node] || { typical_s: 1 }).typical_s;
+  const current = state.current ? typical(state.current) * (1 - (state.fraction || 0)) : 0;
+  return Math.max(0, current + state.remaining.reduce((sum, node) => sum + typical(node), 0));
+}
+
+function timeLeftWords() {
+  const left = secondsLeft();
+  if (left === null) return "";
+  if (left < 60) return ` (about ${Math.max(5, Math.round(left / 5) * 5)} s left)`;
+  return ` (about ${Math.round(left / 60)} min left)`;
+}
+
+function showStage(label) {
+  $("progress").hidden = false;
+  $("progress-label").textContent = label + timeLeftWords();
+}
+
 function onEvent(event) {
   if (event.type === "node") {
     const marks = { started: "…", finished: "✓", failed: "✗", waiting: "⏸", revising: "↻", rejected: "■" };
@@ -277,14 +298,22 @@ function onEvent(event) {
     $("activity").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
     if (event.event === "started") {
+      if (state.stages && event.node === "planner") state.remaining = [...state.stages.campaign];  // a new run
+      if (state.remaining) {  // a stage run again after a send-back is not in the list: nothing to take off
+        const at = state.remaining.indexOf(event.node);
+        if (at >= 0) state.remaining.splice(at, 1);
+      }
+      state.current = event.node;
+      state.fraction = 0;
       state.stage = words;
-      $("progress").hidden = false;
-      $("progress-label").textContent = words;
+      showStage(words);
       $("progress-bar").removeAttribute("value");  // busy until the stage's tool reports how far it is
+    } else if (event.event === "finished" && event.node === state.current) {
+      state.current = null;
     }
   } else if (event.type === "progress") {
-    $("progress").hidden = false;
-    $("progress-label").textContent = state.stage ? `${state.stage}: ${event.label}` : event.label;
+    state.fraction = event.fraction;
+    showStage(state.stage ? `${state.stage}: ${event.label}` : event.label);
     $("progress-bar").value = event.fraction;
   } else if (event.type === "message" && event.message.role === "assistant") {
     addMessage("assistant", event.message.content);
@@ -381,8 +410,11 @@ $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");
 $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
 $("new-thread").onclick = () => {
-  state.threadId = null; $("log").replaceChildren(); $("activity").replaceChildren();
+  state.threadId = null; state.remaining = null; state.current = null;
+  $("log").replaceChildren(); $("activity").replaceChildren();
   $("approval").hidden = true; $("brief-card").hidden = true; $("progress").hidden = true; $("composer-hint").hidden = true;
   $("results").hidden = true; $("player").removeAttribute("src");
 };
+api("/api/stages").then((stages) => { state.stages = stages; })
+  .catch((error) => console.warn(`no time-left estimates: ${error.message}`));
 loadSidebar().catch((error) => addMessage("error", error.message));
