@@ -8,7 +8,7 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
 - ``video.<aspect>.loudness``: the finished mix at the loudness target (editor);
 - ``captions.sync``: the final audio transcribed again, caption word times against the
   heard ones, mean offset under 150 ms (subtitles);
-- ``captions.legibility``: OCR of a frame while each of three captions shows finds its words (subtitles);
+- ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
 - ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
 - ``frames.layout.<aspect>``: OCR of a frame every 2 s of every rendered aspect finds no text
@@ -37,7 +37,6 @@ from tools.asr import transcribe_cached
 from tools.context import ToolContext
 from tools.editor_tool import AssembleResult
 from tools.image.frame_zones import READABLE_CAPTION_SHARE
-from tools.image.legibility import match_score
 from tools.media_checks import (
     SAFE_BELOW,
     SYNC_LIMIT_S,
@@ -155,26 +154,14 @@ def _run_checks(
     card_start = total - closing.seconds
     shown = _spread([c for c in subtitles.captions if (c.start + c.end) / 2 < card_start], CAPTION_FRAMES)
     scene_times = [sum(s.seconds for s in variant.scenes[:i]) + scene.seconds / 2 for i, scene in enumerate(variant.scenes)]
-    # Every aspect is read every FRAME_STEP_S; a caption or the end card is judged on a frame
-    # read there when one falls inside it, and only otherwise on a frame read for it alone.
-    layout_times = sample_times(total)
-    seen_by_aspect = {render.aspect: read_frames(render.video.path, layout_times, tools.models)
-                      for render in renders.videos}
+    times = [(c.start + c.end) / 2 for c in shown] + [end_card_time] + scene_times
+    frames = extract_frames(primary_path, times)
+    caption_frames, end_frame, scene_frames = frames[:len(shown)], frames[len(shown)], frames[len(shown) + 1:]
 
-    def sampled_text(start: float, end: float, middle: float) -> str | None:
-        inside = [(abs(t - middle), lines) for t, lines in zip(layout_times, seen_by_aspect[primary.aspect])
-                  if start <= t < end]
-        return " ".join(line.text for line in min(inside, key=lambda item: item[0])[1]) if inside else None
-
-    wanted = [(c.start, c.end, (c.start + c.end) / 2) for c in shown] + [(card_start, total, end_card_time)]
-    texts = [sampled_text(*span) for span in wanted]
-    missing = [span[2] for span, text in zip(wanted, texts) if text is None]
-    frames = extract_frames(primary_path, missing + scene_times)
-    read_now = iter(ocr_frame(frame, models=tools.models).text for frame in frames[:len(missing)])
-    texts = [text if text is not None else next(read_now) for text in texts]
-    scene_frames = frames[len(missing):]
-
-    matches = [match_score(" ".join(caption.lines), text) for caption, text in zip(shown, texts)]
+    matches = [
+        ocr_frame(frame, expected_text=" ".join(caption.lines), models=tools.models).match or 0.0
+        for frame, caption in zip(caption_frames, shown)
+    ]
     worst = min(matches, default=1.0)
     add("captions.legibility", worst >= FRAME_TEXT_MATCH,
         f"OCR found {', '.join(f'{m:.0%}' for m in matches)} of the words of {len(shown)} captions "
@@ -182,12 +169,12 @@ def _run_checks(
 
     card = art.images[closing.index].request
     expected = " ".join(text for text in (card.headline, card.cta) if text)
-    card_match = match_score(expected, texts[-1])
+    card_match = ocr_frame(end_frame, expected_text=expected, models=tools.models).match or 0.0
     add("end_card.legibility", card_match >= FRAME_TEXT_MATCH,
-        f"OCR found {card_match:.0%} of {expected!r} on the end card", "art_director", scene_key(closing.index))
+        f"OCR found {card_match:.0%} of {expected!r} at {end_card_time:.1f} s", "art_director", scene_key(closing.index))
 
     for render in renders.videos:
-        seen = seen_by_aspect[render.aspect]
+        seen = read_frames(render.video.path, sample_times(total), tools.models)
         faults = layout_problems(seen, render.aspect)
         detail = "; ".join(faults[:4]) + (f" (and {len(faults) - 4} more)" if len(faults) > 4 else "")
         add(f"frames.layout.{render.aspect}", not faults, detail or (

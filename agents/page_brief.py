@@ -481,7 +481,7 @@ def prepare_page_brief(
     if not platforms:
         defaulted.append(f"platforms: not on the page; {', '.join(DEFAULT_PLATFORMS)}")
     data: dict[str, Any] = {
-        "brand": {"name": brand_name, "colors": default_colors},
+        "brand": {"name": brand_name, "colors": list(DEFAULT_COLORS)},
         "product": product_data,
         "audience": audience or DEFAULT_AUDIENCE,
         "platforms": platforms or DEFAULT_PLATFORMS,

@@ -50,7 +50,8 @@ class PlanDraft(BaseModel):
     key_messages: list[str] = Field(min_length=1, max_length=4)
 
     def problems(self, brief: Brief) -> list[str]:
-        """Key messages that are too long or that the brief does not ground."""
+        """Key messages that are too long, say nothing about the product, repeat another, or
+        that the brief does not ground."""
         grounds = grounds_for(brief.model_dump())
         found, seen = [], set()
         for number, message in enumerate(self.key_messages, start=1):
@@ -58,9 +59,10 @@ class PlanDraft(BaseModel):
                 found.append(f"key message {number} is {len(message)} characters; keep it under {KEY_MESSAGE_MAX}")
             if not grounds.product_words(message):
                 found.append(f"key message {number} ({message!r}) says nothing the product's facts say")
-            if " ".join(message.lower().split()) in seen:
+            said = " ".join(message.lower().split())
+            if said in seen:
                 found.append(f"key message {number} repeats an earlier one")
-            seen.add(" ".join(message.lower().split()))
+            seen.add(said)
             found += [f"key message {number}: {p}" for p in grounds.problems(message)]
         return found
     scenes: list[SceneDraft] = Field(min_length=2, max_length=8)

@@ -282,6 +282,8 @@ def test_match_score_is_normalised_and_order_insensitive():
     assert match_score("one two three four", "one two") == 0.5
     assert match_score("now now", "now") == 0.5  # repeated words need repeated reads
     assert match_score("", "anything") == 1.0
+    assert match_score("16 oz leather", "16 0z leather") == 1.0  # a letter read as the digit it looks like
+    assert match_score("16 oz", "1b oz") == 0.5  # a number is not guessed at
 
 
 # -- compositing, fonts ---------------------------------------------------------------

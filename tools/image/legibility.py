@@ -96,12 +96,19 @@ def load_text_reader(threads: int = 2) -> TextReader:
     return TextReader(RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1))
 
 
+_LOOKALIKES = str.maketrans("015", "ols")
+"""Digits OCR reads for letters of the same shape ("0z" for "oz")."""
+
+
 def normalised_words(text: str) -> list[str]:
-    """Case-folded words with everything but letters and digits removed."""
+    """Case-folded words with everything but letters and digits removed; in a word that has
+    letters, the digits 0, 1 and 5 are read as the letters o, l and s they look like."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = []
     for raw in _WORD_SPLIT.split(folded):
         word = "".join(ch for ch in raw if ch.isalnum())
+        if any(ch.isalpha() for ch in word):
+            word = word.translate(_LOOKALIKES)
         if word:
             words.append(word)
     return words
