@@ -29,11 +29,11 @@ from pydantic import BaseModel, Field
 
 from agents.brief import Brief, brand_colors
 from agents.copywriter import VariantCopy
+from agents.icons import choose_icon
 from agents.planner import Scene, Variant
 from agents.platforms import video_aspects
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
-from tools.image.icons import choose_icon
 from tools.image.template import TemplateRequest
 from tools.image_generate_tool import ImageGenerateRequest, ImageGenerateResult
 from tools.image_tool import ImageRenderResult
@@ -145,7 +145,7 @@ def scene_request(
             product_images=photos, **common,
         )
     text = _pick(facts if scene.purpose == "detail" else messages, scene.index) or brief.product.name
-    icon = choose_icon([text], avoid={product_icon} if product_icon else set())
+    icon = choose_icon([text], avoid=[product_icon] if product_icon else [])
     if icon is not None and not photos:  # beside the icon of what the scene says
         return TemplateRequest(layout="split", headline=text, icon=icon, **common)
     # Type between the photo scenes, with the icon of what it says.

@@ -99,13 +99,15 @@ def _resolve_existing(value: str | None, info: ValidationInfo) -> str | None:
 
 
 DEFAULT_COLORS = ("#111111", "#FFFFFF", "#FF5A1F")
-"""A brand's colours when the brief gives none (and no product photo to take them from)."""
+"""A brand's colours when the brief gives none and has no product photo to take them from."""
 
 
 class Brand(_Strict):
     name: str = Field(min_length=1, max_length=80)
     voice: str = Field(default="friendly, clear and confident", max_length=300)
-    colors: list[HexColor] = Field(default_factory=lambda: list(DEFAULT_COLORS), min_length=1)
+    colors: list[HexColor] = Field(
+        default_factory=list, description="Main colour first; none: taken from the product photo (brand_colors).",
+    )
     logo: str | None = None
     font: str | None = None
 
@@ -362,11 +364,13 @@ def check_brief_files(brief: Brief, source: str = "brief") -> None:
 
 
 def brand_colors(brief: Brief) -> list[str]:
-    """The colours the ad is made in: the brand's own, or, for a brand that gave none, colours
-    taken from its first product photo (:func:`tools.image.palette.colors_from_photo`)."""
-    if list(brief.brand.colors) != list(DEFAULT_COLORS) or not brief.product.images:
+    """The colours the ad is made in: the brand's own; for a brand that gave none, colours taken
+    from its first product photo (:func:`tools.image.palette.colors_from_photo`), else the default."""
+    if brief.brand.colors:
         return list(brief.brand.colors)
-    return list(_photo_colors(brief.product.images[0]))
+    if brief.product.images:
+        return list(_photo_colors(brief.product.images[0]))
+    return list(DEFAULT_COLORS)
 
 
 @cache

@@ -47,7 +47,8 @@ _NUMBER = re.compile(r"(?<![\w.])[$€£¥]?\d+(?:[.,]\d+)*(?:\s?(?:%|percent))?
 _HASHTAG = re.compile(r"#(\w+)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NEGATED_PHRASE = re.compile(r"\b(?:no|not|without|zero|never)\s+([\w'-]+(?:[ \t]+[\w'-]+){0,2})", re.I)
-_NEGATORS = frozenset({"no", "not", "without", "zero", "never", "nothing", "free", "none"})
+NEGATORS = frozenset({"no", "not", "without", "zero", "never", "nothing", "free", "none"})
+"""Words that deny what follows ("no added sugar")."""
 UNITS = frozenset({
     "ml", "l", "cl", "g", "kg", "mg", "oz", "lb", "lbs", "hour", "hours", "hr", "hrs", "minute", "minutes", "min",
     "mins", "second", "seconds", "day", "days", "week", "weeks", "month", "months", "year", "years", "km", "m", "cm",
@@ -327,7 +328,7 @@ class BriefGrounds:
             if token.endswith("-free") or not word_forms(base) & self.negated:
                 continue
             window = tokens[max(0, i - 3):i] + tokens[i + 1:i + 2]
-            if not _NEGATORS & set(window):
+            if not NEGATORS & set(window):
                 problems.append(f"the brief says the product has no {token!r}; the text says otherwise")
         return problems
 

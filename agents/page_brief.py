@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from agents.brief import DEFAULT_COLORS, Brief, BriefError, SourcedValue, parse_brief
+from agents.brief import DEFAULT_COLORS, Brief, BriefError, SourcedValue, brand_colors, parse_brief
 from agents.chat_planner import BriefDraft
 from storage.assets import AssetStore
 from tools.scrape.items import ParseError
@@ -481,7 +481,7 @@ def prepare_page_brief(
     if not platforms:
         defaulted.append(f"platforms: not on the page; {', '.join(DEFAULT_PLATFORMS)}")
     data: dict[str, Any] = {
-        "brand": {"name": brand_name, "colors": list(DEFAULT_COLORS)},
+        "brand": {"name": brand_name},
         "product": product_data,
         "audience": audience or DEFAULT_AUDIENCE,
         "platforms": platforms or DEFAULT_PLATFORMS,
@@ -512,7 +512,7 @@ def _validate(data: dict, source: str) -> Brief:
 def brief_yaml(brief: Brief) -> str:
     """The brief as YAML for the marketer to review and run, with a header on where it came from."""
     dumped = brief.model_dump(mode="json", exclude_defaults=True)
-    dumped["brand"]["colors"] = brief.brand.colors  # defaults the marketer should see, to edit
+    dumped["brand"]["colors"] = brand_colors(brief)  # the colours the ad will use, for the marketer to edit
     dumped["platforms"] = brief.platforms
     dumped["audience"] = brief.audience
     data = {key: dumped[key] for key in ("brand", "product", "audience", "platforms")}

@@ -140,6 +140,9 @@ def test_a_brand_without_colours_takes_them_from_its_product_photo(example_data)
     assert ground[0] > ground[2]  # a coffee brown, not a grey or a blue
     example_data["product"]["images"] = []
     assert brand_colors(parse_brief(example_data)) == list(DEFAULT_COLORS)  # nothing to take them from
+    example_data["brand"]["colors"] = list(DEFAULT_COLORS)
+    example_data["product"]["images"] = ["package:skimage/data/coffee.png"]
+    assert brand_colors(parse_brief(example_data)) == list(DEFAULT_COLORS)  # chosen, so kept
 
 
 def test_blank_fact_is_rejected(example_data):

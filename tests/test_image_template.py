@@ -17,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pydantic import ValidationError
 
+from agents.icons import ICON_WORDS, choose_icon, icons_for
 from tools.image import (
     ASPECT_SIZES,
     ImageInputError,
@@ -26,9 +27,9 @@ from tools.image import (
     render_template,
     safe_area,
 )
-from tools.image.frame_zones import caption_band
 from tools.image.compositing import subject_focus
-from tools.image.icons import ICON_WORDS, choose_icon, draw_icon, icons_for
+from tools.image.frame_zones import caption_band
+from tools.image.icons import draw_icon
 from tools.image.inputs import load_image, resolve_font
 from tools.image.layouts import LAYOUTS
 from tools.image.template import split_text_layers
@@ -190,6 +191,7 @@ def test_icons_come_from_the_packaged_set_and_only_for_words_the_text_says():
         assert np.asarray(canvas).max() == 255, name
     assert icons_for("Five warmth settings") == ["sun", "sliders"]
     assert icons_for("No added sugar, zero plastic") == []
+    assert icons_for("Recyclable cans") == ["recycle", "box"]  # a word's plural calls it too
     assert icons_for("sugar-free cold brew")[0] == "snowflake"
     assert choose_icon(["Solid oak base", "Five warmth settings"], avoid={"tree"}) == "sun"
     assert choose_icon(["Made with care"]) is None

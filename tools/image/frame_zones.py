@@ -15,7 +15,9 @@ from tools.image.canvas import Box
 CAPTION_FONT_SHARE: dict[str, float] = {"9:16": 0.036, "4:5": 0.050, "1:1": 0.062, "16:9": 0.065}
 """Burned caption font size, as a share of the frame's height: 69 px in a 1080x1920 frame,
 about 3 mm on a phone, the size of the platforms' own auto-captions or larger."""
-READABLE_CAPTION_SHARE: dict[str, float] = {aspect: round(0.8 * share, 4) for aspect, share in CAPTION_FONT_SHARE.items()}
+READABLE_CAPTION_SHARE: dict[str, float] = {
+    aspect: round(0.8 * share, 4) for aspect, share in CAPTION_FONT_SHARE.items()
+}
 """The least font size a caption may have on screen, as a share of the frame's height (the critic
 estimates it from the lines OCR reads). Below it, a phone viewer strains."""
 CAPTION_LINES = 2

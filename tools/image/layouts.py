@@ -29,8 +29,8 @@ from tools.image.canvas import (
     Canvas,
     TextRole,
 )
-from tools.image.icons import draw_icon
 from tools.image.compositing import has_transparency, linear_fade, paste_with_shadow, radial_glow, shape_mask
+from tools.image.icons import draw_icon
 from tools.image.inputs import ornament_font
 from tools.image.palette import NEAR_BLACK, NEAR_WHITE, contrast_ratio, mix
 from tools.image.text_fit import font_at

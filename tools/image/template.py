@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +75,8 @@ class TemplateRequest(BaseModel):
         "brand colours and text are never graded.",
     )
     icon: str | None = Field(
-        default=None, description="A Font Awesome Free icon name (tools.image.icons.ICON_WORDS) for the "
-        "headline layout, or for hero and split without a product photo.",
+        default=None, description="A Font Awesome Free solid icon's name (e.g. 'leaf') for the headline "
+        "layout, or for hero and split without a product photo.",
     )
     leave_caption_band: bool = Field(
         default=False,

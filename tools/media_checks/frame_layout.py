@@ -28,6 +28,7 @@ from pathlib import Path
 from tools.context import ResidentModels
 from tools.editor.timeline import ASPECT_SIZES
 from tools.image.frame_zones import safe_area
+from tools.image.legibility import normalised_words
 from tools.media_checks.frames import extract_frames
 from tools.media_checks.ocr import read_text_boxes
 
@@ -130,7 +131,8 @@ CAPTION_MATCH = 0.8
 
 
 def _letters(text: str) -> str:
-    return "".join(char for char in text.lower() if char.isalnum())
+    """The text as OCR's read-back compares it: letters and digits, case-folded, look-alikes folded."""
+    return "".join(normalised_words(text))
 
 
 def _rows(lines: Sequence[SeenText]) -> list[SeenText]:
@@ -176,9 +178,9 @@ def caption_font_sizes(
                 continue
             candidates = [*lines, *_rows(lines)]
             for wanted in caption_lines:
-                best = max(candidates,
-                           key=lambda seen: SequenceMatcher(None, _letters(seen.text), _letters(wanted)).ratio())
-                if SequenceMatcher(None, _letters(best.text), _letters(wanted)).ratio() >= CAPTION_MATCH:
+                likeness, best = max(((SequenceMatcher(None, _letters(seen.text), _letters(wanted)).ratio(), seen)
+                                      for seen in candidates), key=lambda item: item[0])
+                if likeness >= CAPTION_MATCH:
                     per_size = LINE_HEIGHT_PER_FONT_SIZE[bool(DESCENDERS & set(wanted))]
                     found.append((time_s, wanted, (best.box[3] - best.box[1]) / per_size))
     return found
