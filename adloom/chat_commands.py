@@ -13,6 +13,8 @@ from adloom.console import ConfigOption, err, fail_input, out, progress_bar, set
 
 APPROVE_WORDS = {"approve", "yes", "ok", "y", "go", "approved"}
 REJECT_WORDS = {"reject", "no", "stop", "n", "cancel"}
+RESUME_WORDS = {"resume", "continue", "try again", "retry"}
+RESUME_HINT = "type 'resume' to go on from the last finished step"
 
 
 def _show_interrupts(view) -> None:
@@ -55,7 +57,8 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
 
     While an approval is pending, "approve"/"yes" approves, "reject"/"no" rejects and any
     other line is the change wanted, in plain words. ``/attach FILE...`` attaches files (raw
-    videos to cut the ad from) to the next message.
+    videos to cut the ad from) to the next message. A turn that failed, or a conversation that
+    stopped mid-turn, goes on from its last finished step on "resume".
     """
     from adloom.api.conversations import ThreadNotFoundError
     from agents.chat_supervisor import attachment
@@ -80,10 +83,17 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
                       highlight=False)
             continue
         try:
-            waiting = bool(service.view(thread_id).interrupts)
+            view = service.view(thread_id)
         except ThreadNotFoundError:
-            waiting = False
-        if waiting:
+            view = None
+        if view is not None and view.status in ("interrupted", "failed") and text.lower() in RESUME_WORDS:
+            try:
+                service.check_resumable(thread_id)
+            except RuntimeError as exc:  # the stopped process still holds the run for a few seconds
+                err.print(f"error: {exc}", markup=False, highlight=False)
+                continue
+            graph_input = None
+        elif view is not None and view.interrupts:
             lowered = text.lower()
             action = "approve" if lowered in APPROVE_WORDS else "reject" if lowered in REJECT_WORDS else "edit"
             graph_input = service.resume_command(
@@ -98,9 +108,9 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
             attached = []
         _run_turn(service, thread_id, graph_input)
         view = service.view(thread_id)
-        if view.status == "failed":
-            err.print(f"the turn failed: {service.failure(thread_id)}", markup=False, highlight=False)
-            return 1
+        if view.status == "failed":  # the conversation and everything finished so far are kept
+            err.print(f"that step failed: {service.failure(thread_id)}; {RESUME_HINT}, or say what to change",
+                      markup=False, highlight=False)
         if view.interrupts:
             _show_interrupts(view)
 
@@ -117,9 +127,12 @@ def chat(
     thread_id = thread or service.new_thread_id()
     if thread:
         try:
-            _show_interrupts(service.view(thread_id))
+            view = service.view(thread_id)
         except ThreadNotFoundError:
             fail_input([f"no chat thread {thread!r}"])
+        if view.status == "interrupted":
+            out.print(f"This conversation stopped before it finished; {RESUME_HINT}.", highlight=False)
+        _show_interrupts(view)
     out.print(f"thread: {thread_id}  (Ctrl-D to leave; continue later with --thread {thread_id}; "
               "/attach VIDEO... to cut the ad from your footage)", highlight=False)
     code = converse(service, thread_id, lambda: out.input("[bold cyan]you:[/] "))

@@ -100,3 +100,27 @@ def test_terminal_chat_cuts_the_ad_from_attached_footage(tmp_path, capsys):
     assert view.messages[0]["media"] == [{"kind": "video", "path": str(shots.resolve()), "label": "my shots.mp4"}]
     manifest = json.loads((Path(view.outputs["video"]).parent / "manifest.json").read_text())
     assert manifest["mode"] == "footage" and [c["clip_id"] for c in manifest["plan"]["clips"]] == ["v1c2", "v1c1"]
+
+
+@pytest.mark.slow
+def test_a_turn_that_failed_is_resumed_from_its_failed_step_in_the_same_conversation(tmp_path, capsys):
+    calls = []
+
+    def plan_once_broken(call):
+        calls.append(call)
+        if len(calls) <= 2:  # the planner's own retry is used up too
+            raise ConnectionError("the model server went away")
+        return shoe_script()["PlanDraft"][0]
+
+    settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
+    script = {**shoe_script(), "PlanDraft": [plan_once_broken]}
+    service = ChatService(settings, models=models_with_backend(ScriptedBackend(script), settings.llm),
+                          default_duration_s=6)
+
+    assert converse(service, "t-6", lines(FIRST_MESSAGE, SECOND_MESSAGE, "resume")) == 0
+    printed = capsys.readouterr()
+    assert "that step failed: ConnectionError: the model server went away; type 'resume'" in printed.err
+    view = service.view("t-6")
+    assert view.status == "waiting" and view.interrupts[0]["gate"] == "video"  # it went on to the first approval
+    assert len(calls) == 3
+    assert [m["role"] for m in view.messages].count("user") == 2  # "resume" is not a message to the planner

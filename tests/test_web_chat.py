@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -267,3 +271,71 @@ def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks
             "✗ Caption size 9:16: caption text under 2.9% of the frame's height")
         assert page.locator("#checks li.passed").inner_text() == "✓ Copy for TikTok: within TikTok limits"
         context.close()
+
+
+@contextmanager
+def server_process(data_dir: Path, port: int) -> Iterator[subprocess.Popen]:
+    """``tests/scripted_server.py`` as its own process on ``port``, up when this yields."""
+    here = Path(__file__).parent
+    process = subprocess.Popen([sys.executable, str(here / "scripted_server.py"), str(data_dir), str(port)],
+                               cwd=here.parent, env={**os.environ, "PYTHONPATH": f"{here.parent}{os.pathsep}{here}"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "the server process exited"
+            assert time.monotonic() < deadline, "the server process did not start"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_the_page_reconnects_after_the_server_restarts_mid_run_and_the_run_goes_on(browser, tmp_path):
+    from storage import records
+    from storage.database import open_database
+
+    data = tmp_path / "data"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    page = browser.new_page()
+    with server_process(data, port) as first:
+        page.goto(url + "/")
+        brief_the_shoe(page)
+        page.locator("#activity li", has_text="Writing the copy (v1) done").wait_for(timeout=90_000)
+        first.send_signal(signal.SIGKILL)  # the server dies while the scene pictures are being made
+        first.wait(timeout=10)
+    page.locator("#connection", has_text="Reconnecting").wait_for(state="visible", timeout=10_000)
+
+    with server_process(data, port):
+        # The page finds the server again and shows the conversation as it stood, with a way on.
+        page.locator("#resume-box").wait_for(state="visible", timeout=30_000)
+        assert page.is_hidden("#connection")
+        assert "server stopped before this was finished" in page.inner_text("#resume-message")
+        assert page.locator(".msg.user").count() == 2
+        assert page.locator(".msg.assistant", has_text="Making a 6-second TikTok ad").count() == 1
+        assert "interrupted (resume it)" in page.inner_text("#threads")
+
+        page.click("#resume")
+        page.locator("#approval").wait_for(state="visible", timeout=90_000)
+        assert page.locator("#approval-media figcaption").count() >= 2
+        assert page.is_hidden("#resume-box")
+        # It went on from the last finished step: the copy was written once, the pictures made after the restart.
+        database = open_database(Settings(data_dir=data).database_url)
+        with database.session() as session:
+            run = records.list_runs(session)[0]
+            started = [(e.node, e.event) for e in run.events if e.event == "started"]
+        assert started.count(("copywriter", "started")) == 1
+        assert ("art_director", "started") in started
+        # A reload comes back to the same conversation.
+        page.reload()
+        page.locator("#approval").wait_for(state="visible", timeout=30_000)
+        assert page.locator(".msg.user").count() == 2

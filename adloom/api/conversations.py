@@ -30,6 +30,7 @@ from graphs.checkpoint import open_checkpointer
 from storage import records
 from storage.assets import AssetStore
 from storage.database import Database, open_database
+from storage.models import utc_now
 from tools.context import ResidentModels, ToolContext
 
 EventSink = Callable[[dict], None]
@@ -46,6 +47,21 @@ class ThreadBusyError(RuntimeError):
 
 class NotWaitingError(RuntimeError):
     """An approval was sent to a thread (or interrupt) that is not waiting for one."""
+
+
+class NothingToResumeError(RuntimeError):
+    """A resume was asked of a thread that did not stop mid-turn."""
+
+
+class RunStillHeldError(RuntimeError):
+    """The stopped process's lease on the thread's run has not expired yet."""
+
+    def __init__(self, run_id: str, seconds_left: float):
+        self.seconds_left = seconds_left
+        super().__init__(
+            f"the server that stopped still holds run {run_id} for about {max(1, round(seconds_left))} s more; "
+            "resume it then"
+        )
 
 
 class DatabaseLedger:
@@ -103,7 +119,9 @@ class ThreadView:
 
     thread_id: str
     messages: list[dict]
-    status: str  # "collecting" | "running" | "waiting" | "succeeded" | "needs_review" | "stopped" | "failed"
+    # "collecting" | "running" | "waiting" | "succeeded" | "needs_review" | "stopped" | "failed"
+    # | "interrupted" (stopped mid-turn: the server went down, or a step failed before this process started)
+    status: str
     run_id: str | None
     interrupts: list[dict]  # {"id", "gate", "variant_id", "message", "media", "headlines", "script"}
     draft: dict
@@ -170,18 +188,23 @@ class ChatService:
         Raises:
             ThreadNotFoundError: no such thread.
         """
+        return self._view(thread_id, running=self.is_running(thread_id))
+
+    def _view(self, thread_id: str, *, running: bool) -> ThreadView:
         with self._compiled() as graph:
             snapshot = graph.get_state({"configurable": {"thread_id": thread_id}})
         values = snapshot.values or {}
         if not values.get("messages"):
             raise ThreadNotFoundError(thread_id)
         interrupts = [{"id": item.id, **item.value} for item in snapshot.interrupts]
-        if self.is_running(thread_id):
+        if running:
             status = "running"
         elif thread_id in self._failures:
             status = "failed"
         elif interrupts:
             status = "waiting"
+        elif snapshot.next:  # a turn that never reached its end: the process stopped, or a step failed
+            status = "interrupted"
         else:
             status = values.get("status", "collecting")
         return ThreadView(
@@ -227,9 +250,30 @@ class ChatService:
         targets = [interrupt_id] if interrupt_id else pending
         return Command(resume={target: decision.model_dump() for target in targets})
 
+    def check_resumable(self, thread_id: str) -> None:
+        """Raise unless the thread stopped mid-turn and can go on from its last finished step
+        (call it holding the thread's turn lock, see :meth:`claim`).
+
+        Raises:
+            ThreadNotFoundError: no such thread.
+            NothingToResumeError: the thread is not stopped mid-turn (nothing to continue).
+            RunStillHeldError: its run's lease, held by the process that stopped, has not expired.
+        """
+        view = self._view(thread_id, running=False)
+        if view.status not in ("interrupted", "failed"):
+            raise NothingToResumeError(f"thread {thread_id} has nothing to resume (it is {view.status})")
+        if view.run_id is None or view.run_id in self._leases:
+            return
+        with self.database.session() as session:
+            run = records.get_run(session, view.run_id)
+            if run is not None and run.shown_status() == "running" and run.lease_expires_at is not None:
+                left = (run.lease_expires_at - utc_now()).total_seconds()
+                raise RunStillHeldError(view.run_id, left)
+
     def run_turn(self, thread_id: str, graph_input: dict | Command, sink: EventSink, lock: threading.Lock) -> None:
         """Run one turn to its end (finished, waiting for approval, or failed), then release ``lock``.
 
+        ``graph_input`` None continues a turn that stopped midway (see :meth:`check_resumable`).
         Every streamed item goes to ``sink``: ``{"type": "node"|"progress"|"message"|"interrupt"|"done"|"error", ...}``.
         """
         config = {"configurable": {"thread_id": thread_id}}

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from adloom.api.conversations import (
     MAX_MESSAGE_CHARS,
     ChatService,
+    NothingToResumeError,
     NotWaitingError,
+    RunStillHeldError,
     ThreadBusyError,
     ThreadNotFoundError,
     ThreadView,
@@ -188,6 +190,30 @@ def decide(request: Request, thread_id: str, body: DecisionIn) -> TurnStarted:
         lock.release()
         raise HTTPException(409, str(exc)) from None
     return _start_turn(request, thread_id, command, lock)
+
+
+@thread_router.post("/threads/{thread_id}/resume", status_code=202)
+def resume(request: Request, thread_id: str) -> TurnStarted:
+    """Continue a conversation that stopped mid-turn (the server went down, or a step failed)
+    from its last finished step; ``409`` with ``Retry-After`` while the stopped server's hold
+    on the run has not expired."""
+    service = _service(request)
+    try:
+        lock = service.claim(thread_id)
+    except ThreadBusyError as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        service.check_resumable(thread_id)
+    except ThreadNotFoundError:
+        lock.release()
+        raise HTTPException(404, f"no chat thread {thread_id!r}") from None
+    except NothingToResumeError as exc:
+        lock.release()
+        raise HTTPException(409, str(exc)) from None
+    except RunStillHeldError as exc:
+        lock.release()
+        raise HTTPException(409, str(exc), headers={"Retry-After": str(max(1, round(exc.seconds_left)))}) from None
+    return _start_turn(request, thread_id, None, lock)
 
 
 @thread_router.get("/threads/{thread_id}/events")

@@ -12,7 +12,12 @@ async function api(path, options = {}) {
     return api(path, options);
   }
   const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  if (!response.ok) throw new Error((body && body.detail) || response.statusText);
+  if (!response.ok) {
+    const error = new Error((body && body.detail) || response.statusText);
+    error.status = response.status;
+    error.retryAfter = Number(response.headers.get("Retry-After")) || 0;
+    throw error;
+  }
   return body;
 }
 
@@ -56,10 +61,20 @@ function addMessage(role, text, media = []) {
   return div;
 }
 
+const RESUME_WORDS = {
+  interrupted: "The server stopped before this was finished. Everything done so far is kept: resume to go on "
+    + "from the last finished step.",
+  failed: "A step failed (above). Everything done so far is kept: resume to try that step again, or say what to change.",
+};
+
 function render(thread) {
+  state.threadId = thread.thread_id;
+  history.replaceState(null, "", `#thread=${thread.thread_id}`);  // a reload comes back to this conversation
   $("log").replaceChildren();
   for (const message of thread.messages) addMessage(message.role, message.content, message.media || []);
   if (thread.error) addMessage("error", `Failed: ${thread.error}`);
+  $("resume-message").textContent = RESUME_WORDS[thread.status] || "";
+  $("resume-box").hidden = !(thread.status in RESUME_WORDS);
   showApproval(thread.interrupts || []);
   showBrief(thread.brief_card);
   const finished = [...thread.messages].reverse().find((message) => message.run_id);
@@ -242,27 +257,84 @@ function showApproval(interrupts) {
 async function follow(started) {
   state.busy = true;
   $("send").disabled = true;
-  const response = await fetch(started.events_url, { credentials: "same-origin" });
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      if (data) onEvent(JSON.parse(data));
+  $("resume-box").hidden = true;
+  let finished = false;
+  try {
+    const response = await fetch(started.events_url, { credentials: "same-origin" });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const lines = block.split("\n");
+        const id = lines.find((l) => l.startsWith("id: "));
+        if (id) state.lastEvent = Number(id.slice(4));
+        const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+        if (!data) continue;
+        const event = JSON.parse(data);
+        if (event.type === "done") finished = true;
+        onEvent(event);
+      }
     }
+  } catch (error) {
+    console.warn(`the event stream broke: ${error.message}`);
   }
   $("progress").hidden = true;
   state.busy = false;
   $("send").disabled = false;
+  if (!finished) { await reconnect(); return; }
   render(await api(`/api/threads/${state.threadId}`));
   loadSidebar();
+}
+
+// -- a lost connection: wait for the server, show the conversation as it stands, go on following a running turn --
+
+async function reconnect() {
+  const banner = $("connection");
+  banner.textContent = "Lost the connection to adloom. Reconnecting…";
+  banner.hidden = false;
+  for (let tries = 1; ; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * tries)));
+    let thread;
+    try { thread = await api(`/api/threads/${state.threadId}`); } catch (error) {
+      if (error.status === 404) { banner.textContent = "This conversation is gone from the server."; return; }
+      continue;  // still down
+    }
+    banner.hidden = true;
+    render(thread);
+    loadSidebar();
+    if (thread.status === "running") {  // the same server, only the stream broke: read on where it stopped
+      await follow({ events_url: `/api/threads/${state.threadId}/events?after=${state.lastEvent || 0}` });
+    }
+    return;
+  }
+}
+
+async function resumeThread() {
+  $("resume-box").hidden = true;
+  for (;;) {
+    try {
+      await follow(await api(`/api/threads/${state.threadId}/resume`, { method: "POST" }));
+      return;
+    } catch (error) {
+      if (error.status === 409 && error.retryAfter) {  // the stopped server's hold on the run runs out first
+        $("connection").textContent = `Waiting ${error.retryAfter} s for the stopped server to let go of the run…`;
+        $("connection").hidden = false;
+        await new Promise((resolve) => setTimeout(resolve, error.retryAfter * 1000));
+        $("connection").hidden = true;
+        continue;
+      }
+      addMessage("error", error.message);
+      $("resume-box").hidden = false;
+      return;
+    }
+  }
 }
 
 // -- time left: the campaign's stages still to run, each at its typical seconds (as in the terminal) --
@@ -406,15 +478,21 @@ $("attach").addEventListener("change", async (event) => {
   event.target.value = "";
   showAttachments();
 });
+$("resume").onclick = () => resumeThread();
 $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");
 $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
 $("new-thread").onclick = () => {
   state.threadId = null; state.remaining = null; state.current = null;
-  $("log").replaceChildren(); $("activity").replaceChildren();
+  history.replaceState(null, "", location.pathname);
+  $("log").replaceChildren(); $("activity").replaceChildren(); $("resume-box").hidden = true;
   $("approval").hidden = true; $("brief-card").hidden = true; $("progress").hidden = true; $("composer-hint").hidden = true;
   $("results").hidden = true; $("player").removeAttribute("src");
 };
 api("/api/stages").then((stages) => { state.stages = stages; })
   .catch((error) => console.warn(`no time-left estimates: ${error.message}`));
 loadSidebar().catch((error) => addMessage("error", error.message));
+const opened = new URLSearchParams(location.hash.slice(1)).get("thread");
+if (opened) {
+  api(`/api/threads/${opened}`).then(render).catch((error) => addMessage("error", error.message));
+}
