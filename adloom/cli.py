@@ -39,6 +39,7 @@ from adloom.console import (
 )
 from adloom.footage_commands import eval_footage, footage
 from adloom.model_commands import models_app
+from adloom.music_commands import music_app
 from adloom.trend_commands import register_trend_commands
 from agents.brief import BriefError
 
@@ -53,6 +54,7 @@ app.add_typer(brands_app, name="brands")
 app.add_typer(eval_app, name="eval")
 app.add_typer(models_app, name="models")
 app.add_typer(brief_app, name="brief")
+app.add_typer(music_app, name="music")
 app.command("assemble", context_settings=EXTRA_FILES)(assemble_command)
 app.command("footage")(footage)
 app.command("chat")(chat)

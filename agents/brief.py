@@ -141,6 +141,10 @@ class Media(_Strict):
     """The marketer's own files to use in the ad (``adloom assemble --brief`` cuts the ad from them)."""
 
     music: str | None = Field(default=None, description="Background music, ducked under the voice.")
+    music_credit: str | None = Field(
+        default=None, max_length=300,
+        description="The credit the music's licence asks for, e.g. 'Vibe Ace by Kevin MacLeod, CC BY 3.0'.",
+    )
     clips: list[Annotated[str, AfterValidator(_resolve_existing)]] = Field(
         default_factory=list, description="Video clips to cut the ad from, in playing order."
     )

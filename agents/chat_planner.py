@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.brief import PLATFORMS, Brief, Platform, parse_brief
+from agents.brief import PLATFORMS, Brief, BriefError, Platform, parse_brief
 from agents.llm_access import AgentLLM
 from agents.platforms import PLATFORM_LIMITS
 from tools.llm.prompts import load_prompt
+from tools.tts.voices import VOICES, voice_named
 
 ChatRole = Literal["user", "assistant"]
 # Spoken names of the brief's platforms, longest first so "instagram reels" wins over "instagram".
@@ -70,6 +71,8 @@ class BriefDraft(BaseModel):
     duration_s: float | None = None
     facts: list[str] = Field(default_factory=list)
     price: str | None = None
+    voice: str | None = Field(default=None, description="The voice chosen (a tools.tts.voices.VOICES id).")
+    music: dict | None = Field(default=None, description="The track chosen from the music library (LibraryTrack).")
     page: dict | None = Field(default=None, description=(
         "The brief read from a product page whose link the marketer pasted (agents.page_brief): its product "
         "facts, price, url, images and sources, under what the conversation says. Never shown to the LLM."))
@@ -85,14 +88,29 @@ class BriefDraft(BaseModel):
             agents.brief.BriefError: a value the marketer gave is not valid in a brief.
         """
         page = self.page or {}
+        chosen: dict = {}
+        if self.voice is not None:
+            voice = VOICES.get(self.voice)
+            if voice is None or voice.unavailable():
+                raise BriefError("chat", [f"voice: {voice.unavailable() if voice else repr(self.voice) + ' is unknown'}"])
+            chosen["voiceover"] = {"backend": voice.backend, "voice": voice.voice}
+        if self.music is not None:
+            chosen["media"] = {"music": self.music["path"], "music_credit": self.music["credit"]}
         return parse_brief({
             **{key: page[key] for key in ("sources",) if key in page},
             "brand": {**page.get("brand", {}), "name": self.brand_name},
             "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description,
                         **({"facts": self.facts} if self.facts else {}), **({"price": self.price} if self.price else {})},
             "audience": self.audience, "platforms": list(self.platforms),
-            "duration_s": self.duration_s or default_duration_s,
+            "duration_s": self.duration_s or default_duration_s, **chosen,
         }, source="chat")
+
+    def edited(self, messages: list[dict]) -> BriefDraft | None:
+        """The draft with the brief card's changes when the latest message carries them (``"edit"``), else None."""
+        latest = next((m for m in reversed(messages) if m["role"] == "user"), {})
+        if "edit" not in latest:
+            return None
+        return BriefDraft.model_validate({**self.model_dump(), **latest["edit"]})
 
 
 def _said(value: str, conversation: str, share: float = 1.0) -> bool:
@@ -202,7 +220,7 @@ def read_turn(messages: list[dict], draft: BriefDraft, llm: AgentLLM) -> BriefDr
     conversation = "\n".join(f"{m['role']}: {m['content']}" for m in messages[-8:])
     turn = llm.structured(
         [{"role": "user", "content": load_prompt(
-            "chat_planner", platforms=", ".join(PLATFORMS), known=draft.model_dump_json(exclude_none=True, exclude={"page"}),
+            "chat_planner", platforms=", ".join(PLATFORMS), known=draft.model_dump_json(exclude_none=True, exclude={"page", "music"}),
             conversation=conversation,
         )}],
         ChatTurn, seed=0, max_tokens=320, temperature=0.0,
@@ -244,6 +262,9 @@ def merge_turn(draft: BriefDraft, turn: BriefFacts, messages: list[dict]) -> tup
     duration = duration_named(latest) or turn.duration_s
     if duration:
         update["duration_s"] = duration
+    voice = voice_named(latest) if re.search(r"\bvoice", latest.lower()) else None
+    if voice is not None:
+        update["voice"] = voice.id
     # A price and facts are kept in the marketer's own words: the copy may state nothing else.
     said_exactly = " ".join(m["content"] for m in messages if m["role"] == "user")
     price = turn.price if turn.price and turn.price.strip() in said_exactly else price_named(latest)
@@ -267,6 +288,6 @@ def ask_for_missing(draft: BriefDraft) -> str:
     missing = [REQUIRED_FIELDS[name] for name in draft.missing()]
     listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
     known = [f"{name.replace('_', ' ')}: {value if not isinstance(value, list) else ', '.join(value)}"
-             for name, value in draft.model_dump(exclude_none=True, exclude={"page"}).items() if value]
+             for name, value in draft.model_dump(exclude_none=True, exclude={"page", "music"}).items() if value]
     examples = f"So far I have {'; '.join(known)}." if known else ""
     return load_prompt("chat_ask_missing", missing=listed, examples=examples).strip()

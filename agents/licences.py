@@ -29,12 +29,14 @@ class Licence:
     licence: str
     source: str
     note: str = ""
+    credit: str = ""  # words to publish with the ad, where the licence asks for a credit
 
     def as_record(self) -> dict[str, str]:
         return {key: value for key, value in asdict(self).items() if value}
 
 
 USER_SUPPLIED = "supplied by the brand: confirm you hold the rights"
+CREDIT_NOTE = "credit it where the ad is published"
 
 # Packaged models and programs of the default (CPU) set-up, by (tool, backend).
 _BY_BACKEND: dict[tuple[str, str], tuple[Licence, ...]] = {
@@ -94,7 +96,7 @@ PACKAGED_ASSETS: dict[str, Licence] = {
 }
 
 ICONS = Licence("Font Awesome Free 6.6.0 icons (package fontawesomefree)", "icons on key images", "CC-BY-4.0",
-                "https://fontawesome.com/license/free", ICON_ATTRIBUTION + ": credit it where the ad is published")
+                "https://fontawesome.com/license/free", CREDIT_NOTE, ICON_ATTRIBUTION)
 
 # GPU model families, recognised from the configured folder or HF id (lower case), first match wins.
 _MODEL_FAMILIES: tuple[tuple[tuple[str, ...], str, str], ...] = (
@@ -168,7 +170,13 @@ def licence_records(manifest: Mapping[str, Any], settings: Mapping[str, Any] | N
         found += _BY_BACKEND[("ffmpeg", "")]
     if manifest.get("checks"):
         found += _BY_BACKEND[("checks", "")]
-    found += _brief_assets(manifest.get("brief", {}), images_rendered="image.render" in tools)
+    brief = manifest.get("brief", {})
+    outputs = manifest.get("outputs") or {}
+    if "music" in outputs:  # the music really played: a change at an approval gate differs from the brief's
+        played = outputs["music"] or {}
+        brief = {**brief, "media": {**(brief.get("media") or {}), "music": played.get("path"),
+                                    "music_credit": played.get("credit")}}
+    found += _brief_assets(brief, images_rendered="image.render" in tools)
     if any(asset.get("icon") for asset in manifest.get("assets", [])):
         found.append(ICONS)
     unique: dict[tuple[str, str], Licence] = {}
@@ -194,5 +202,7 @@ def _brief_assets(brief: Mapping[str, Any], *, images_rendered: bool) -> list[Li
     for role, path in named:
         if path:
             packaged = next((licence for end, licence in PACKAGED_ASSETS.items() if str(path).endswith(end)), None)
-            found.append(packaged or Licence(path, role, "as licensed to the brand", USER_SUPPLIED))
+            credit = media.get("music_credit") if role == "music" else None
+            found.append(packaged or Licence(path, role, credit or "as licensed to the brand", USER_SUPPLIED,
+                                             CREDIT_NOTE if credit else "", credit or ""))
     return found

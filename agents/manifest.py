@@ -103,6 +103,8 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
         outputs["voiceover"] = place(media["voice"]["voiceover"], "voiceover.wav", "voiceover")
         # The voice really spoken: a change asked for at an approval gate differs from the brief's.
         outputs["voice"] = {"backend": media["voice"]["backend"], "voice": media["voice"]["voice"]}
+    if "music" in media:  # the music really played (or None), as the voice above
+        outputs["music"] = media["music"]
     for image in media.get("art", {}).get("images", []):
         name = f"scene-{image['scene_index'] + 1}"
         outputs["images"].append(place(image["result"]["image"], f"images/{name}.png", f"key image {image['purpose']}"))
@@ -159,6 +161,7 @@ def write_manifest(
             "vtt": first.get("vtt"),
             "voiceover": first.get("voiceover"),
             "voice": first.get("voice"),
+            **({"music": first["music"]} if "music" in first else {}),
             "images": first["images"],
             "variants": variants,
             "copy": str(run_dir / "copy.json"),

@@ -14,14 +14,17 @@ classified by the LLM into a fixed set of parts with a schema-constrained answer
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.art_director import scene_key, tone_target
 from agents.llm_access import AgentLLM
+from agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
 from tools.image.grading import Tone
 from tools.llm.prompts import load_prompt
+from tools.tts.voices import VOICE_BY_GENDER, VOICES, voice_named
 
 Part = Literal["copy", "script", "image", "voice", "captions", "video", "render", "unclear"]
 GateAction = Literal["approve", "reject", "edit"]
@@ -31,8 +34,6 @@ PART_NODES: dict[str, str] = {
     "copy": "copywriter", "script": "copywriter", "image": "art_director", "voice": "voiceover",
     "captions": "subtitles", "video": "video", "render": "editor",
 }
-# Which Piper/Hibari voice a plain "male"/"female" request means (see ../shared/MODELS.md).
-VOICE_BACKEND_BY_GENDER = {"male": "piper", "female": "hibari"}
 
 _IMAGE_WORDS = r"(?:image|picture|photo|scene|frame|shot)"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
@@ -72,7 +73,8 @@ class Revision(BaseModel):
 
     request: str
     feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-    voice_backend: str | None = None
+    voice: str | None = Field(default=None, description="The voice asked for (a tools.tts.voices.VOICES id).")
+    music: dict[str, str | None] | None = Field(default=None, description="The brief's media fields for the music.")
     unmet: list[str] = Field(default_factory=list, description="What was asked and cannot be done, in words.")
 
     @property
@@ -80,10 +82,14 @@ class Revision(BaseModel):
         return bool(self.feedback)
 
     def patched_brief(self, brief: dict) -> dict:
-        """The variant's brief with the requested voice (other fields untouched)."""
-        if self.voice_backend is None:
-            return brief
-        return {**brief, "voiceover": {**brief.get("voiceover", {}), "backend": self.voice_backend, "voice": None}}
+        """The variant's brief with the requested voice and music (other fields untouched)."""
+        if self.voice is not None:
+            choice = VOICES[self.voice]
+            brief = {**brief, "voiceover": {**brief.get("voiceover", {}), "backend": choice.backend,
+                                            "voice": choice.voice}}
+        if self.music is not None:
+            brief = {**brief, "media": {**brief.get("media", {}), **self.music}}
+        return brief
 
 
 def _image_numbers(text: str) -> list[int]:
@@ -102,10 +108,9 @@ def _image_tones(text: str) -> list[str]:
 
 def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
     found: list[tuple[Part, dict[str, Any]]] = []
-    if re.search(r"\b(male|man|men's|masculine|deeper)\b", text) and "female" not in text:
-        found.append(("voice", {"voice_gender": "male"}))
-    elif re.search(r"\b(female|woman|women's|feminine)\b", text):
-        found.append(("voice", {"voice_gender": "female"}))
+    voice = voice_named(text)
+    if voice is not None:
+        found.append(("voice", {"voice": voice.id}))
     if re.search(r"\b(headline|title|hashtags?|cta|call to action|caption text|post text|copy|slogan)\b", text):
         found.append(("copy", {}))
     if re.search(r"\b(script|voiceover text|narration|what (?:the voice|it) says|lines?)\b", text):
@@ -116,7 +121,7 @@ def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
         found.append(("captions", {}))
     if re.search(r"\b(motion|zoom|pan|animation|movement)\b", text):
         found.append(("video", {}))
-    if re.search(r"\b(music|louder|quieter|volume|loudness)\b", text):
+    if re.search(r"\b(music|song|track|tune|soundtrack|louder|quieter|volume|loudness)\b", text):
         found.append(("render", {}))
     return found
 
@@ -128,16 +133,17 @@ def _parts_by_llm(request: str, llm: AgentLLM) -> list[tuple[Part, dict[str, Any
     )
     if draft is None or draft.part == "unclear":
         return []
-    detail: dict[str, Any] = {"voice_gender": draft.voice_gender}
+    detail: dict[str, Any] = {"voice": VOICE_BY_GENDER[draft.voice_gender].id if draft.voice_gender else None}
     if draft.part == "image":
         detail["numbers"] = [draft.image_number] if draft.image_number else []
         detail["tones"] = [draft.image_tone] if draft.image_tone else []
-    if draft.part == "voice" and draft.voice_gender is None:
+    if draft.part == "voice" and detail["voice"] is None:
         return []
     return [(draft.part, detail)]
 
 
-def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], scene_count: int) -> Revision:
+def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], scene_count: int,
+                  music: Sequence[LibraryTrack] = (), current_music: str | None = None) -> Revision:
     """Turn a plain-word change request into feedback for the nodes that make the named parts.
 
     Args:
@@ -145,6 +151,8 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
         llm: asked only when no keyword matches (``None``: keywords only).
         platforms: the brief's platforms (copy feedback targets each one).
         scene_count: scenes in the variant (an image request without a number means all).
+        music: the marketer's music library, to choose another track from.
+        current_music: the track the brief plays now (its path), if any.
 
     Returns:
         A revision; ``understood`` is False when no part could be identified.
@@ -153,7 +161,8 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
     parts = _parts_by_keyword(text) or (_parts_by_llm(request, llm) if llm is not None else [])
     note = f"The marketer asked: {request.strip()}"
     feedback: dict[str, dict[str, list[str]]] = {}
-    voice_backend = None
+    voice = None
+    music_patch = None
     unmet: list[str] = []
     for part, detail in parts:
         node = PART_NODES[part]
@@ -168,20 +177,30 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
             tones = detail.get("tones", [])
             targets = [tone_target(i, tone) for i in indexes for tone in tones] or [scene_key(i) for i in indexes]
         elif part == "voice":
-            voice_backend = VOICE_BACKEND_BY_GENDER[detail["voice_gender"]]
+            missing = VOICES[detail["voice"]].unavailable()
+            if missing:
+                unmet.append(missing)
+                continue
+            voice = detail["voice"]
             targets = ["voice"]
         elif part == "captions":
             targets = ["legibility"]
         elif part == "render":
-            if not re.search(r"louder|quieter|volume|loudness", text):
-                unmet.append(load_prompt("chat_music_unmet").strip())
+            try:
+                change: MusicChange | None = music_change(request, music, current_music)
+            except NoOtherTrackError as exc:
+                unmet.append(str(exc))
                 continue
-            targets = ["loudness"]
+            if change is not None:
+                music_patch = change.media_patch()
+                targets = ["music"]
+            else:
+                targets = ["loudness"]
         else:
             targets = ["motion"]
         for target in targets:
             feedback.setdefault(node, {}).setdefault(target, []).append(note)
-    return Revision(request=request, feedback=feedback, voice_backend=voice_backend, unmet=unmet)
+    return Revision(request=request, feedback=feedback, voice=voice, music=music_patch, unmet=unmet)
 
 
 def gate_preview(gate: str, task: dict, *, message: str) -> dict:

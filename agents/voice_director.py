@@ -13,6 +13,7 @@ from agents.planner import Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.tts import ScriptTooLongError
+from tools.tts.voices import PREVIEW_LINE, VoiceChoice
 from tools.tts_tool import VoiceoverRequest, VoiceoverResult, VoiceScene
 
 VOICE_TOOL = "tts.voiceover"
@@ -47,6 +48,13 @@ def speak(brief: Brief, variant: Variant, copy: VariantCopy, tools: ToolContext)
         tools.tts.SilentSpeechError: the voice produced silence for a line.
     """
     return call_tool(VOICE_TOOL, voiceover_request(brief, variant, copy), tools, VoiceoverResult)
+
+
+def preview_voice(choice: VoiceChoice, tools: ToolContext) -> VoiceoverResult:
+    """A short sample line in ``choice``'s voice, for the marketer to hear before choosing (cached)."""
+    request = VoiceoverRequest(scenes=[VoiceScene(text=PREVIEW_LINE, seconds=5.0)], backend=choice.backend,
+                               voice=choice.voice)
+    return call_tool(VOICE_TOOL, request, tools, VoiceoverResult)
 
 
 def script_fit_error(error: ScriptTooLongError, copy: VariantCopy) -> ScriptFitError:

@@ -43,6 +43,7 @@ from agents.manifest import write_manifest
 from agents.media_review import review_media
 from agents.planner import CampaignPlan, Variant, plan_campaign
 from agents.platforms import video_aspects
+from agents.music_library import LibraryTrack
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
@@ -71,6 +72,7 @@ class RunContext(GraphContext):
 
     copywriter: CopywriterSettings
     approval_gates: frozenset[str] = frozenset()
+    music_library: tuple[LibraryTrack, ...] = ()  # the marketer's tracks, for "other music" at a gate
 
     def __post_init__(self) -> None:
         unknown = set(self.approval_gates) - set(APPROVAL_GATES)
@@ -182,6 +184,7 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
         variant = next(v for v in plan.variants if v.id == task["variant_id"])
         revision = plan_revision(
             decision.request, context.llm, platforms=task["brief"]["platforms"], scene_count=len(variant.scenes),
+            music=context.music_library, current_music=(task["brief"].get("media") or {}).get("music"),
         )
         if revision.understood:
             context.record_event(gate, "revising", {"label": label, "words": words, "request": decision.request})
@@ -263,7 +266,9 @@ def edit(work: _Variant, context: RunContext) -> dict:
         Captions.model_validate(work.previous["captions"]), video_aspects(work.brief.aspect, work.brief.platforms),
         context.tools, loudness_lufs=round(target, 2),
     )
-    return {"renders": renders.model_dump(mode="json"), "loudness_target": round(target, 2)}
+    music = work.brief.media.music
+    return {"renders": renders.model_dump(mode="json"), "loudness_target": round(target, 2),
+            "music": {"path": music, "credit": work.brief.media.music_credit} if music else None}
 
 
 def _review_variant(brief: Brief, plan: CampaignPlan, variant: Variant, copy: dict, media: dict,

@@ -60,6 +60,7 @@ from agents.platforms import PLATFORM_LIMITS
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.footage import FootageContext, build_footage_graph
 from tools.llm import calls_tools
+from tools.tts.voices import VOICES
 
 
 def append_messages(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
@@ -130,7 +131,8 @@ def report_tool_progress(label: str, fraction: float) -> None:
 def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["ask", "campaign", "footage"]]:
     """Read the latest message into the brief draft; start the campaign once nothing is missing."""
     context = runtime.context
-    draft = read_turn(state.get("messages", []), BriefDraft(**state.get("draft", {})), context.llm)
+    known = BriefDraft(**state.get("draft", {}))
+    draft = known.edited(state.get("messages", [])) or read_turn(state.get("messages", []), known, context.llm)
     update: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "status": "collecting",
                               "messages": _unsupported_platforms(state)}
     if draft.missing():
@@ -154,10 +156,14 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     source = f" from {len(launch.videos)} attached video(s)" if launch.kind == "footage" else ""
     platforms = ", ".join(PLATFORM_LIMITS[p].label for p in brief["platforms"])
     stated = [*brief["product"].get("facts", []), *filter(None, [brief["product"].get("price")])]
+    draft = update.get("draft") or {}
+    voice = VOICES.get(draft.get("voice") or "")
+    sound = "".join([f" {voice.name}'s voice reads it." if voice else "",
+                     f" The music is {draft['music']['title']}." if draft.get("music") else ""])
     text = (f"Making a {brief['duration_s']:g}-second {platforms} ad for {product} "
-            f"({brand}){source}, aimed at {brief['audience']}."
+            f"({brand}){source}, aimed at {brief['audience']}.{sound}"
             + (f" It states only these facts from your brief: {'; '.join(stated)}." if stated else "")
-            + ("" if (update.get("draft") or {}).get("duration_s") else
+            + ("" if draft.get("duration_s") else
                f" {brief['duration_s']:g} seconds is my default length; tell me another to change it.")
             + f" Run id {run_id}.")
     return Command(goto=launch.kind, update={
@@ -178,6 +184,7 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
     context = runtime.context
     messages = state.get("messages", [])
     draft = BriefDraft(**state.get("draft", {}))
+    draft = draft.edited(messages) or draft  # the brief card's changes, before the model reads the turn
     videos = attached_videos(messages)
     added = [{"role": "user", "content": user_text(m)} for m in messages[state.get("read", 0):] if m["role"] == "user"]
     history = answer_unanswered(state.get("transcript", []))

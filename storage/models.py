@@ -1,4 +1,5 @@
-"""SQLAlchemy models: brands, products, campaigns, runs and their events, assets, trends, schedules.
+"""SQLAlchemy models: brands, products, campaigns, runs and their events, assets, trends, schedules,
+the music library.
 
 The same schema runs on SQLite (one machine) and Postgres (many machines), so every
 column uses a portable type: JSON for structured values, strings with CHECK constraints
@@ -328,3 +329,19 @@ class ScheduleRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     finished_at: Mapped[datetime | None]
+
+
+class MusicTrack(Base):
+    """A track in the marketer's music library: their own file, with the credit its licence asks for."""
+
+    __tablename__ = "music_tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    credit: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    duration_s: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    def __repr__(self) -> str:
+        return f"MusicTrack(id={self.id!r}, title={self.title!r})"

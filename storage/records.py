@@ -23,6 +23,7 @@ from storage.models import (
     Asset,
     Brand,
     Campaign,
+    MusicTrack,
     Product,
     Run,
     RunEvent,
@@ -317,3 +318,20 @@ def record_manifest_assets(session: Session, run_id: str, manifest: Mapping[str,
 def list_brands(session: Session) -> list[Brand]:
     """Every brand, by name."""
     return list(session.scalars(select(Brand).order_by(Brand.name)))
+
+
+def add_music_track(session: Session, *, title: str, credit: str, path: str, duration_s: float) -> MusicTrack:
+    """Put a track in the music library; the same file added again keeps its entry, with the new title and credit."""
+    track = session.scalar(select(MusicTrack).where(MusicTrack.path == path))
+    if track is None:
+        track = MusicTrack(title=title, credit=credit, path=path, duration_s=duration_s)
+        session.add(track)
+    else:
+        track.title, track.credit = title, credit
+    session.flush()
+    return track
+
+
+def list_music_tracks(session: Session) -> list[MusicTrack]:
+    """The music library, in the order the tracks were added."""
+    return list(session.scalars(select(MusicTrack).order_by(MusicTrack.id)))

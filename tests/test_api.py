@@ -299,3 +299,78 @@ def test_own_media_is_assembled_from_uploads_only(client, tmp_path):
     assert made.status_code == 200, made.text
     video = client.get(made.json()["video"])
     assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+
+
+# --- the studio: voices, the music library, the brief card ---------------------------------------
+
+
+def add_vibe_ace(client: TestClient, shared_data) -> dict:
+    ogg = shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg"
+    uploaded = client.post("/api/uploads", data={"purpose": "music"},
+                           files={"file": (ogg.name, ogg.read_bytes(), "audio/ogg")})
+    assert uploaded.status_code == 201, uploaded.text
+    added = client.post("/api/music", json={"path": uploaded.json()["path"], "title": "Vibe Ace",
+                                            "credit": "Vibe Ace by Kevin MacLeod, CC BY 3.0"})
+    assert added.status_code == 201, added.text
+    return added.json()
+
+
+def test_the_music_library_lists_uploaded_tracks_with_their_credit_and_refuses_what_is_not_one(
+        client, shared_data, tmp_path):
+    assert client.get("/api/music").json() == []
+    track = add_vibe_ace(client, shared_data)
+    assert track["title"] == "Vibe Ace" and track["duration_s"] == pytest.approx(61, abs=1)
+    assert client.get(track["url"]).content[:4] == b"OggS"  # the page plays it as a preview
+    assert client.get("/api/music").json() == [track]
+
+    outside = tmp_path / "song.ogg"
+    outside.write_bytes((shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg").read_bytes())
+    refused = client.post("/api/music", json={"path": str(outside), "title": "x", "credit": "mine"})
+    assert refused.status_code == 422 and "not an uploaded file" in refused.json()["detail"]
+    no_credit = client.post("/api/music", json={"path": track["url"], "title": "x", "credit": ""})
+    assert no_credit.status_code == 422
+    assert len(client.get("/api/music").json()) == 1
+
+
+def test_voices_are_listed_with_a_sample_to_hear_and_a_missing_one_says_how_to_add_it(client):
+    from tools.tts.voices import VOICES
+
+    voices = {voice["id"]: voice for voice in client.get("/api/voices").json()}
+    assert voices["heart"]["available"] and voices["heart"]["description"].startswith("female")
+    sample = client.get(voices["heart"]["preview_url"])
+    assert sample.status_code == 200 and sample.content[:4] == b"RIFF" and len(sample.content) > 48_000
+    if not VOICES["joe"].installed:
+        refused = client.get(voices["joe"]["preview_url"])
+        assert refused.status_code == 409 and "pip install 'adloom[piper]'" in refused.json()["detail"]
+        assert voices["joe"]["why_not"] == refused.json()["detail"]
+    assert client.get("/api/voices/nobody/preview").status_code == 404
+
+
+@pytest.mark.slow
+def test_the_brief_card_fills_what_is_missing_chooses_voice_and_music_and_the_ad_starts(client, shared_data):
+    track = add_vibe_ace(client, shared_data)
+    thread_id, _ = say(client, FIRST_MESSAGE)
+    assert client.put(f"/api/threads/{thread_id}/brief", json={"voice": "nobody"}).status_code == 422
+    assert client.put(f"/api/threads/{thread_id}/brief", json={"music_id": 999}).status_code == 422
+    assert client.put(f"/api/threads/{thread_id}/brief", json={}).status_code == 422
+    assert client.put(f"/api/threads/{thread_id}/brief", json={"brand_name": "x" * 61}).status_code == 422
+
+    response = client.put(f"/api/threads/{thread_id}/brief", json={
+        "brand_name": "Stride", "product_description": "A light running shoe with a recycled foam sole",
+        "audience": "weekend runners", "price": "$89", "voice": "heart", "music_id": track["id"]})
+    assert response.status_code == 202, response.text
+    events = follow(client, response.json())
+    said = [e["message"]["content"] for e in events if e["type"] == "message"]
+    assert "Heart's voice reads it. The music is Vibe Ace." in said[-1]
+    assert "only these facts from your brief: $89" in said[-1]
+    view = client.get(f"/api/threads/{thread_id}").json()
+    assert view["status"] == "waiting"
+    edit = view["messages"][2]
+    assert edit["role"] == "user" and edit["content"] == (
+        "In the brief card I set brand name: Stride; product description: A light running shoe with a recycled "
+        "foam sole; audience: weekend runners; price: $89; voice: Heart; music: Vibe Ace.")
+    assert view["draft"]["music"]["title"] == "Vibe Ace" and view["draft"]["voice"] == "heart"
+    assert len(client.backend.calls_for("ChatTurn")) == 1  # the card's values were not read by the model
+    # While it waits at an approval the brief is not changed under it.
+    busy = client.put(f"/api/threads/{thread_id}/brief", json={"price": "$79"})
+    assert busy.status_code == 409 and "answer the approval first" in busy.json()["detail"]

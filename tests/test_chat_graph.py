@@ -24,6 +24,7 @@ from agents.chat_planner import (
     unsupported_platforms_note,
 )
 from agents.llm_access import AgentLLM
+from agents.music_library import LibraryTrack
 from agents.revisions import GateDecision, gate_preview, plan_revision
 from graphs.campaign import APPROVAL_GATES, RunContext
 from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
@@ -31,6 +32,7 @@ from graphs.checkpoint import open_checkpointer
 from scripted_llm import ScriptedBackend, copy_reply, filling_script_lines, models_with_backend, plan_reply
 from storage.assets import AssetStore
 from tools.context import ToolContext
+from tools.tts.voices import VoiceChoice
 
 FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
 SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
@@ -68,13 +70,14 @@ class ChatHarness:
         self.events: list[dict] = []
         self.out_dir = tmp_path / "out"
         self.footage_render_size: tuple[int, int] | None = None
+        self.music_library: tuple[LibraryTrack, ...] = ()
 
     def context(self) -> ChatContext:
         return ChatContext(
             tools=ToolContext(settings=self.settings, assets=AssetStore(self.settings.data_dir), models=self.models,
                               progress=report_tool_progress),
             copywriter=self.settings.copywriter, out_dir=self.out_dir, approval_gates=self.gates,
-            default_duration_s=6, footage_render_size=self.footage_render_size,
+            default_duration_s=6, footage_render_size=self.footage_render_size, music_library=self.music_library,
         )
 
     def send(self, graph_input):
@@ -148,11 +151,63 @@ def test_revision_requests_map_to_the_node_that_makes_the_part(request_text, nod
     assert all(request_text in note for notes in revision.feedback[node].values() for note in notes)
 
 
-def test_a_music_change_adloom_cannot_make_is_answered_in_words():
+LIBRARY = (LibraryTrack(1, "Vibe Ace", "Vibe Ace by Kevin MacLeod, CC BY 3.0", "/music/vibe-ace.ogg", 61.0),
+           LibraryTrack(2, "Hungarian Dance", "Brahms, US Army Strings, public domain", "/music/brahms.ogg", 45.8))
+
+
+def test_other_music_with_an_empty_library_is_answered_in_words_saying_how_to_add_a_track():
     revision = plan_revision("different music please", None, platforms=["tiktok"], scene_count=3)
     assert not revision.understood and revision.feedback == {}
-    assert revision.unmet and "cannot choose other music" in revision.unmet[0]
-    assert "louder or quieter" in revision.unmet[0]  # says what it can do instead
+    assert revision.unmet and "no other track" in revision.unmet[0]
+    assert "adloom music add" in revision.unmet[0]  # says how to make it possible
+
+
+@pytest.mark.parametrize("request_text, current, chosen", [
+    ("different music please", None, "Vibe Ace"),
+    ("other music", "/music/vibe-ace.ogg", "Hungarian Dance"),
+    ("another track", "/music/brahms.ogg", "Vibe Ace"),  # round the library
+    ("use Hungarian Dance for the music", "/music/vibe-ace.ogg", "Hungarian Dance"),
+    ("no music", "/music/vibe-ace.ogg", None),
+])
+def test_a_music_request_picks_from_the_library_and_the_brief_carries_the_track_and_its_credit(
+        request_text, current, chosen):
+    revision = plan_revision(request_text, None, platforms=["tiktok"], scene_count=3, music=LIBRARY,
+                             current_music=current)
+    assert revision.feedback == {"editor": {"music": [f"The marketer asked: {request_text}"]}}
+    brief = {"platforms": ["tiktok"], "media": {"music": current, "caption_style": "classic"}}
+    media = revision.patched_brief(brief)["media"]
+    track = next((t for t in LIBRARY if t.title == chosen), None)
+    assert media == {"music": track.path if track else None, "music_credit": track.credit if track else None,
+                     "caption_style": "classic"}
+
+
+def test_louder_music_is_the_level_not_another_track():
+    revision = plan_revision("music louder", None, platforms=["tiktok"], scene_count=3, music=LIBRARY,
+                             current_music=LIBRARY[0].path)
+    assert revision.feedback == {"editor": {"loudness": ["The marketer asked: music louder"]}}
+    assert revision.music is None
+
+
+@pytest.mark.slow
+def test_other_music_at_the_render_gate_plays_a_library_track_credited_in_the_manifest(tmp_path, shared_data):
+    from agents.licences import licence_records
+
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    track = LibraryTrack(1, "Vibe Ace", "Vibe Ace by Kevin MacLeod, CC BY 3.0",
+                         str(shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg"), 61.0)
+    chat.music_library = (track,)
+    chat.say(FIRST_MESSAGE)
+    at_render = chat.decide(chat.say(SECOND_MESSAGE), "approve")
+    done = chat.decide(at_render, "edit", "other music")  # the change is the render's own: it renders with it
+    assert done.values["status"] in ("succeeded", "needs_review") and not done.interrupts
+    assert chat.finished("voiceover") == 1 and chat.finished("editor") == 1  # nothing before the render again
+    manifest = json.loads(Path(done.values["outputs"]["copy"]).with_name("manifest.json").read_text())
+    assert manifest["outputs"]["music"] == {"path": track.path, "credit": track.credit}
+    assert manifest["outputs"]["variants"]["v1"]["music"]["path"] == track.path
+    music = [record for record in licence_records(manifest, {}) if record["role"] == "music"]
+    assert music == [{"component": track.path, "role": "music", "licence": track.credit,
+                      "source": "supplied by the brand: confirm you hold the rights",
+                      "note": "credit it where the ad is published", "credit": track.credit}]
 
 
 def scene_clips(snapshot) -> list[str]:
@@ -167,9 +222,9 @@ def test_other_motion_at_the_render_gate_makes_a_new_take_of_the_scene_video(tmp
     at_video = chat.say(SECOND_MESSAGE)
     at_render = chat.decide(at_video, "approve")
     first_clip = scene_clips(at_render)
-    asked = chat.decide(at_render, "edit", "new music")  # answered in words, asked again at the same gate
+    asked = chat.decide(at_render, "edit", "new music")  # no music library: answered in words, asked again
     assert [i.value["gate"] for i in asked.interrupts] == ["editor"]
-    assert "cannot choose other music" in asked.interrupts[0].value["message"]
+    assert "music library has no other track" in asked.interrupts[0].value["message"]
 
     before_video = chat.decide(asked, "edit", "different camera motion")
     assert [i.value["gate"] for i in before_video.interrupts] == ["video"]  # back to the node that moves the scenes
@@ -180,12 +235,22 @@ def test_other_motion_at_the_render_gate_makes_a_new_take_of_the_scene_video(tmp
     assert done.values["status"] in ("succeeded", "needs_review")
 
 
-def test_male_voice_changes_the_brief_and_reruns_the_voiceover():
+def test_a_voice_request_names_a_listed_voice_and_the_brief_carries_it(monkeypatch):
+    monkeypatch.setattr(VoiceChoice, "installed", property(lambda voice: True))  # as where the piper extra is in
     revision = plan_revision("male voice please", None, platforms=["tiktok"], scene_count=3)
-    assert list(revision.feedback) == ["voiceover"]
-    brief = {"voiceover": {"backend": "hibari", "voice": "af_heart"}, "platforms": ["tiktok"]}
-    assert revision.patched_brief(brief)["voiceover"] == {"backend": "piper", "voice": None}
-    assert plan_revision("female voice", None, platforms=["tiktok"], scene_count=3).voice_backend == "hibari"
+    assert list(revision.feedback) == ["voiceover"] and revision.voice == "joe"
+    brief = {"voiceover": {"backend": "hibari", "voice": "heart"}, "platforms": ["tiktok"]}
+    assert revision.patched_brief(brief)["voiceover"] == {"backend": "piper", "voice": "joe"}
+    assert plan_revision("female voice", None, platforms=["tiktok"], scene_count=3).voice == "heart"
+    assert plan_revision("use Heart's voice", None, platforms=["tiktok"], scene_count=3).voice == "heart"
+
+
+def test_a_voice_that_is_not_installed_is_answered_in_words_with_how_to_add_it(monkeypatch):
+    monkeypatch.setattr(VoiceChoice, "installed", property(lambda voice: voice.id != "joe"))
+    revision = plan_revision("male voice please", None, platforms=["tiktok"], scene_count=3)
+    assert not revision.understood
+    assert revision.unmet == ["The male voice Joe is not installed here: it is an opt-in because piper-tts is "
+                              "GPL-3.0: pip install 'adloom[piper]'."]
 
 
 def test_unrecognised_request_asks_the_llm_with_a_fixed_part_set(tmp_path):

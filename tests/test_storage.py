@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
 
+from storage import records
 from storage.assets import AssetStore
 from storage.database import DatabaseUnavailableError, alembic_config, open_database
 from storage.models import Asset, Base, Brand, Product, Run, RunEvent
@@ -44,7 +45,7 @@ from storage.records import (
 
 EXPECTED_TABLES = {
     "alembic_version", "brands", "products", "campaigns", "runs", "run_events",
-    "assets", "trends", "schedules", "sources", "trend_items", "schedule_runs",
+    "assets", "trends", "schedules", "sources", "trend_items", "schedule_runs", "music_tracks",
 }
 
 BRIEF = {
@@ -433,3 +434,17 @@ def test_record_asset_from_a_stored_ref(db, tmp_path: Path):
             record_asset(session, "r", {**ref.model_dump(), "size": 3})
         with pytest.raises(RunNotFoundError):
             record_asset(session, "nope", ref.model_dump())
+
+
+def test_the_music_library_keeps_one_entry_per_file_in_the_order_added(db):
+    with db.session() as session:
+        records.add_music_track(session, title="Vibe Ace", credit="Kevin MacLeod, CC BY 3.0", path="/a.ogg",
+                                duration_s=61.0)
+        records.add_music_track(session, title="Brahms", credit="public domain", path="/b.ogg", duration_s=45.8)
+        again = records.add_music_track(session, title="Vibe Ace (cut)", credit="Kevin MacLeod, CC BY 3.0 (credit)",
+                                        path="/a.ogg", duration_s=61.0)
+    with db.session() as session:
+        tracks = records.list_music_tracks(session)
+        assert [(t.id, t.title, t.credit) for t in tracks] == [
+            (again.id, "Vibe Ace (cut)", "Kevin MacLeod, CC BY 3.0 (credit)"), (tracks[1].id, "Brahms", "public domain")]
+        assert tracks[0].duration_s == 61.0

@@ -339,3 +339,66 @@ def test_the_page_reconnects_after_the_server_restarts_mid_run_and_the_run_goes_
         page.reload()
         page.locator("#approval").wait_for(state="visible", timeout=30_000)
         assert page.locator(".msg.user").count() == 2
+
+
+def add_track(page, url: str, ogg: Path, title: str, credit: str) -> None:
+    uploaded = page.request.post(url + "/api/uploads", multipart={
+        "purpose": "music", "file": {"name": ogg.name, "mimeType": "audio/ogg", "buffer": ogg.read_bytes()}})
+    assert uploaded.status == 201, uploaded.text()
+    added = page.request.post(url + "/api/music", data={"path": uploaded.json()["path"], "title": title,
+                                                         "credit": credit})
+    assert added.status == 201, added.text()
+
+
+@pytest.mark.slow
+def test_the_brief_card_fills_what_is_missing_picks_music_and_the_credit_reaches_the_results(
+        browser, server_url, shared_data, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server_url + "/")
+    # The start screen: example requests to begin from.
+    page.locator("#examples .example").first.click()
+    assert "Tidewell Trail Bottle" in page.input_value("#message")
+    add_track(page, server_url, shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg", "Vibe Ace",
+              "Vibe Ace by Kevin MacLeod, CC BY 3.0")
+    page.reload()
+    page.locator("#music-select option", has_text="Vibe Ace").wait_for(state="attached", timeout=10_000)
+
+    page.fill("#message", FIRST_MESSAGE)
+    page.click("#send")
+    page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+    assert page.is_hidden("#start")
+    # What was understood, with what is missing marked and named.
+    assert page.input_value("#draft-form [name=product_name]") == "running shoe"
+    assert page.is_checked("#draft-platforms input[value=tiktok]")
+    assert "Still missing: the brand, what it is, who it is for" in page.inner_text("#draft-note")
+    assert "missing" in page.get_attribute("#draft-form [name=brand_name]", "class")
+    page.wait_for_function("document.querySelector('#voice-preview').src.endsWith('/api/voices/heart/preview')")
+    page.screenshot(path=str(tmp_path / "card-missing.png"))
+
+    page.fill("#draft-form [name=brand_name]", "Stride")
+    page.fill("#draft-form [name=product_description]", "A light running shoe with a recycled foam sole")
+    page.fill("#draft-form [name=audience]", "weekend runners")
+    page.select_option("#music-select", page.locator("#music-select option", has_text="Vibe Ace").get_attribute("value"))
+    assert page.get_attribute("#music-preview", "src").startswith("/api/files/assets/")
+    page.click("#draft-save")
+    page.locator(".msg.user", has_text="In the brief card I set brand name: Stride").wait_for(timeout=10_000)
+    page.locator(".msg.assistant", has_text="The music is Vibe Ace.").wait_for(timeout=30_000)
+    page.locator("#approval").wait_for(state="visible", timeout=90_000)
+    # At an approval only the voice and music can change here.
+    assert page.is_disabled("#draft-form [name=brand_name]") and page.is_enabled("#music-select")
+    assert page.inner_text("#draft-save") == "Ask for this voice and music"
+    page.screenshot(path=str(tmp_path / "card-waiting.png"))
+
+    page.click("#approve")
+    page.wait_for_function("document.querySelector('#approval-message').textContent.includes('render the final video')",
+                           timeout=90_000)
+    page.click("#approve")
+    page.locator("#results").wait_for(state="visible", timeout=120_000)
+    page.locator("#credits li", has_text="music: Vibe Ace by Kevin MacLeod, CC BY 3.0").wait_for(timeout=10_000)
+    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+    shots = os.environ.get("ADLOOM_SCREENSHOTS")
+    if shots:
+        import shutil
+
+        for shot in tmp_path.glob("*.png"):
+            shutil.copy(shot, Path(shots) / shot.name)

@@ -22,6 +22,7 @@ from adloom.api.data_routes import data_router
 from adloom.api.events import ThreadEvents
 from adloom.api.footage_routes import footage_router
 from adloom.api.security import TOKEN_COOKIE, GuardMiddleware
+from adloom.api.studio_routes import studio_router
 from adloom.api.thread_routes import thread_router
 from adloom.config import Settings
 from tools.context import ResidentModels
@@ -37,15 +38,15 @@ class FilePaths:
 
     def __init__(self, data_dir: Path):
         self.root = Path(data_dir).resolve()
-        self.served = tuple(self.root / folder for folder in SERVED_FOLDERS)
+        self.folders = tuple(self.root / folder for folder in SERVED_FOLDERS)
 
-    def _served(self, path: str | Path) -> Path | None:
+    def served(self, path: str | Path) -> Path | None:
         """The resolved path when it is a servable location (in a served folder, no hidden part)."""
         try:
             resolved = Path(path).resolve()
         except (ValueError, OSError):  # a NUL byte, a symlink loop
             return None
-        for folder in self.served:
+        for folder in self.folders:
             if resolved.is_relative_to(folder):
                 parts = resolved.relative_to(folder).parts
                 if parts and not any(part.startswith(".") for part in parts):
@@ -54,7 +55,7 @@ class FilePaths:
 
     def url(self, path: str | Path) -> str | None:
         """The URL of a servable file, or None for anything else (outside, hidden, the database...)."""
-        resolved = self._served(path)
+        resolved = self.served(path)
         if resolved is None:
             return None
         return "/api/files/" + resolved.relative_to(self.root).as_posix()
@@ -66,7 +67,7 @@ class FilePaths:
             HTTPException: 404 when it is not a served file (outside the served folders,
                 hidden, missing).
         """
-        candidate = self._served(self.root / relative) if "\x00" not in relative else None
+        candidate = self.served(self.root / relative) if "\x00" not in relative else None
         if candidate is None or not candidate.is_file():
             raise HTTPException(404, f"no file {relative!r} among the served files (assets and run outputs)")
         return candidate
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(thread_router, prefix="/api")
     app.include_router(footage_router, prefix="/api")
     app.include_router(brief_router, prefix="/api")
+    app.include_router(studio_router, prefix="/api")
 
     static = resources.files("adloom.api").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

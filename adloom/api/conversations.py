@@ -21,6 +21,7 @@ from typing import Any
 from langgraph.types import Command
 
 from adloom.config import Settings
+from adloom.music import library as music_library
 from adloom.runs import RunLease, settings_record
 from agents.chat_supervisor import attachment
 from agents.revisions import GateDecision
@@ -158,13 +159,16 @@ class ChatService:
     def is_running(self, thread_id: str) -> bool:
         return self._lock(thread_id).locked()
 
+    def tools(self) -> ToolContext:
+        """The tools' context this service's turns use (its models stay loaded between turns)."""
+        return ToolContext(settings=self.settings, assets=self.assets, models=self.models,
+                           progress=report_tool_progress)
+
     def _context(self) -> ChatContext:
         return ChatContext(
-            tools=ToolContext(settings=self.settings, assets=self.assets, models=self.models,
-                              progress=report_tool_progress),
-            copywriter=self.settings.copywriter, out_dir=self.settings.runs_dir.resolve(),
+            tools=self.tools(), copywriter=self.settings.copywriter, out_dir=self.settings.runs_dir.resolve(),
             approval_gates=self.approval_gates, ledger=DatabaseLedger(self.database, self.settings, self._leases),
-            default_duration_s=self.default_duration_s,
+            default_duration_s=self.default_duration_s, music_library=music_library(self.database),
         )
 
     # --- reading -----------------------------------------------------------------------

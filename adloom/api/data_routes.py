@@ -169,6 +169,9 @@ def get_run(request: Request, run_id: str) -> dict:
         }
         result["checks"] = [{key: check.get(key) for key in ("variant_id", "name", "passed", "detail")}
                             for check in manifest.get("checks", [])]
+        # What must be credited where the ad is published (the music's licence, the icons').
+        result["credits"] = [{"role": licence["role"], "credit": licence["credit"]}
+                             for licence in manifest.get("licences", []) if licence.get("credit")]
         rejected = manifest.get("inputs", {}).get("rejected", [])  # footage runs: unusable input videos
         screened_out = manifest.get("inputs", {}).get("screened_out", [])  # and clips that are not footage
     result["outputs"] = outputs

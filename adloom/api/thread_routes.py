@@ -7,6 +7,7 @@ its ``done`` event, then ``GET /api/threads/{id}`` for the messages and pending 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Literal
 
@@ -26,9 +27,12 @@ from adloom.api.conversations import (
 )
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
+from adloom.music import library as music_library
+from agents.chat_planner import BriefFacts
 from agents.revisions import GateDecision
 from graphs.campaign import campaign_stages
 from graphs.tracking import STAGES
+from tools.tts.voices import VOICES
 
 thread_router = APIRouter(tags=["chat"])
 
@@ -50,6 +54,16 @@ class DecisionIn(BaseModel):
     action: Literal["approve", "reject", "edit"]
     request: str = Field(default="", max_length=2000, description="With 'edit': the change in plain words.")
     interrupt_id: str | None = Field(default=None, description="Which pending approval; default: all pending.")
+
+
+class BriefEdit(BriefFacts):
+    """The brief card's changes: only the fields sent change; an empty value clears one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    voice: str | None = Field(default=None, description="A voice id from GET /api/voices.")
+    music_id: int | None = Field(default=None, ge=0, le=MAX_ROW_ID,
+                                 description="A track id from GET /api/music; 0 for no music.")
 
 
 class TurnStarted(BaseModel):
@@ -81,7 +95,7 @@ def _view_json(request: Request, view: ThreadView) -> dict:
     return {
         "thread_id": view.thread_id, "status": view.status, "run_id": view.run_id, "messages": messages,
         "interrupts": interrupts, "draft": view.draft, "brief_card": _brief_card(request, view.draft), "outputs": outputs,
-        "error": _service(request).failure(view.thread_id),
+        "error": _service(request).failure(view.thread_id), "default_duration_s": _service(request).default_duration_s,
     }
 
 
@@ -190,6 +204,59 @@ def decide(request: Request, thread_id: str, body: DecisionIn) -> TurnStarted:
         lock.release()
         raise HTTPException(409, str(exc)) from None
     return _start_turn(request, thread_id, command, lock)
+
+
+def _edit_message(request: Request, body: BriefEdit) -> dict:
+    """The marketer's card changes as their own message: the values in words, and the draft fields to set."""
+    edit: dict = {}
+    said: list[str] = []
+    for name in sorted(body.model_fields_set - {"voice", "music_id"}, key=list(BriefFacts.model_fields).index):
+        value = getattr(body, name)
+        edit[name] = value if value is not None else ([] if name in ("facts", "platforms") else None)
+        if isinstance(value, list):
+            shown = ", ".join(value)
+        elif isinstance(value, float):
+            shown = f"{value:g} seconds"
+        else:
+            shown = value or ""
+        said.append(f"{name.replace('_', ' ')}: {shown or '(none)'}")
+    if "voice" in body.model_fields_set:
+        voice = VOICES.get(body.voice or "")
+        if voice is None:
+            raise HTTPException(422, f"voice: choose one of {', '.join(VOICES)} (GET /api/voices)")
+        if voice.unavailable():
+            raise HTTPException(422, f"voice: {voice.unavailable()}")
+        edit["voice"] = voice.id
+        said.append(f"voice: {voice.name}")
+    if "music_id" in body.model_fields_set:
+        tracks = {track.id: track for track in music_library(_service(request).database)}
+        if body.music_id and body.music_id not in tracks:
+            raise HTTPException(422, f"music_id: no track {body.music_id} in your music library (GET /api/music)")
+        track = tracks.get(body.music_id or 0)
+        edit["music"] = dataclasses.asdict(track) if track else None
+        said.append(f"music: {track.title if track else 'none'}")
+    if not edit:
+        raise HTTPException(422, "nothing to change: send the brief fields to set")
+    return {"role": "user", "content": "In the brief card I set " + "; ".join(said) + ".", "edit": edit}
+
+
+@thread_router.put("/threads/{thread_id}/brief", status_code=202)
+def edit_brief(request: Request, thread_id: str, body: BriefEdit) -> TurnStarted:
+    """Change what the planner understood, from the brief card; the ad is made once nothing is missing
+    (again, with the change, after a finished run)."""
+    service = _service(request)
+    message = _edit_message(request, body)
+    try:
+        lock = service.claim(thread_id)
+    except ThreadBusyError as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        if _existing_view(request, thread_id).interrupts:
+            raise HTTPException(409, "answer the approval first: reject it to change the brief and start again")
+    except BaseException:
+        lock.release()
+        raise
+    return _start_turn(request, thread_id, {"messages": [message]}, lock)
 
 
 @thread_router.post("/threads/{thread_id}/resume", status_code=202)

@@ -73,6 +73,8 @@ function render(thread) {
   $("log").replaceChildren();
   for (const message of thread.messages) addMessage(message.role, message.content, message.media || []);
   if (thread.error) addMessage("error", `Failed: ${thread.error}`);
+  $("start").hidden = true;
+  showDraft(thread);
   $("resume-message").textContent = RESUME_WORDS[thread.status] || "";
   $("resume-box").hidden = !(thread.status in RESUME_WORDS);
   showApproval(thread.interrupts || []);
@@ -80,6 +82,145 @@ function render(thread) {
   const finished = [...thread.messages].reverse().find((message) => message.run_id);
   if (finished) openRun(finished.run_id).catch((error) => addMessage("error", error.message));
   else $("results").hidden = true;
+}
+
+// -- the brief card: what the planner understood, changed in place; the voice and music picked from lists --
+
+const DRAFT_TEXT_FIELDS = ["product_name", "brand_name", "product_description", "price", "audience"];
+const REQUIRED = { brand_name: "the brand", product_name: "the product", product_description: "what it is",
+  audience: "who it is for", platforms: "where it runs" };
+const field = (name) => $("draft-form").elements[name];
+
+async function loadPickers() {
+  const [voices, tracks] = await Promise.all([api("/api/voices"), api("/api/music")]);
+  state.voices = voices;
+  $("voice-select").replaceChildren(...voices.map((voice) => {
+    const option = new Option(`${voice.name}: ${voice.description}${voice.available ? "" : " (not installed)"}`, voice.id);
+    option.disabled = !voice.available;
+    option.title = voice.why_not || voice.licence;
+    return option;
+  }));
+  $("music-select").replaceChildren(new Option("No music", "0"), ...tracks.map((track) =>
+    new Option(`${track.title} (${Math.round(track.duration_s)} s)`, String(track.id))));
+  state.tracks = tracks;
+  previewChoices();
+}
+
+function previewChoices() {
+  const voice = (state.voices || []).find((v) => v.id === $("voice-select").value);
+  if (voice && voice.available && $("voice-preview").dataset.voice !== voice.id) {
+    $("voice-preview").src = voice.preview_url;
+    $("voice-preview").dataset.voice = voice.id;
+  }
+  const track = (state.tracks || []).find((t) => String(t.id) === $("music-select").value);
+  $("music-preview").hidden = !track;
+  if (track && $("music-preview").getAttribute("src") !== track.url) $("music-preview").src = track.url;
+}
+
+function showDraft(thread) {
+  const draft = thread.draft || {};
+  state.draft = draft;
+  state.status = thread.status;
+  $("studio").hidden = false;
+  for (const name of DRAFT_TEXT_FIELDS) field(name).value = draft[name] || "";
+  field("facts").value = (draft.facts || []).join("\n");
+  field("duration_s").value = draft.duration_s || "";
+  field("duration_s").placeholder = `${thread.default_duration_s} (my default)`;
+  for (const box of $("draft-platforms").querySelectorAll("input")) box.checked = (draft.platforms || []).includes(box.value);
+  const voice = draft.voice || (state.voices || []).find((v) => v.available)?.id;
+  if (voice) $("voice-select").value = voice;
+  $("music-select").value = String(draft.music ? draft.music.id : 0);
+  previewChoices();
+  const missing = Object.keys(REQUIRED).filter((name) => !(Array.isArray(draft[name]) ? draft[name].length : draft[name]));
+  for (const name of DRAFT_TEXT_FIELDS) field(name).classList.toggle("missing", missing.includes(name));
+  $("draft-platforms").classList.toggle("missing", missing.includes("platforms"));
+  const waiting = thread.status === "waiting";
+  const busy = thread.status === "running";
+  for (const element of $("draft-form").elements) {
+    element.disabled = busy || (waiting && !["voice", "music_id", "draft-save"].includes(element.name || element.id));
+  }
+  $("draft-save").textContent = waiting ? "Ask for this voice and music" : "Save changes";
+  $("draft-note").textContent = busy ? "Working on it: you can change the brief when this step is done."
+    : waiting ? "Waiting for your approval: the voice and music can change now; reject to change the rest."
+    : missing.length ? `Still missing: ${missing.map((name) => REQUIRED[name]).join(", ")}. Fill it in here or answer in the chat.`
+    : thread.run_id ? "Change anything and save: the ad is made again with it." : "";
+}
+
+function draftChanges() {
+  const draft = state.draft || {};
+  const changes = {};
+  for (const name of DRAFT_TEXT_FIELDS) {
+    const value = field(name).value.trim();
+    if (value !== (draft[name] || "")) changes[name] = value || null;
+  }
+  const facts = field("facts").value.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (facts.join("\n") !== (draft.facts || []).join("\n")) changes.facts = facts;
+  const platforms = [...$("draft-platforms").querySelectorAll("input:checked")].map((box) => box.value);
+  if (platforms.join() !== (draft.platforms || []).join()) changes.platforms = platforms;
+  const duration = field("duration_s").value ? Number(field("duration_s").value) : null;
+  if (duration !== (draft.duration_s || null)) changes.duration_s = duration;
+  const defaultVoice = (state.voices || []).find((v) => v.available)?.id;
+  if ($("voice-select").value !== (draft.voice || defaultVoice)) changes.voice = $("voice-select").value;
+  if (Number($("music-select").value) !== (draft.music ? draft.music.id : 0)) changes.music_id = Number($("music-select").value);
+  return changes;
+}
+
+async function saveDraft() {
+  const changes = draftChanges();
+  if (!Object.keys(changes).length) { $("draft-note").textContent = "Nothing changed."; return; }
+  if (!state.threadId) { addMessage("error", "Start with a message first: the card fills from what you say."); return; }
+  try {
+    if (state.status === "waiting") {  // at an approval: the voice and music are changes to the ad being made
+      const asked = [];
+      if (changes.voice) asked.push(`use ${state.voices.find((v) => v.id === changes.voice).name}'s voice`);
+      if ("music_id" in changes) {
+        const track = state.tracks.find((t) => t.id === changes.music_id);
+        asked.push(track ? `use ${track.title} for the music` : "no music");
+      }
+      if (asked.length) await decide("edit", asked.join(" and "));
+      return;
+    }
+    await follow(await api(`/api/threads/${state.threadId}/brief`, { method: "PUT", body: JSON.stringify(changes) }));
+  } catch (error) { addMessage("error", error.message); }
+}
+
+async function addTrack() {
+  const file = $("music-file").files[0];
+  const title = $("music-title").value.trim();
+  const credit = $("music-credit").value.trim();
+  if (!file || !title || !credit) { addMessage("error", "To add music: choose the file, give its title and its credit."); return; }
+  try {
+    const form = new FormData();
+    form.append("purpose", "music");
+    form.append("file", file);
+    const response = await fetch("/api/uploads", { method: "POST", body: form, credentials: "same-origin" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(`${file.name}: ${body.detail || response.statusText}`);
+    const track = await api("/api/music", { method: "POST", body: JSON.stringify({ path: body.path, title, credit }) });
+    await loadPickers();
+    $("music-select").value = String(track.id);
+    previewChoices();
+    $("music-file").value = ""; $("music-title").value = ""; $("music-credit").value = "";
+    $("music-add").open = false;
+  } catch (error) { addMessage("error", error.message); }
+}
+
+// -- the start screen: example requests and the brand kits already saved --
+
+async function loadStart() {
+  for (const button of document.querySelectorAll("#examples .example")) {
+    button.onclick = () => { $("message").value = button.textContent; $("message").focus(); };
+  }
+  const brands = await api("/api/brands");
+  $("kits").replaceChildren(...brands.map((brand) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    const products = brand.products.map((p) => p.name).join(", ");
+    button.textContent = `${brand.name}${products ? `: ${products}` : ""}`;
+    button.onclick = () => { $("message").value = `Our brand is ${brand.name}. `; $("message").focus(); };
+    return button;
+  }));
+  $("kits-box").hidden = !brands.length;
 }
 
 // -- the finished campaign: a large player per aspect, downloads, copy to paste, checks in words --
@@ -190,6 +331,13 @@ function showResults(run) {
     li.textContent = `${check.passed ? "✓" : "✗"} ${checkWords(check.name)}: ${check.detail}`;
     return li;
   }));
+  const credits = run.credits || [];
+  $("credits").replaceChildren(...credits.map((credit) => {
+    const li = document.createElement("li");
+    li.textContent = `${credit.role}: ${credit.credit}`;
+    return li;
+  }));
+  $("credits-box").hidden = !credits.length;
   $("results").hidden = false;
 }
 
@@ -258,6 +406,7 @@ async function follow(started) {
   state.busy = true;
   $("send").disabled = true;
   $("resume-box").hidden = true;
+  for (const element of $("draft-form").elements) element.disabled = true;  // until the turn's end shows the brief
   let finished = false;
   try {
     const response = await fetch(started.events_url, { credentials: "same-origin" });
@@ -415,6 +564,7 @@ function showAttachments() {
 }
 
 async function send(text) {
+  $("start").hidden = true;
   const attachments = state.attachments.map((a) => a.path);
   addMessage("user", text + (attachments.length ? `\n[attached: ${state.attachments.map((a) => a.name).join(", ")}]` : ""));
   state.attachments = [];
@@ -479,6 +629,18 @@ $("attach").addEventListener("change", async (event) => {
   showAttachments();
 });
 $("resume").onclick = () => resumeThread();
+$("draft-form").addEventListener("submit", (event) => { event.preventDefault(); saveDraft(); });
+$("voice-select").onchange = previewChoices;
+$("music-select").onchange = previewChoices;
+$("music-upload").onclick = addTrack;
+$("draft-platforms").append(...Object.entries(PLATFORM_NAMES).map(([value, name]) => {
+  const label = document.createElement("label");
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.value = value;
+  label.append(box, ` ${name}`);
+  return label;
+}));
 $("approve").onclick = () => decide("approve");
 $("reject").onclick = () => decide("reject");
 $("edit").onclick = () => { const text = $("edit-text").value.trim(); if (text) { $("edit-text").value = ""; decide("edit", text); } };
@@ -486,13 +648,15 @@ $("new-thread").onclick = () => {
   state.threadId = null; state.remaining = null; state.current = null;
   history.replaceState(null, "", location.pathname);
   $("log").replaceChildren(); $("activity").replaceChildren(); $("resume-box").hidden = true;
+  $("studio").hidden = true; $("start").hidden = false; $("connection").hidden = true;
   $("approval").hidden = true; $("brief-card").hidden = true; $("progress").hidden = true; $("composer-hint").hidden = true;
   $("results").hidden = true; $("player").removeAttribute("src");
 };
 api("/api/stages").then((stages) => { state.stages = stages; })
   .catch((error) => console.warn(`no time-left estimates: ${error.message}`));
 loadSidebar().catch((error) => addMessage("error", error.message));
+loadStart().catch((error) => addMessage("error", error.message));
 const opened = new URLSearchParams(location.hash.slice(1)).get("thread");
-if (opened) {
-  api(`/api/threads/${opened}`).then(render).catch((error) => addMessage("error", error.message));
-}
+loadPickers().catch((error) => addMessage("error", error.message)).then(() => {
+  if (opened) api(`/api/threads/${opened}`).then(render).catch((error) => addMessage("error", error.message));
+});
