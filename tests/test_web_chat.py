@@ -26,7 +26,7 @@ import uvicorn
 
 from adloom.api.app import create_app
 from adloom.config import Settings
-from scripted_llm import ScriptedBackend, models_with_backend
+from scripted_llm import ScriptedBackend, models_with_backend, plan_reply
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -402,3 +402,24 @@ def test_the_brief_card_fills_what_is_missing_picks_music_and_the_credit_reaches
 
         for shot in tmp_path.glob("*.png"):
             shutil.copy(shot, Path(shots) / shot.name)
+
+
+@pytest.mark.slow
+def test_an_unknown_platform_is_named_back_and_an_over_long_model_answer_is_no_crash(browser, tmp_path):
+    script = shoe_script()
+    long_visual = "A runner laces up on a wet city street at dawn while the lights come on " * 6  # over 160 characters
+    script["PlanDraft"] = [plan_reply(["A light running shoe", "A recycled foam sole"],
+                                      [long_visual, "Close-up of the sole", "Logo and call to action"])]
+    with serving(tmp_path, script) as url:
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.fill("#message", "I need a TikTok, Snapchat and Pinterest ad for our new running shoe")
+        page.click("#send")
+        page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
+        assert page.locator(".msg.assistant", has_text="I cannot make ads for Snapchat and Pinterest: adloom makes "
+                                                       "them for TikTok").count() == 1
+        page.fill("#message", SECOND_MESSAGE)
+        page.click("#send")
+        page.locator("#approval").wait_for(state="visible", timeout=90_000)  # the long visual was shortened, not raised
+        assert page.locator(".msg.error").count() == 0
+        assert page.locator("#approval-media figure").count() >= 2
