@@ -28,6 +28,7 @@ PLATFORM_WORDS: dict[str, str] = {
     "shorts": "youtube_shorts", "youtube": "youtube_shorts", "linkedin": "linkedin", "facebook": "facebook",
     "twitter": "x",
 }
+MAX_VARIANTS = 3  # versions compared side by side in one chat
 REQUIRED_FIELDS: dict[str, str] = {
     "brand_name": "your brand's name",
     "product_name": "the product's name",
@@ -71,6 +72,7 @@ class BriefDraft(BaseModel):
     duration_s: float | None = None
     facts: list[str] = Field(default_factory=list)
     price: str | None = None
+    variants: int | None = None
     voice: str | None = Field(default=None, description="The voice chosen (a tools.tts.voices.VOICES id).")
     music: dict | None = Field(default=None, description="The track chosen from the music library (LibraryTrack).")
     page: dict | None = Field(default=None, description=(
@@ -102,7 +104,7 @@ class BriefDraft(BaseModel):
             "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description,
                         **({"facts": self.facts} if self.facts else {}), **({"price": self.price} if self.price else {})},
             "audience": self.audience, "platforms": list(self.platforms),
-            "duration_s": self.duration_s or default_duration_s, **chosen,
+            "duration_s": self.duration_s or default_duration_s, "variants": self.variants or 1, **chosen,
         }, source="chat")
 
     def edited(self, messages: list[dict]) -> BriefDraft | None:
@@ -145,6 +147,16 @@ def unsupported_platforms_note(text: str) -> str | None:
         return None
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return f"I cannot make ads for {listed}: adloom makes them for {', '.join(l.label for l in PLATFORM_LIMITS.values())}."
+
+
+_COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+
+
+def variants_named(text: str) -> int | None:
+    """How many versions of the ad to compare ("two versions", "3 variants"), or None."""
+    match = re.search(rf"\b({'|'.join(_COUNTS)})\s+(?:different\s+)?(?:versions|variants|variations|takes)\b",
+                      text.lower())
+    return _COUNTS[match.group(1)] if match else None
 
 
 def duration_named(text: str) -> float | None:
@@ -262,6 +274,9 @@ def merge_turn(draft: BriefDraft, turn: BriefFacts, messages: list[dict]) -> tup
     duration = duration_named(latest) or turn.duration_s
     if duration:
         update["duration_s"] = duration
+    variants = variants_named(latest)
+    if variants:
+        update["variants"] = variants
     voice = voice_named(latest) if re.search(r"\bvoice", latest.lower()) else None
     if voice is not None:
         update["voice"] = voice.id

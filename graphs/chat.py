@@ -158,7 +158,8 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     stated = [*brief["product"].get("facts", []), *filter(None, [brief["product"].get("price")])]
     draft = update.get("draft") or {}
     voice = VOICES.get(draft.get("voice") or "")
-    sound = "".join([f" {voice.name}'s voice reads it." if voice else "",
+    sound = "".join([f" {brief['variants']} versions to compare side by side." if brief["variants"] > 1 else "",
+                     f" {voice.name}'s voice reads it." if voice else "",
                      f" The music is {draft['music']['title']}." if draft.get("music") else ""])
     text = (f"Making a {brief['duration_s']:g}-second {platforms} ad for {product} "
             f"({brand}){source}, aimed at {brief['audience']}.{sound}"

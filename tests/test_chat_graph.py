@@ -22,6 +22,7 @@ from agents.chat_planner import (
     merge_turn,
     platforms_named,
     unsupported_platforms_note,
+    variants_named,
 )
 from agents.llm_access import AgentLLM
 from agents.music_library import LibraryTrack
@@ -101,6 +102,21 @@ class ChatHarness:
 
 
 # --- the planner's reading of messages -------------------------------------------------------
+
+
+def test_versions_to_compare_and_a_voice_are_read_from_plain_words_and_reach_the_brief():
+    assert variants_named("make two versions so I can compare") == 2
+    assert variants_named("3 different variants please") == 3
+    assert variants_named("a version for TikTok") is None
+    messages = [{"role": "user", "content": "Two versions of a TikTok ad with a female voice, for hikers"}]
+    draft, _ = merge_turn(BriefDraft(brand_name="Tidewell", product_name="Trail Bottle",
+                                     product_description="A steel bottle"), ChatTurn(), messages)
+    assert draft.variants == 2 and draft.voice == "heart"
+    brief = draft.model_copy(update={"audience": "hikers"}).to_brief(15)
+    assert brief.variants == 2 and brief.voiceover.backend == "hibari" and brief.voiceover.voice == "heart"
+    # "women's" in what the ad is about is not a voice asked for
+    about = [{"role": "user", "content": "A TikTok ad for women's trail shoes"}]
+    assert merge_turn(BriefDraft(), ChatTurn(), about)[0].voice is None
 
 
 def test_platforms_and_lengths_are_read_from_plain_words():

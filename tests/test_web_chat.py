@@ -423,3 +423,46 @@ def test_an_unknown_platform_is_named_back_and_an_over_long_model_answer_is_no_c
         page.locator("#approval").wait_for(state="visible", timeout=90_000)  # the long visual was shortened, not raised
         assert page.locator(".msg.error").count() == 0
         assert page.locator("#approval-media figure").count() >= 2
+
+
+def test_two_versions_of_an_ad_are_shown_side_by_side_with_their_headlines(browser, tmp_path):
+    from storage import records
+    from storage.database import open_database
+    from tools.ffmpeg import run_ffmpeg
+
+    data = tmp_path / "data"
+    run_dir = data / "runs" / "run-v"
+    variants, copy = {}, {}
+    for variant, colour, headline in (("v1", "red", "Run lighter"), ("v2", "blue", "Made from recycled foam")):
+        (run_dir / variant).mkdir(parents=True)
+        video = run_dir / variant / "ad-9x16.mp4"
+        run_ffmpeg(["-f", "lavfi", "-i", f"color=c={colour}:s=180x320:d=1:r=10", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", str(video)])
+        variants[variant] = {"videos": {"9:16": str(video)}, "images": []}
+        copy[variant] = {"platforms": {"tiktok": {"headline": headline, "primary_text": "", "hashtags": [], "cta": ""}},
+                         "script": []}
+    manifest = {"status": "succeeded", "copy": copy, "checks": [], "run_files": {},
+                "outputs": {"video": variants["v1"]["videos"]["9:16"], "videos": variants["v1"]["videos"],
+                            "variants": variants}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    with serving(tmp_path, shoe_script()) as url:
+        database = open_database(Settings(data_dir=data).database_url)
+        with database.session() as session:
+            records.create_run(session, "run-v", brief={"brand": {"name": "Stride"},
+                                                        "product": {"name": "Runner One", "description": "A shoe"}},
+                               brief_path=None, out_dir=str(data / "runs"), config={})
+            records.set_run_status(session, "run-v", "succeeded")
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url + "/")
+        page.locator("#runs li", has_text="Runner One").click()
+        page.locator("#compare").wait_for(state="visible", timeout=10_000)
+        assert page.is_hidden("#player")
+        assert page.locator("#compare-players figcaption").all_inner_texts() == [
+            "v1: Run lighter", "v2: Made from recycled foam"]
+        players = page.locator("#compare-players video")
+        for index in range(2):
+            page.wait_for_function("(v) => v.readyState >= 1 && v.videoHeight === 320",
+                                   arg=players.nth(index).element_handle(), timeout=10_000)
+        left, right = (players.nth(index).bounding_box() for index in range(2))
+        assert left["y"] == right["y"] and right["x"] >= left["x"] + left["width"]  # side by side, not stacked
+        assert left["height"] >= 300

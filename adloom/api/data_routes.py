@@ -157,6 +157,9 @@ def get_run(request: Request, run_id: str) -> dict:
             **{key: files.url(raw[key]) for key in ("video", "srt", "vtt", "voiceover", "copy", "copy_markdown")
                if raw.get(key)},
             "zip": f"/api/runs/{run_id}/campaign.zip",
+            # Each version's videos, to compare them side by side.
+            "variants": {variant_id: {aspect: files.url(path) for aspect, path in variant.get("videos", {}).items()}
+                         for variant_id, variant in raw.get("variants", {}).items()},
         }
         result["manifest_status"] = manifest.get("status")
         result["copy"] = {  # what the marketer pastes into each platform, and the voiceover's words

@@ -28,7 +28,7 @@ from adloom.api.conversations import (
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from adloom.music import library as music_library
-from agents.chat_planner import BriefFacts
+from agents.chat_planner import MAX_VARIANTS, BriefFacts
 from agents.revisions import GateDecision
 from graphs.campaign import campaign_stages
 from graphs.tracking import STAGES
@@ -61,6 +61,7 @@ class BriefEdit(BriefFacts):
 
     model_config = ConfigDict(extra="forbid")
 
+    variants: int | None = Field(default=None, ge=1, le=MAX_VARIANTS, description="Versions of the ad to compare.")
     voice: str | None = Field(default=None, description="A voice id from GET /api/voices.")
     music_id: int | None = Field(default=None, ge=0, le=MAX_ROW_ID,
                                  description="A track id from GET /api/music; 0 for no music.")
@@ -210,13 +211,15 @@ def _edit_message(request: Request, body: BriefEdit) -> dict:
     """The marketer's card changes as their own message: the values in words, and the draft fields to set."""
     edit: dict = {}
     said: list[str] = []
-    for name in sorted(body.model_fields_set - {"voice", "music_id"}, key=list(BriefFacts.model_fields).index):
+    for name in sorted(body.model_fields_set - {"voice", "music_id"}, key=list(BriefEdit.model_fields).index):
         value = getattr(body, name)
         edit[name] = value if value is not None else ([] if name in ("facts", "platforms") else None)
         if isinstance(value, list):
             shown = ", ".join(value)
         elif isinstance(value, float):
             shown = f"{value:g} seconds"
+        elif isinstance(value, int):
+            shown = str(value)
         else:
             shown = value or ""
         said.append(f"{name.replace('_', ' ')}: {shown or '(none)'}")

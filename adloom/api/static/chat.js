@@ -125,6 +125,7 @@ function showDraft(thread) {
   for (const name of DRAFT_TEXT_FIELDS) field(name).value = draft[name] || "";
   field("facts").value = (draft.facts || []).join("\n");
   field("duration_s").value = draft.duration_s || "";
+  field("variants").value = draft.variants || "";
   field("duration_s").placeholder = `${thread.default_duration_s} (my default)`;
   for (const box of $("draft-platforms").querySelectorAll("input")) box.checked = (draft.platforms || []).includes(box.value);
   const voice = draft.voice || (state.voices || []).find((v) => v.available)?.id;
@@ -157,6 +158,8 @@ function draftChanges() {
   if (facts.join("\n") !== (draft.facts || []).join("\n")) changes.facts = facts;
   const platforms = [...$("draft-platforms").querySelectorAll("input:checked")].map((box) => box.value);
   if (platforms.join() !== (draft.platforms || []).join()) changes.platforms = platforms;
+  const versions = field("variants").value ? Number(field("variants").value) : null;
+  if (versions !== (draft.variants || null)) changes.variants = versions;
   const duration = field("duration_s").value ? Number(field("duration_s").value) : null;
   if (duration !== (draft.duration_s || null)) changes.duration_s = duration;
   const defaultVoice = (state.voices || []).find((v) => v.available)?.id;
@@ -287,14 +290,32 @@ function copyCard(title, text) {
   return card;
 }
 
+function compareVersions(versions, aspect, copy) {
+  // Two or more versions: one player each, side by side, at the aspect chosen, with each one's headline.
+  $("compare").hidden = versions.length < 2;
+  $("player").hidden = versions.length >= 2;
+  if (versions.length < 2) { $("compare-players").replaceChildren(); return; }
+  $("compare-players").replaceChildren(...versions.map(([variant, videos]) => {
+    const figure = document.createElement("figure");
+    const video = mediaElement({ kind: "video", url: videos[aspect] || Object.values(videos)[0], label: variant });
+    const caption = document.createElement("figcaption");
+    const lead = Object.values((copy[variant] || {}).platforms || {})[0];
+    caption.textContent = `${variant}${lead && lead.headline ? `: ${lead.headline}` : ""}`;
+    figure.append(video, caption);
+    return figure;
+  }));
+}
+
 function showResults(run) {
   const outputs = run.outputs || {};
   const videos = Object.entries(outputs.videos || {});
   if (!videos.length && outputs.video) videos.push(["", outputs.video]);
   $("results-title").textContent = `${run.product || "Your campaign"}: ${statusWords(run.manifest_status || run.status)}`;
+  const versions = Object.entries(outputs.variants || {});
   const pick = (aspect, url) => {
     $("player").src = url;
     for (const tab of $("aspect-tabs").children) tab.setAttribute("aria-selected", String(tab.dataset.aspect === aspect));
+    compareVersions(versions, aspect, run.copy || {});
   };
   $("aspect-tabs").replaceChildren(...videos.map(([aspect, url]) => {
     const tab = document.createElement("button");
@@ -305,8 +326,8 @@ function showResults(run) {
     tab.onclick = () => pick(aspect, url);
     return tab;
   }));
-  if (videos.length) pick(...videos[0]);
   $("player").hidden = !videos.length;
+  if (videos.length) pick(...videos[0]);
   const downloads = videos.map(([aspect, url]) => link(url, `Video ${aspect}`.trim()));
   for (const [key, words] of [["srt", "Captions (.srt)"], ["vtt", "Captions (.vtt)"], ["voiceover", "Voiceover (.wav)"],
                               ["copy_markdown", "Copy (.md)"]]) {
@@ -379,10 +400,12 @@ function showApproval(interrupts) {
   const box = $("approval");
   if (!interrupts.length) { box.hidden = true; return; }
   const first = interrupts[0];
-  $("approval-message").textContent = first.message + (first.headlines ? "\n" + Object.entries(first.headlines)
-    .map(([p, h]) => `${PLATFORM_NAMES[p] || p}: ${h}`).join("\n") : "");
+  const several = interrupts.length > 1;  // versions to compare: each labelled with its own
+  $("approval-message").textContent = first.message + interrupts.map((i) => Object.entries(i.headlines || {})
+    .map(([p, h]) => `\n${several ? `${i.variant_id}, ` : ""}${PLATFORM_NAMES[p] || p}: ${h}`).join("")).join("");
   // Every scene so far, each with its label: the whole ad at a glance, not its first picture.
-  $("approval-media").replaceChildren(...interrupts.flatMap((i) => i.media || []).map((item) => {
+  $("approval-media").replaceChildren(...interrupts.flatMap((i) => (i.media || []).map((item) =>
+    ({ ...item, label: several ? `${i.variant_id}: ${item.label}` : item.label }))).map((item) => {
     const element = mediaElement(item);
     if (!element) return null;
     const figure = document.createElement("figure");
