@@ -22,7 +22,15 @@ from pydantic import BaseModel, Field, create_model
 from agents import copy_patterns
 from agents.brief import Brief
 from agents.config import CopywriterSettings
-from agents.grounding import BriefGrounds, LineGrounding, grounds_for, neutral_words, unsupported_claims, words
+from agents.grounding import (
+    BriefGrounds,
+    LineGrounding,
+    grounds_for,
+    neutral_words,
+    own_words_line,
+    unsupported_claims,
+    words,
+)
 from agents.llm_access import AgentLLM
 from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
@@ -69,6 +77,27 @@ class VariantCopy(BaseModel):
     platforms: dict[str, PlatformCopy]
     script: list[ScriptLine]
     notes: list[str] = Field(default_factory=list, description="What the marketer should know, e.g. a thin brief.")
+    own_headlines: dict[str, str] = Field(
+        default_factory=dict, description="Headlines the marketer wrote at an approval gate, by platform: kept as "
+        "written through every later rewrite, and grounded by their word.")
+
+    def with_own_headlines(self, headlines: dict[str, str]) -> VariantCopy:
+        """This copy with the marketer's headlines set as written (see :func:`own_headline_problems`)."""
+        platforms = dict(self.platforms)
+        for platform, text in headlines.items():
+            item = platforms[platform]
+            grounding = [own_words_line(f"{platform}.headline", text) if line.field == f"{platform}.headline" else line
+                         for line in item.grounding]
+            platforms[platform] = item.model_copy(update={"headline": text, "grounding": grounding})
+        return self.model_copy(update={"platforms": platforms, "own_headlines": {**self.own_headlines, **headlines}})
+
+
+def own_headline_problems(text: str, platform: str) -> list[str]:
+    """Why a headline the marketer wrote cannot be used as written on ``platform`` (its limits, readability)."""
+    limits = PLATFORM_LIMITS[platform]
+    problems = [] if len(text) <= limits.headline_max else [
+        f"the {limits.label} headline is {len(text)} characters; {limits.label} allows {limits.headline_max}"]
+    return problems + readability_problems(text, f"the {limits.label} headline", sentence=False)
 
 
 @lru_cache(maxsize=None)
@@ -120,8 +149,11 @@ def readability_problems(text: str, name: str, *, sentence: bool) -> list[str]:
     return problems
 
 
-def copy_problems(draft: BaseModel, limits: PlatformLimits, brief: Brief) -> list[str]:
-    """Everything that disqualifies a copy candidate (headline, primary_text, cta) for a platform."""
+def copy_problems(draft: BaseModel, limits: PlatformLimits, brief: Brief, own_headline: str | None = None) -> list[str]:
+    """Everything that disqualifies a copy candidate (headline, primary_text, cta) for a platform.
+
+    ``own_headline``: the headline the marketer wrote; it rests on their word, not the brief's.
+    """
     grounds = grounds_for(brief.model_dump())
     problems: list[str] = []
     if len(draft.headline) > limits.headline_max:
@@ -141,6 +173,8 @@ def copy_problems(draft: BaseModel, limits: PlatformLimits, brief: Brief) -> lis
     if not grounds.names_product(f"{draft.headline} {draft.primary_text}"):
         problems.append(f"name the product ({brief.product.name}) or the brand ({brief.brand.name})")
     for name in ("headline", "primary_text", "cta"):
+        if name == "headline" and draft.headline == own_headline:
+            continue
         problems += [f"{name}: {p}" for p in grounds.problems(getattr(draft, name))]
     return problems
 
@@ -464,7 +498,9 @@ def write_variant_copy(
         write_voiceover_script(brief, variant, llm, settings, models, feedback.get("script"))
         if redo("script") else previous.script  # type: ignore[union-attr]
     )
-    return VariantCopy(variant_id=variant.id, platforms=platforms, script=script, notes=thin_brief_notes(brief))
+    written = VariantCopy(variant_id=variant.id, platforms=platforms, script=script, notes=thin_brief_notes(brief))
+    # A headline the marketer wrote stays as written whatever else is rewritten.
+    return written.with_own_headlines(previous.own_headlines) if previous is not None else written
 
 
 class SloganDraft(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from agents.brief import Brief
 from agents.copywriter import VariantCopy, copy_problems, script_problems
-from agents.grounding import LineGrounding, grounds_for
+from agents.grounding import LineGrounding, grounds_for, own_words_line
 from agents.planner import CampaignPlan
 from agents.platforms import PLATFORM_LIMITS
 from tools.context import ResidentModels
@@ -36,11 +36,14 @@ def review_copy(brief: Brief, plan: CampaignPlan, copy: VariantCopy, models: Res
     grounds = grounds_for(brief.model_dump())
     checks: list[Check] = []
     for platform, platform_copy in copy.platforms.items():
-        problems = copy_problems(platform_copy, PLATFORM_LIMITS[platform], brief)
-        lines = [grounds.check(f"{platform}.{name}", getattr(platform_copy, name))
+        own = copy.own_headlines.get(platform)
+        problems = copy_problems(platform_copy, PLATFORM_LIMITS[platform], brief, own_headline=own)
+        lines = [own_words_line(f"{platform}.{name}", own) if name == "headline" and platform_copy.headline == own
+                 else grounds.check(f"{platform}.{name}", getattr(platform_copy, name))
                  for name in ("headline", "primary_text", "cta")]
         lines.append(grounds.check(f"{platform}.hashtags", " ".join(platform_copy.hashtags)))
         problems += [f"{name}: {p}" for name in ("headline", "primary_text")
+                     if not (name == "headline" and platform_copy.headline == own)
                      for p in grounds.meaning_problems(getattr(platform_copy, name), models)]
         checks.append(Check(
             variant_id=copy.variant_id, name=f"copy.{platform}", passed=not problems,

@@ -67,6 +67,14 @@ class LineGrounding(BaseModel):
     facts: list[str] = Field(default_factory=list, description="The brief entries the text rests on.")
 
 
+OWN_WORDS = "the marketer's own words"
+
+
+def own_words_line(field_name: str, text: str) -> LineGrounding:
+    """A text the marketer wrote themselves (a headline set at an approval gate): it rests on their word."""
+    return LineGrounding(field=field_name, text=text, supported=True, facts=[OWN_WORDS])
+
+
 @dataclass(frozen=True)
 class BriefFact:
     """One entry of the brief a line can rest on, e.g. ``product.facts[1]: steeped for 18 hours``."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agents.brief import Brief
 from agents.copywriter import VariantCopy
-from agents.grounding import grounds_for
+from agents.grounding import grounds_for, own_words_line
 from agents.licences import licence_records
 from storage.assets import AssetRef, AssetStore, sha256_file
 from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
@@ -61,8 +61,11 @@ def _grounding(state: dict) -> dict[str, list[dict]]:
         for image in state.get("media", {}).get(variant_id, {}).get("art", {}).get("images", []):
             request = image["request"]
             for name in ("headline", "subline", "cta", "price"):
-                if request.get(name):
-                    lines.append(grounds.check(f"image scene-{image['scene_index'] + 1}.{name}", request[name]))
+                where = f"image scene-{image['scene_index'] + 1}.{name}"
+                if request.get(name) in copy.own_headlines.values():
+                    lines.append(own_words_line(where, request[name]))
+                elif request.get(name):
+                    lines.append(grounds.check(where, request[name]))
         traced[variant_id] = [line.model_dump() for line in lines]
     return traced
 

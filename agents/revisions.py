@@ -20,7 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.art_director import scene_key, tone_target
+from agents.chat_planner import platforms_named
 from agents.llm_access import AgentLLM
+from agents.platforms import PLATFORM_LIMITS
 from agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
 from tools.image.grading import Tone
 from tools.llm.prompts import load_prompt
@@ -73,6 +75,7 @@ class Revision(BaseModel):
 
     request: str
     feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    headlines: dict[str, str] = Field(default_factory=dict, description="Headlines set as written, by platform.")
     voice: str | None = Field(default=None, description="The voice asked for (a tools.tts.voices.VOICES id).")
     music: dict[str, str | None] | None = Field(default=None, description="The brief's media fields for the music.")
     unmet: list[str] = Field(default_factory=list, description="What was asked and cannot be done, in words.")
@@ -104,6 +107,29 @@ def _image_tones(text: str) -> list[str]:
     found = [(match.start(), tone) for words, tone in _TONE_WORDS.items()
              for match in re.finditer(rf"\b(?:{words})\b", text)]
     return list(dict.fromkeys(tone for _, tone in sorted(found)))
+
+
+_OWN_HEADLINE = re.compile(r"^\s*(?P<where>[a-z][a-z ]*?\s+)?headline\s*:\s*(?P<text>\S.*?)\s*$", re.IGNORECASE)
+
+
+def own_headlines(request: str, platforms: list[str]) -> dict[str, str]:
+    """Headlines the marketer wrote out ("headline: Run lighter", one "tiktok headline: ..." a line), by platform.
+
+    A line naming no platform sets every platform's; the words are kept exactly as written
+    (quotes around them dropped).
+    """
+    found: dict[str, str] = {}
+    for line in request.splitlines():
+        match = _OWN_HEADLINE.match(line)
+        if not match:
+            continue
+        text = match.group("text").strip().strip("\"“”'")
+        where = (match.group("where") or "").strip().lower()
+        named = [p for p in platforms if where in (p, p.replace("_", " "), PLATFORM_LIMITS[p].label.lower())] \
+            or [p for p in platforms_named(where) if p in platforms]
+        for platform in named or platforms:
+            found[platform] = text
+    return found
 
 
 def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
@@ -157,9 +183,12 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
     Returns:
         A revision; ``understood`` is False when no part could be identified.
     """
+    note = f"The marketer asked: {request.strip()}"
+    written = own_headlines(request, platforms)
+    if written:  # used as written: the pictures showing them are made again, nothing is rewritten
+        return Revision(request=request, headlines=written, feedback={"art_director": {"headline": [note]}})
     text = request.lower()
     parts = _parts_by_keyword(text) or (_parts_by_llm(request, llm) if llm is not None else [])
-    note = f"The marketer asked: {request.strip()}"
     feedback: dict[str, dict[str, list[str]]] = {}
     voice = None
     music_patch = None

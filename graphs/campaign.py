@@ -37,7 +37,7 @@ from agents.assembly import assemble_ad
 from agents.brief import Brief
 from agents.captioner import Captions, write_captions
 from agents.config import CopywriterSettings
-from agents.copywriter import VariantCopy, write_variant_copy
+from agents.copywriter import VariantCopy, own_headline_problems, write_variant_copy
 from agents.critic import Check, review_copy
 from agents.manifest import write_manifest
 from agents.media_review import review_media
@@ -146,10 +146,13 @@ def _gated(name: str, node: Callable[[VariantTask, Runtime[RunContext]], dict | 
             if revised is None:
                 return {"media": {task["variant_id"]: {"stopped_at": name}}}
             if revised is not task:
+                # Copy the marketer set at the gate (their own headline) is the run's copy from now on.
+                update = {"copy": {task["variant_id"]: revised["previous"]["copy"]}} \
+                    if revised["previous"].get("copy") != task["previous"].get("copy") else {}
                 task = revised
                 first = min(task["feedback"], key=VARIANT_CHAIN.index)
                 if VARIANT_CHAIN.index(first) < position:
-                    return Command(goto=Send(first, task))
+                    return Command(goto=Send(first, task), update=update)
         return node(task, runtime)
 
     gated.__name__ = name
@@ -186,10 +189,20 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
             decision.request, context.llm, platforms=task["brief"]["platforms"], scene_count=len(variant.scenes),
             music=context.music_library, current_music=(task["brief"].get("media") or {}).get("music"),
         )
+        problems = [problem for platform, text in revision.headlines.items()
+                    for problem in own_headline_problems(text, platform)]
+        if problems:  # a headline the marketer wrote is used as written, or not at all
+            message = load_prompt("chat_unmet_revision", unmet="; ".join(problems) + ".").strip()
+            continue
         if revision.understood:
             context.record_event(gate, "revising", {"label": label, "words": words, "request": decision.request})
+            previous = task["previous"]
+            if revision.headlines:
+                copy = VariantCopy.model_validate(previous["copy"]).with_own_headlines(revision.headlines)
+                previous = {**previous, "copy": copy.model_dump(mode="json")}
             return VariantTask(**{  # type: ignore[typeddict-item]
                 **task, "brief": revision.patched_brief(task["brief"]), "feedback": revision.feedback,
+                "previous": previous,
             })
         # Not understood, or not possible: say so and ask again at the same gate (a further interrupt).
         if revision.unmet:

@@ -456,3 +456,36 @@ def test_a_plain_answer_gives_the_name_facts_and_price_in_the_marketers_words():
                                      "audience": "day hikers", "platforms": ["tiktok"]}).to_brief(15)
     assert brief.product.facts == ["keeps drinks cold for 24 hours", "holds 750 ml", "weighs 300 g"]
     assert brief.product.price == "$34"
+
+
+def test_a_headline_written_out_is_used_as_written_per_platform():
+    revision = plan_revision("TikTok headline: \"Run lighter\"\nX headline: Light on your feet", None,
+                             platforms=["tiktok", "x"], scene_count=3)
+    assert revision.headlines == {"tiktok": "Run lighter", "x": "Light on your feet"}
+    assert revision.feedback == {"art_director": {"headline": [
+        "The marketer asked: TikTok headline: \"Run lighter\"\nX headline: Light on your feet"]}}
+    assert plan_revision("headline: Run lighter", None, platforms=["tiktok", "x"], scene_count=3).headlines == {
+        "tiktok": "Run lighter", "x": "Run lighter"}
+    assert plan_revision("shorter headline", None, platforms=["tiktok"], scene_count=3).headlines == {}
+
+
+@pytest.mark.slow
+def test_a_headline_set_at_the_gate_reaches_the_picture_and_the_copy_and_only_the_pictures_are_made_again(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    too_long = chat.decide(at_video, "edit", "headline: " + "Run lighter " * 10)
+    assert "the TikTok headline is 119 characters; TikTok allows 100" in too_long.interrupts[0].value["message"]  # refused in words
+    again = chat.decide(too_long, "edit", "headline: Run lighter this weekend")
+    assert [i.value["gate"] for i in again.interrupts] == ["video"]
+    assert again.interrupts[0].value["headlines"] == {"tiktok": "Run lighter this weekend"}
+    assert chat.finished("copywriter") == 1 and chat.finished("art_director") == 2  # no rewrite, a new picture
+    at_render = chat.decide(again, "approve")
+    done = chat.decide(at_render, "approve")
+    manifest = json.loads(Path(done.values["outputs"]["copy"]).with_name("manifest.json").read_text())
+    assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Run lighter this weekend"
+    assert manifest["plan"] and manifest["status"] == "succeeded"
+    hook = manifest["grounding"]["v1"]
+    assert {"field": "image scene-1.headline", "text": "Run lighter this weekend", "supported": True, "problems": [],
+            "facts": ["the marketer's own words"]} in hook
+    assert next(c for c in manifest["checks"] if c["name"] == "copy.tiktok")["passed"]

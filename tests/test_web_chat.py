@@ -351,7 +351,7 @@ def add_track(page, url: str, ogg: Path, title: str, credit: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_brief_card_fills_what_is_missing_picks_music_and_the_credit_reaches_the_results(
+def test_the_brief_card_fills_what_is_missing_picks_music_a_headline_is_written_and_all_reach_the_results(
         browser, server_url, shared_data, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(server_url + "/")
@@ -389,12 +389,23 @@ def test_the_brief_card_fills_what_is_missing_picks_music_and_the_credit_reaches
     assert page.inner_text("#draft-save") == "Ask for this voice and music"
     page.screenshot(path=str(tmp_path / "card-waiting.png"))
 
+    # A headline written in place: used as written, the pictures made again, asked again at the same gate.
+    first_picture = page.get_attribute("#approval-media img", "src")
+    page.fill("#headline-fields input[data-platform=tiktok]", "Run lighter this weekend")
+    page.click("#headline-save")
+    page.locator("#approval").wait_for(state="hidden", timeout=10_000)
+    page.locator("#approval").wait_for(state="visible", timeout=90_000)
+    assert page.input_value("#headline-fields input[data-platform=tiktok]") == "Run lighter this weekend"
+    assert page.get_attribute("#approval-media img", "src") != first_picture
+    assert page.locator("#activity li", has_text="Writing the copy (v1) done").count() == 1  # no rewrite
+
     page.click("#approve")
     page.wait_for_function("document.querySelector('#approval-message').textContent.includes('render the final video')",
                            timeout=90_000)
     page.click("#approve")
     page.locator("#results").wait_for(state="visible", timeout=120_000)
     page.locator("#credits li", has_text="music: Vibe Ace by Kevin MacLeod, CC BY 3.0").wait_for(timeout=10_000)
+    assert page.locator(".copy-card", has_text="TikTok").inner_text().startswith("TikTok\nRun lighter this weekend")
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     shots = os.environ.get("ADLOOM_SCREENSHOTS")
     if shots:

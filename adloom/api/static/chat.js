@@ -401,8 +401,7 @@ function showApproval(interrupts) {
   if (!interrupts.length) { box.hidden = true; return; }
   const first = interrupts[0];
   const several = interrupts.length > 1;  // versions to compare: each labelled with its own
-  $("approval-message").textContent = first.message + interrupts.map((i) => Object.entries(i.headlines || {})
-    .map(([p, h]) => `\n${several ? `${i.variant_id}, ` : ""}${PLATFORM_NAMES[p] || p}: ${h}`).join("")).join("");
+  $("approval-message").textContent = first.message;  // the headlines are in the fields below, to edit in place
   // Every scene so far, each with its label: the whole ad at a glance, not its first picture.
   $("approval-media").replaceChildren(...interrupts.flatMap((i) => (i.media || []).map((item) =>
     ({ ...item, label: several ? `${i.variant_id}: ${item.label}` : item.label }))).map((item) => {
@@ -421,6 +420,18 @@ function showApproval(interrupts) {
     return li;
   }));
   $("approval-script").hidden = !script.length;
+  // Each version's headline per platform, editable in place.
+  $("headline-fields").replaceChildren(...interrupts.flatMap((i) => Object.entries(i.headlines || {}).map(([p, h]) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.value = h;
+    input.dataset.platform = p;
+    input.dataset.interrupt = i.id;
+    input.dataset.original = h;
+    label.append(`${several ? `${i.variant_id}, ` : ""}${PLATFORM_NAMES[p] || p} `, input);
+    return label;
+  })));
+  $("approval-headlines").hidden = !$("headline-fields").children.length;
   box.hidden = false;
   box.dataset.gate = first.gate;
 }
@@ -600,11 +611,11 @@ async function send(text) {
   await follow(started);
 }
 
-async function decide(action, request = "") {
+async function decide(action, request = "", interruptId = null) {
   $("approval").hidden = true;
   try {
     const started = await api(`/api/threads/${state.threadId}/approval`,
-      { method: "POST", body: JSON.stringify({ action, request }) });
+      { method: "POST", body: JSON.stringify({ action, request, interrupt_id: interruptId }) });
     await follow(started);
   } catch (error) { addMessage("error", error.message); }
 }
@@ -652,6 +663,17 @@ $("attach").addEventListener("change", async (event) => {
   showAttachments();
 });
 $("resume").onclick = () => resumeThread();
+$("approval-headlines").addEventListener("submit", (event) => {
+  // One version at a time: the changed headlines of the first version with a change, as "<platform> headline: ..."
+  event.preventDefault();
+  const changed = [...$("headline-fields").querySelectorAll("input")]
+    .filter((input) => input.value.trim() && input.value.trim() !== input.dataset.original);
+  if (!changed.length) return;
+  const interrupt = changed[0].dataset.interrupt;
+  const lines = changed.filter((input) => input.dataset.interrupt === interrupt)
+    .map((input) => `${PLATFORM_NAMES[input.dataset.platform] || input.dataset.platform} headline: ${input.value.trim()}`);
+  decide("edit", lines.join("\n"), interrupt);
+});
 $("draft-form").addEventListener("submit", (event) => { event.preventDefault(); saveDraft(); });
 $("voice-select").onchange = previewChoices;
 $("music-select").onchange = previewChoices;
