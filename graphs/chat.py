@@ -14,6 +14,10 @@ turn goes to one of two planners:
   ``ask`` says what; once the brief is complete the run starts, from the attached videos
   when there are any.
 
+A message that lists several products is a batch (:mod:`agents.batch`): ``understand``
+reads each item as its own message and, once every one is complete, queues them;
+``next_in_queue`` starts the next after each run ends.
+
 ``campaign`` runs the campaign graph as a subgraph on the same thread, with approval
 gates, so its ``interrupt()`` pauses the conversation until the marketer approves, rejects
 or asks for a change (``Command(resume={interrupt_id: {"action": ..., "request": ...}})``).
@@ -38,8 +42,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agents.batch import MAX_ITEMS, batch_items, item_message
 from agents.brief import BriefError
-from agents.chat_planner import BriefDraft, ask_for_missing, read_turn, unsupported_platforms_note
+from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ask_for_missing, read_turn, unsupported_platforms_note
 from agents.chat_supervisor import (
     LAUNCH_TOOLS,
     MAX_TOOL_ROUNDS,
@@ -78,6 +83,7 @@ class ChatState(TypedDict, total=False):
     outputs: dict  # the latest manifest's outputs
     transcript: Annotated[list[dict], append_messages]  # the tool-calling planner's own chat, calls and results
     read: int  # how many of ``messages`` the tool-calling planner has read into its transcript
+    queue: list[dict]  # a batch's ads still to make after the current one: {"brief", "draft"}
 
 
 class RunLedger(Protocol):
@@ -128,12 +134,21 @@ def report_tool_progress(label: str, fraction: float) -> None:
     emit({"type": "progress", "label": label, "fraction": round(float(fraction), 3)})
 
 
+def _latest_batch(state: ChatState) -> tuple[str, list[str]] | None:
+    """The latest message's list of products, when it is a batch (the brief card's edits never are)."""
+    latest = next((m for m in reversed(state.get("messages", [])) if m["role"] == "user"), {})
+    return None if "edit" in latest else batch_items(latest.get("content", ""))
+
+
 def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["ask", "campaign", "footage"]]:
     """Read the latest message into the brief draft; start the campaign once nothing is missing."""
     context = runtime.context
     known = BriefDraft(**state.get("draft", {}))
+    batch = _latest_batch(state)
+    if batch is not None:
+        return _queue_batch(state, known, *batch, context)
     draft = known.edited(state.get("messages", [])) or read_turn(state.get("messages", []), known, context.llm)
-    update: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "status": "collecting",
+    update: dict[str, Any] = {"draft": draft.model_dump(mode="json"), "status": "collecting", "queue": [],
                               "messages": _unsupported_platforms(state)}
     if draft.missing():
         return Command(goto="ask", update=update)
@@ -147,6 +162,56 @@ def understand(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Liter
     videos = attached_videos(state.get("messages", []))
     launch = Launch(tool_call_id="", kind="footage", videos=videos) if videos else Launch(tool_call_id="", kind="campaign")
     return _start_run(launch, brief.model_dump(mode="json"), update)
+
+
+def _queue_batch(state: ChatState, known: BriefDraft, header: str, items: list[str],
+                 context: ChatContext) -> Command:
+    """Read each item of a batch as its own message; when every one is complete, make them one after another."""
+    said = _unsupported_platforms(state)
+    if len(items) > MAX_ITEMS:
+        return Command(goto=END, update={"status": "collecting", "messages": [*said, {"role": "assistant", "content": (
+            f"I can queue up to {MAX_ITEMS} ads from one message and this one lists {len(items)}: "
+            f"send the first {MAX_ITEMS}, then the rest once they are made.")}]})
+    earlier = state.get("messages", [])[:-1]
+    # What the items share comes from the conversation; each item brings its own product.
+    shared = known.model_copy(update={"product_name": None, "product_description": None, "facts": [], "price": None,
+                                      "page": None})
+    drafts = [read_turn([*earlier, {"role": "user", "content": item_message(header, item)}], shared, context.llm)
+              for item in items]
+    problems: list[str] = []
+    briefs: list[dict] = []
+    for number, (item, draft) in enumerate(zip(items, drafts), start=1):
+        name = draft.product_name or item[:40]
+        if draft.missing():
+            problems.append(f"{number}. {name}: {', '.join(REQUIRED_FIELDS[field] for field in draft.missing())}")
+            continue
+        try:
+            briefs.append(draft.to_brief(context.default_duration_s).model_dump(mode="json"))
+        except BriefError as exc:
+            problems.append(f"{number}. {name}: {'; '.join(exc.problems)}")
+    if problems:
+        return Command(goto=END, update={"status": "collecting", "messages": [*said, {"role": "assistant", "content": (
+            f"I read {len(items)} products to make ads for. Before I queue them I still need: "
+            + "; ".join(problems) + ". Send the list again with it (the lines above the list count for every item).")}]})
+    names = ", ".join(brief["product"]["name"] for brief in briefs)
+    queue = [{"brief": brief, "draft": draft.model_dump(mode="json")} for brief, draft in zip(briefs[1:], drafts[1:])]
+    note = {"role": "assistant", "content": f"Queued {len(briefs)} ads, made one after another: {names}."}
+    return _start_run(Launch(tool_call_id="", kind="campaign"), briefs[0], {
+        "draft": drafts[0].model_dump(mode="json"), "status": "collecting", "queue": queue,
+        "messages": [*said, note]})
+
+
+def next_in_queue(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Literal["campaign"]]:
+    """Start the batch's next ad."""
+    head, *rest = state["queue"]
+    left = f" {len(rest)} more after this one." if rest else " It is the last in the queue."
+    return _start_run(Launch(tool_call_id="", kind="campaign"), head["brief"], {
+        "draft": head["draft"], "queue": rest,
+        "messages": [{"role": "assistant", "content": "Next in the queue." + left}]})
+
+
+def after_run(state: ChatState) -> Literal["next_in_queue", "__end__"]:
+    return "next_in_queue" if state.get("queue") else END
 
 
 def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
@@ -189,7 +254,7 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
     videos = attached_videos(messages)
     added = [{"role": "user", "content": user_text(m)} for m in messages[state.get("read", 0):] if m["role"] == "user"]
     history = answer_unanswered(state.get("transcript", []))
-    update: dict[str, Any] = {"read": len(messages), "status": "collecting"}
+    update: dict[str, Any] = {"read": len(messages), "status": "collecting", "queue": []}
     said: list[dict] = _unsupported_platforms(state)  # and what the model tells the marketer alongside its tool calls
     for _ in range(MAX_TOOL_ROUNDS):
         reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], PLANNER_TOOLS,
@@ -243,9 +308,10 @@ def read_link(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
 
 
 def route_turn(state: ChatState, runtime: Runtime[ChatContext]) -> Literal["supervise", "understand"]:
-    """The tool-calling planner when the configured LLM calls tools, else the schema-constrained one."""
+    """The tool-calling planner when the configured LLM calls tools, else the schema-constrained one;
+    a batch is always read item by item by the schema-constrained one."""
     llm = runtime.context.llm
-    return "supervise" if calls_tools(llm.backend, llm.settings) else "understand"
+    return "supervise" if calls_tools(llm.backend, llm.settings) and _latest_batch(state) is None else "understand"
 
 
 def ask(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
@@ -344,10 +410,11 @@ def build_chat_graph() -> StateGraph:
     graph.add_node("ask", ask)
     graph.add_node("campaign", run_campaign)
     graph.add_node("footage", run_footage)
+    graph.add_node("next_in_queue", next_in_queue)
     graph.add_edge(START, "read_link")
     graph.add_conditional_edges("read_link", route_turn, ["supervise", "understand"])
     graph.add_edge("ask", END)
-    graph.add_edge("campaign", END)
+    graph.add_conditional_edges("campaign", after_run, ["next_in_queue", END])
     graph.add_edge("footage", END)
     return graph
 

@@ -489,3 +489,60 @@ def test_a_headline_set_at_the_gate_reaches_the_picture_and_the_copy_and_only_th
     assert {"field": "image scene-1.headline", "text": "Run lighter this weekend", "supported": True, "problems": [],
             "facts": ["the marketer's own words"]} in hook
     assert next(c for c in manifest["checks"] if c["name"] == "copy.tiktok")["passed"]
+
+
+BATCH_MESSAGE = """TikTok ads for these, our brand is Stride, for weekend runners:
+- Runner One, a light running shoe with a recycled foam sole. It costs $89.
+- Trail Two, a grippy trail shoe for muddy paths."""
+
+
+def test_a_list_in_a_message_is_a_batch_with_the_shared_words_before_it():
+    from agents.batch import batch_items, item_message
+
+    header, items = batch_items(BATCH_MESSAGE)
+    assert header == "TikTok ads for these, our brand is Stride, for weekend runners:"
+    assert items == ["Runner One, a light running shoe with a recycled foam sole. It costs $89.",
+                     "Trail Two, a grippy trail shoe for muddy paths."]
+    assert item_message(header, items[1]).startswith("TikTok ads for these, our brand is Stride, for weekend runners. "
+                                                     "Trail Two")
+    assert batch_items("1. only one item") is None
+    assert batch_items("I need a TikTok ad for our new running shoe") is None
+    assert batch_items("Ads for:\n1) A lamp\n   that bends\n2) A desk")[1] == ["A lamp that bends", "A desk"]
+
+
+def test_a_batch_with_an_item_missing_something_is_answered_item_by_item_and_nothing_starts(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend({"ChatTurn": [
+        json.dumps({"product_name": "Runner One", "product_description": "A light running shoe"}),
+        json.dumps({"product_name": "Trail Two"}),
+    ]}))
+    state = chat.say(BATCH_MESSAGE.replace(", a grippy trail shoe for muddy paths", ""))
+    reply = state.values["messages"][-1]["content"]
+    assert reply.startswith("I read 2 products to make ads for. Before I queue them I still need: 2. Trail Two: "
+                            "one sentence about the product.")
+    assert "run_id" not in state.values and not state.values.get("queue")
+
+
+@pytest.mark.slow
+def test_a_batch_makes_each_product_s_ad_one_after_another(tmp_path):
+    script = shoe_script()
+    script["ChatTurn"] = [
+        json.dumps({"product_name": "Runner One", "product_description": "A light running shoe with a recycled foam sole",
+                    "price": "$89"}),
+        json.dumps({"product_name": "Trail Two", "product_description": "A grippy trail shoe for muddy paths"}),
+    ]
+    chat = ChatHarness(tmp_path, ScriptedBackend(script), gates=())
+    state = chat.say(BATCH_MESSAGE)
+    said = [m["content"] for m in state.values["messages"] if m["role"] == "assistant"]
+    assert said[0] == "Queued 2 ads, made one after another: Runner One, Trail Two."
+    assert said[1].startswith("Making a 6-second TikTok ad for Runner One (Stride), aimed at weekend runners.")
+    assert "It states only these facts from your brief: $89." in said[1]
+    assert said[2].startswith("Your ad is ready.")
+    assert said[3] == "Next in the queue. It is the last in the queue."
+    assert said[4].startswith("Making a 6-second TikTok ad for Trail Two (Stride)") and "$89" not in said[4]
+    assert said[5].startswith("Your ad is ready.")
+    finished = [m for m in state.values["messages"] if m.get("run_id") and m["content"].startswith("Your ad")]
+    assert len({m["run_id"] for m in finished}) == 2
+    manifests = [json.loads((chat.out_dir / m["run_id"] / "manifest.json").read_text()) for m in finished]
+    assert [m["brief"]["product"]["name"] for m in manifests] == ["Runner One", "Trail Two"]
+    assert manifests[1]["brief"]["product"].get("price") is None  # one item's price is not another's
+    assert state.values["queue"] == []

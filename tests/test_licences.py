@@ -134,7 +134,8 @@ def test_icons_on_key_images_are_credited(tmp_path):
     assert not any("Font Awesome" in item["component"] for item in licence_records(manifest, None))
     manifest["assets"].append({"tool": "image.render", "backend": "template", "icon": {"name": "leaf"}})
     [icons] = [item for item in licence_records(manifest, None) if "Font Awesome" in item["component"]]
-    assert icons["licence"] == "CC-BY-4.0" and "Fonticons, Inc." in icons["note"]
+    assert icons["licence"] == "CC-BY-4.0" and "Fonticons, Inc." in icons["credit"]
+    assert icons["note"] == "credit it where the ad is published"
 
 
 @pytest.mark.parametrize("model, licence", [

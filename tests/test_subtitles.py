@@ -12,6 +12,7 @@ import pytest
 from tools.ffmpeg import run_ffmpeg
 from tools.image.frame_zones import caption_band
 from tools.subtitles import (
+    LINE_LIMIT_BY_ASPECT,
     Caption,
     CaptionColors,
     CaptionRules,
@@ -466,3 +467,25 @@ def test_burned_captions_move_off_the_text_the_video_shows(keep_clear: bool, tmp
     assert inside != keep_clear  # off the band when told where it is; on it otherwise
     if keep_clear:
         assert rows.max() < size[1] * 0.8  # and still above the platform's bottom controls
+
+
+@pytest.mark.parametrize("font_name", [None, "OpenSans-Bold.ttf"])
+def test_captions_burn_at_the_em_size_the_layout_chose(font_name: str | None, tmp_path: Path, shared_data: Path):
+    """libass sizes a face by its winAscent + winDescent, taller than its em: the writer makes up the
+    difference, so a capital letter stands its cap height times the aspect's caption size."""
+    from tools.image.frame_zones import caption_font_px
+
+    size = (540, 960)
+    background = tmp_path / "background.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=black:s={size[0]}x{size[1]}:d=1:r=10",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", str(background)])
+    captions = segment_captions(timed("HEH HEH.", start=0.0, cps=4.0), CaptionRules(), scene_windows=[(0.0, 1.0)])
+    font = shared_data / "brand" / "fonts" / font_name if font_name else None
+    ass = write_ass(captions, style="classic", video_size=size, out_path=tmp_path / "c.ass", font_path=font,
+                    max_chars_per_line=LINE_LIMIT_BY_ASPECT["9:16"])
+    burned = burn_captions(background, ass, tmp_path / "c.mp4", fonts_dir=font.parent if font else None)
+    lit = _frame(burned, 0.5, size, tmp_path).min(axis=2) > 200  # the white fill, not the dark outline
+    rows = np.nonzero(lit.any(axis=1))[0]
+    em = caption_font_px("9:16", size[1])
+    cap_height = {None: 1493 / 2048, "OpenSans-Bold.ttf": 1462 / 2048}[font_name]  # the fonts' OS/2 sCapHeight
+    assert rows.max() - rows.min() + 1 == pytest.approx(cap_height * em, abs=2)

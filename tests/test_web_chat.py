@@ -477,3 +477,35 @@ def test_two_versions_of_an_ad_are_shown_side_by_side_with_their_headlines(brows
         left, right = (players.nth(index).bounding_box() for index in range(2))
         assert left["y"] == right["y"] and right["x"] >= left["x"] + left["width"]  # side by side, not stacked
         assert left["height"] >= 300
+
+
+@pytest.mark.slow
+def test_a_batch_of_two_products_is_queued_and_each_ad_made_with_its_own_approvals(browser, tmp_path):
+    from test_chat_graph import BATCH_MESSAGE
+
+    script = shoe_script()
+    script["ChatTurn"] = [
+        json.dumps({"product_name": "Runner One", "product_description": "A light running shoe with a recycled foam sole"}),
+        json.dumps({"product_name": "Trail Two", "product_description": "A grippy trail shoe for muddy paths"}),
+    ]
+    with serving(tmp_path, script) as url:
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.fill("#message", BATCH_MESSAGE)  # a list, one product a line
+        page.press("#message", "Enter")  # Enter sends (Shift+Enter makes the lines)
+        page.locator(".msg.assistant", has_text="Queued 2 ads, made one after another: Runner One, Trail Two.").wait_for(
+            timeout=30_000)
+        for product in ("Runner One", "Trail Two"):
+            page.locator("#approval").wait_for(state="visible", timeout=90_000)
+            assert page.locator(".msg.assistant", has_text=f"ad for {product} (Stride)").count() == 1
+            page.click("#approve")
+            page.wait_for_function("document.querySelector('#approval-message').textContent.includes("
+                                   "'render the final video') && !document.querySelector('#approval').hidden",
+                                   timeout=90_000)
+            page.click("#approve")
+        time.sleep(20); print(page.inner_text("#activity")); print(page.inner_text("#sidebar")); print("APPROVAL HIDDEN", page.is_hidden("#approval"), page.inner_text("#approval-message"))
+        tid = page.evaluate("location.hash").split("=")[1]; v = page.request.get(url + f"/api/threads/{tid}").json(); print(v["status"], v["interrupts"] and v["interrupts"][0]["gate"], v["error"])
+        page.locator(".msg.assistant", has_text="Your ad is ready").nth(1).wait_for(timeout=120_000)
+        page.locator("#runs li", has_text="Trail Two: succeeded").wait_for(timeout=10_000)
+        assert page.locator("#runs li", has_text="Runner One: succeeded").count() == 1
+        assert page.locator(".msg.assistant", has_text="Next in the queue").count() == 1

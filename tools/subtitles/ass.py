@@ -17,6 +17,7 @@ breaks come from the caption layout (``WrapStyle: 2`` turns libass's own wrappin
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,40 @@ def font_family(font_path: Path) -> tuple[str, bool]:
     if not family:
         raise ValueError(f"{font_path}: the font has no family name")
     return family, "bold" in (face or "").lower()
+
+
+DEFAULT_FONT_HEIGHT_PER_EM = (1901 + 483) / 2048
+"""DejaVu Sans (libass's font when none is given): OS/2 winAscent + winDescent over unitsPerEm."""
+
+
+def height_per_em(font_path: Path | None) -> float:
+    """How tall libass makes a font per em of ``Fontsize``'s worth: it sizes a face so that its
+    OS/2 winAscent + winDescent (hhea ascender - descender without an OS/2 table) span the
+    style's Fontsize, as VSFilter does, so a font of ``em`` pixels needs ``Fontsize = em × this``.
+
+    Raises:
+        ValueError: the file is not a TrueType/OpenType font with a ``head`` table.
+    """
+    if font_path is None:
+        return DEFAULT_FONT_HEIGHT_PER_EM
+    data = Path(font_path).read_bytes()
+    tables: dict[bytes, int] = {}
+    if len(data) >= 12:
+        count = struct.unpack_from(">H", data, 4)[0]
+        for index in range(count):
+            record = 12 + 16 * index
+            if record + 16 > len(data):
+                break
+            tag, _, offset, _ = struct.unpack_from(">4sIII", data, record)
+            tables[tag] = offset
+    if b"head" not in tables:
+        raise ValueError(f"{font_path}: not a TrueType/OpenType font (no head table)")
+    units_per_em = struct.unpack_from(">H", data, tables[b"head"] + 18)[0]
+    if b"OS/2" in tables:
+        ascent, descent = struct.unpack_from(">HH", data, tables[b"OS/2"] + 74)
+        return (ascent + descent) / units_per_em
+    ascender, descender = struct.unpack_from(">hh", data, tables[b"hhea"] + 4)
+    return (ascender - descender) / units_per_em
 
 
 def _timestamp(seconds: float) -> str:
@@ -195,8 +230,10 @@ def write_ass(
     widest = (_widest_line_per_pixel(captions, Path(font_path), bold and not bold_face)
               if font_path is not None else None)
     layout = _layout(video_size, _font_size(video_size, widest, max_chars_per_line))
+    # The layout works in em pixels (what the eye reads as the text's size); libass's Fontsize is taller.
+    fontsize = round(layout.font_size * height_per_em(Path(font_path) if font_path is not None else None))
     fields = [
-        style.capitalize(), family, str(layout.font_size), ass_color(colors.text), ass_color(colors.highlight),
+        style.capitalize(), family, str(fontsize), ass_color(colors.text), ass_color(colors.highlight),
         ass_color(colors.outline), ass_color(colors.shadow, alpha=0x60), "-1" if bold else "0",
         "0", "0", "0", "100", "100",
         "0", "0", "1", f"{layout.outline:.1f}", f"{layout.shadow:.1f}", "2", str(layout.margin_h),

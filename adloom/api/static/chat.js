@@ -655,6 +655,9 @@ $("composer").addEventListener("submit", async (event) => {
   $("message").value = "";
   try { await send(text); } catch (error) { addMessage("error", error.message); state.busy = false; $("send").disabled = false; }
 });
+$("message").addEventListener("keydown", (event) => {  // Enter sends; Shift+Enter starts a new line (a list)
+  if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); $("composer").requestSubmit(); }
+});
 $("attach").addEventListener("change", async (event) => {
   for (const file of event.target.files) {
     try { state.attachments.push(await upload(file)); } catch (error) { addMessage("error", error.message); }
