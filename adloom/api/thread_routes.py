@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -114,6 +116,21 @@ def _start_turn(request: Request, thread_id: str, graph_input, lock: threading.L
                        events_url=f"/api/threads/{thread_id}/events?after={after}")
 
 
+@contextmanager
+def _turn_lock(request: Request, thread_id: str) -> Iterator[threading.Lock]:
+    """The thread's turn lock, claimed (``409`` while a turn runs) and given back when the request
+    is refused before its turn starts."""
+    try:
+        lock = _service(request).claim(thread_id)
+    except ThreadBusyError as exc:
+        raise HTTPException(409, str(exc)) from None
+    try:
+        yield lock
+    except BaseException:
+        lock.release()
+        raise
+
+
 def _existing_view(request: Request, thread_id: str) -> ThreadView:
     try:
         return _service(request).view(thread_id)
@@ -167,43 +184,28 @@ def get_thread(request: Request, thread_id: str) -> dict:
 
 @thread_router.post("/threads/{thread_id}/messages", status_code=202)
 def post_message(request: Request, thread_id: str, body: MessageIn) -> TurnStarted:
-    service = _service(request)
-    try:
-        lock = service.claim(thread_id)
-    except ThreadBusyError as exc:
-        raise HTTPException(409, str(exc)) from None
-    try:
-        view = _existing_view(request, thread_id)
-        if view.interrupts:
+    with _turn_lock(request, thread_id) as lock:
+        if _existing_view(request, thread_id).interrupts:
             raise HTTPException(409, f"thread {thread_id} is waiting for an approval: POST "
                                      f"/api/threads/{thread_id}/approval with approve, reject or edit")
         graph_input = _message_input(request, body)
-    except BaseException:
-        lock.release()
-        raise
     return _start_turn(request, thread_id, graph_input, lock)
 
 
 @thread_router.post("/threads/{thread_id}/approval", status_code=202)
 def decide(request: Request, thread_id: str, body: DecisionIn) -> TurnStarted:
     """Answer the pending approval(s): approve, reject, or edit with a plain-words change."""
-    service = _service(request)
     try:
         decision = GateDecision(action=body.action, request=body.request)
     except ValidationError as exc:
         raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from None
-    try:
-        lock = service.claim(thread_id)
-    except ThreadBusyError as exc:
-        raise HTTPException(409, str(exc)) from None
-    try:
-        command = service.resume_command(thread_id, decision, body.interrupt_id)
-    except ThreadNotFoundError:
-        lock.release()
-        raise HTTPException(404, f"no chat thread {thread_id!r}") from None
-    except NotWaitingError as exc:
-        lock.release()
-        raise HTTPException(409, str(exc)) from None
+    with _turn_lock(request, thread_id) as lock:
+        try:
+            command = _service(request).resume_command(thread_id, decision, body.interrupt_id)
+        except ThreadNotFoundError:
+            raise HTTPException(404, f"no chat thread {thread_id!r}") from None
+        except NotWaitingError as exc:
+            raise HTTPException(409, str(exc)) from None
     return _start_turn(request, thread_id, command, lock)
 
 
@@ -247,18 +249,10 @@ def _edit_message(request: Request, body: BriefEdit) -> dict:
 def edit_brief(request: Request, thread_id: str, body: BriefEdit) -> TurnStarted:
     """Change what the planner understood, from the brief card; the ad is made once nothing is missing
     (again, with the change, after a finished run)."""
-    service = _service(request)
     message = _edit_message(request, body)
-    try:
-        lock = service.claim(thread_id)
-    except ThreadBusyError as exc:
-        raise HTTPException(409, str(exc)) from None
-    try:
+    with _turn_lock(request, thread_id) as lock:
         if _existing_view(request, thread_id).interrupts:
             raise HTTPException(409, "answer the approval first: reject it to change the brief and start again")
-    except BaseException:
-        lock.release()
-        raise
     return _start_turn(request, thread_id, {"messages": [message]}, lock)
 
 
@@ -267,22 +261,15 @@ def resume(request: Request, thread_id: str) -> TurnStarted:
     """Continue a conversation that stopped mid-turn (the server went down, or a step failed)
     from its last finished step; ``409`` with ``Retry-After`` while the stopped server's hold
     on the run has not expired."""
-    service = _service(request)
-    try:
-        lock = service.claim(thread_id)
-    except ThreadBusyError as exc:
-        raise HTTPException(409, str(exc)) from None
-    try:
-        service.check_resumable(thread_id)
-    except ThreadNotFoundError:
-        lock.release()
-        raise HTTPException(404, f"no chat thread {thread_id!r}") from None
-    except NothingToResumeError as exc:
-        lock.release()
-        raise HTTPException(409, str(exc)) from None
-    except RunStillHeldError as exc:
-        lock.release()
-        raise HTTPException(409, str(exc), headers={"Retry-After": str(max(1, round(exc.seconds_left)))}) from None
+    with _turn_lock(request, thread_id) as lock:
+        try:
+            _service(request).check_resumable(thread_id)
+        except ThreadNotFoundError:
+            raise HTTPException(404, f"no chat thread {thread_id!r}") from None
+        except NothingToResumeError as exc:
+            raise HTTPException(409, str(exc)) from None
+        except RunStillHeldError as exc:
+            raise HTTPException(409, str(exc), headers={"Retry-After": str(max(1, round(exc.seconds_left)))}) from None
     return _start_turn(request, thread_id, None, lock)
 
 
