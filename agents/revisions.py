@@ -1,9 +1,11 @@
 """Plain-word revision requests at an approval gate, turned into per-node feedback.
 
-"shorter headline", "redo image 2 warmer", "male voice": each names a part of the ad, and
-each part is made by one node of the campaign's variant chain. A request becomes the same
-``feedback`` the critic sends back (node -> target -> notes), plus a brief change where the
-brief decides the part (the voice). The graph re-runs the variant from the earliest
+"shorter headline", "redo image 2 warmer", "male voice", "other music": each names a part of
+the ad, and each part is made by one node of the campaign's variant chain. A request becomes
+the same ``feedback`` the critic sends back (node -> target -> notes), plus a brief change
+where the brief decides the part (the voice, the music from the marketer's library). "headline:
+Run lighter" sets a headline as written, the marketer's own words that no rewrite replaces.
+The graph re-runs the variant from the earliest
 affected node; everything upstream of it, and everything whose inputs did not change, comes
 back from the asset cache.
 
@@ -22,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from agents.art_director import scene_key, tone_target
 from agents.chat_planner import platforms_named
 from agents.llm_access import AgentLLM
-from agents.platforms import PLATFORM_LIMITS
 from agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
+from agents.platforms import PLATFORM_LIMITS
 from tools.image.grading import Tone
 from tools.llm.prompts import load_prompt
 from tools.tts.voices import VOICE_BY_GENDER, VOICES, voice_named
