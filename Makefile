@@ -42,7 +42,10 @@ demo: setup
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# The opt-in Piper voice (piper-tts is GPL-3.0: never in the default install) is tested too,
+# so the voice picker's second voice and a change of voice at a gate are really exercised.
 test: setup browser
+	$(BIN)/python -m pip install -q -e '.[piper]'
 	$(BIN)/python -m pytest
 
 eval-copy: setup

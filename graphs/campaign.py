@@ -123,7 +123,9 @@ def _chain_link(name: str, make: Callable[[_Variant, RunContext], dict]):
     def node(task: VariantTask, context: RunContext) -> dict | Command:
         variant_id = task["variant_id"]
         outputs = make(_Variant.of(task, name), context)
-        update: dict[str, Any] = {"media": {variant_id: {k: v for k, v in outputs.items() if k != "copy"}}}
+        # The variant's brief goes along: a voice or music chosen at a gate is kept through a send-back.
+        update: dict[str, Any] = {"media": {variant_id: {
+            **{k: v for k, v in outputs.items() if k != "copy"}, "brief": task["brief"]}}}
         if "copy" in outputs:
             update["copy"] = {variant_id: outputs["copy"]}
         if following is None:
@@ -307,7 +309,6 @@ def revision_feedback(checks: list[Check], revisions: dict[str, int]) -> dict[st
 
 def critic_node(state: CampaignState, context: RunContext) -> Command:
     """Review every variant once all are back; send failures to the earliest responsible node once."""
-    brief = Brief.model_validate(state["brief"])
     plan = CampaignPlan.model_validate(state["plan"])
     review_round = state.get("review_round", 0)
     media = state.get("media", {})
@@ -320,7 +321,10 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
     sends: list[Send] = []
     sent_back: dict[str, int] = {}
     for variant in plan.variants:
-        variant_checks = _review_variant(brief, plan, variant, state["copy"][variant.id], media[variant.id], context)
+        outputs = {kind: output for kind, output in media[variant.id].items() if kind != "brief"}
+        variant_brief = media[variant.id].get("brief", state["brief"])  # with what the marketer changed at a gate
+        variant_checks = _review_variant(Brief.model_validate(variant_brief), plan, variant, state["copy"][variant.id],
+                                         outputs, context)
         checks += variant_checks
         feedback = revision_feedback(variant_checks, revisions)
         if not feedback:
@@ -335,8 +339,8 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
             "label": f"critic:{variant.id}", "words": stage_words("critic", variant.id),
             "reason": f"{reasons}: making {STAGES[first].makes} again, and what follows from it"})
         sends.append(Send(first, VariantTask(
-            variant_id=variant.id, brief=state["brief"], plan=state["plan"], feedback=feedback,
-            previous={"copy": state["copy"][variant.id], **media[variant.id]}, round=review_round + 1,
+            variant_id=variant.id, brief=variant_brief, plan=state["plan"], feedback=feedback,
+            previous={"copy": state["copy"][variant.id], **outputs}, round=review_round + 1,
         )))
     update: dict[str, Any] = {"checks": [c.model_dump() for c in checks], "revisions": sent_back}
     if sends:

@@ -26,6 +26,7 @@ import uvicorn
 
 from adloom.api.app import create_app
 from adloom.config import Settings
+from conftest import needs_piper
 from scripted_llm import ScriptedBackend, models_with_backend, plan_reply
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
 
@@ -351,8 +352,11 @@ def add_track(page, url: str, ogg: Path, title: str, credit: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_brief_card_fills_what_is_missing_picks_music_a_headline_is_written_and_all_reach_the_results(
+@needs_piper
+def test_a_new_marketer_briefs_in_the_card_and_a_change_of_each_kind_reaches_the_final_files(
         browser, server_url, shared_data, tmp_path):
+    """Issue 15's done-when in the page: from a plain request to a downloaded ad, with a change of the copy
+    (a headline written in place), an image (warmer), the voice and the music, all in the final files."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(server_url + "/")
     # The start screen: example requests to begin from.
@@ -360,6 +364,8 @@ def test_the_brief_card_fills_what_is_missing_picks_music_a_headline_is_written_
     assert "Tidewell Trail Bottle" in page.input_value("#message")
     add_track(page, server_url, shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg", "Vibe Ace",
               "Vibe Ace by Kevin MacLeod, CC BY 3.0")
+    add_track(page, server_url, shared_data / "audio/music/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_"
+              "(string_orchestra).ogg", "Hungarian Dance", "Hungarian Dance No. 5, US Army Strings, public domain")
     page.reload()
     page.locator("#music-select option", has_text="Vibe Ace").wait_for(state="attached", timeout=10_000)
 
@@ -367,8 +373,9 @@ def test_the_brief_card_fills_what_is_missing_picks_music_a_headline_is_written_
     page.click("#send")
     page.locator(".msg.assistant", has_text="your brand's name").wait_for(timeout=30_000)
     assert page.is_hidden("#start")
-    # What was understood, with what is missing marked and named.
-    assert page.input_value("#draft-form [name=product_name]") == "running shoe"
+    # What was understood, with what is missing marked and named (filled once the turn is over).
+    page.wait_for_function("document.querySelector('#draft-form [name=product_name]').value === 'running shoe'",
+                           timeout=10_000)
     assert page.is_checked("#draft-platforms input[value=tiktok]")
     assert "Still missing: the brand, what it is, who it is for" in page.inner_text("#draft-note")
     assert "missing" in page.get_attribute("#draft-form [name=brand_name]", "class")
@@ -399,13 +406,41 @@ def test_the_brief_card_fills_what_is_missing_picks_music_a_headline_is_written_
     assert page.get_attribute("#approval-media img", "src") != first_picture
     assert page.locator("#activity li", has_text="Writing the copy (v1) done").count() == 1  # no rewrite
 
+    # A picture's colours, in plain words.
+    page.fill("#edit-text", "redo image 2 warmer")
+    page.click("#edit")
+    page.locator("#approval").wait_for(state="hidden", timeout=10_000)
+    page.locator("#approval").wait_for(state="visible", timeout=90_000)
+    warmer = page.locator("#approval-media img").nth(1).get_attribute("src")
+
     page.click("#approve")
-    page.wait_for_function("document.querySelector('#approval-message').textContent.includes('render the final video')",
-                           timeout=90_000)
-    page.click("#approve")
-    page.locator("#results").wait_for(state="visible", timeout=120_000)
-    page.locator("#credits li", has_text="music: Vibe Ace by Kevin MacLeod, CC BY 3.0").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector('#approval-message').textContent.includes('render the final video')"
+                           " && !document.querySelector('#approval').hidden", timeout=90_000)
+    # Another voice and other music, picked from the lists at the render's approval.
+    page.select_option("#voice-select", "joe")
+    page.select_option("#music-select", page.locator("#music-select option", has_text="Hungarian Dance")
+                       .get_attribute("value"))
+    page.click("#draft-save")
+    page.locator("#approval").wait_for(state="hidden", timeout=10_000)
+    deadline = time.monotonic() + 240
+    while page.is_hidden("#results") or page.is_visible("#approval"):  # a check may ask again, saying why
+        assert time.monotonic() < deadline, page.inner_text("#log")
+        if page.is_visible("#approval") and page.is_enabled("#approve"):
+            page.click("#approve")
+            page.locator("#approval").wait_for(state="hidden", timeout=10_000)
+        time.sleep(0.5)
+    page.locator("#credits li", has_text="music: Hungarian Dance No. 5, US Army Strings, public domain").wait_for(
+        timeout=10_000)
     assert page.locator(".copy-card", has_text="TikTok").inner_text().startswith("TikTok\nRun lighter this weekend")
+
+    # Every change is in the final files.
+    run_id = page.locator(".msg.assistant", has_text="Run id").inner_text().rsplit("Run id ", 1)[1].rstrip(".")
+    run_dir = tmp_path / "data" / "runs" / run_id
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Run lighter this weekend"
+    assert manifest["outputs"]["voice"]["backend"] == "piper"
+    assert manifest["outputs"]["music"]["credit"] == "Hungarian Dance No. 5, US Army Strings, public domain"
+    assert (run_dir / "v1" / "images" / "scene-2.png").read_bytes() == page.request.get(server_url + warmer).body()
     page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
     shots = os.environ.get("ADLOOM_SCREENSHOTS")
     if shots:
