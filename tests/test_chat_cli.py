@@ -11,7 +11,9 @@ from adloom.api.conversations import ChatService
 from adloom.chat_commands import converse
 from adloom.cli import app as cli_app
 from adloom.config import Settings
+from conftest import needs_piper
 from scripted_llm import ScriptedBackend, models_with_backend
+from storage import records
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
 
 
@@ -124,3 +126,36 @@ def test_a_turn_that_failed_is_resumed_from_its_failed_step_in_the_same_conversa
     assert view.status == "waiting" and view.interrupts[0]["gate"] == "video"  # it went on to the first approval
     assert len(calls) == 3
     assert [m["role"] for m in view.messages].count("user") == 2  # "resume" is not a message to the planner
+
+
+@pytest.mark.slow
+@needs_piper
+def test_in_the_terminal_a_change_of_each_kind_reaches_the_final_files(service, shared_data, capsys):
+    """Issue 15's done-when in the terminal: copy, image, voice and music changed at the gates, all in the files."""
+    import json
+
+    from adloom.music import add_track
+
+    track = add_track(service.database, service.assets, shared_data / "audio/music/Kevin_MacLeod_-_Vibe_Ace.ogg",
+                      title="Vibe Ace", credit="Vibe Ace by Kevin MacLeod, CC BY 3.0")
+    said_at_gates = ["headline: Run lighter this weekend", "redo image 2 warmer", "use Joe's voice and other music"]
+    said = [FIRST_MESSAGE, SECOND_MESSAGE, *said_at_gates[:2], "approve", said_at_gates[2]]
+
+    def read_line() -> str:  # the changes, then "approve" at every gate that asks again, then the end
+        if said:
+            return said.pop(0)
+        if service.view("t-7").interrupts:
+            return "approve"
+        raise EOFError
+
+    assert converse(service, "t-7", read_line) == 0
+    printed = capsys.readouterr().out
+    assert "Your ad is ready" in printed
+    view = service.view("t-7")
+    manifest = json.loads((service.settings.runs_dir / view.run_id / "manifest.json").read_text())
+    assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Run lighter this weekend"
+    assert manifest["outputs"]["voice"]["backend"] == "piper"
+    assert manifest["outputs"]["music"] == {"path": track.path, "credit": track.credit}
+    with service.database.session() as session:  # each change asked at a gate was acted on, none refused
+        acted = [e.detail.get("request") for e in records.get_run(session, view.run_id).events if e.event == "revising"]
+    assert [request for request in acted if request] == said_at_gates
