@@ -101,12 +101,24 @@ def scene_request(
     brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool, photos: list[str] | None = None,
     tones: list[str] | None = None,
 ) -> TemplateRequest:
-    """The template request for one scene's key image (``plain``: headline layout, no photo).
+    """The template request for one scene's key image (``plain``: headline layout, no photo); the
+    words the marketer wrote for the scene (``copy.own_scene_texts``) replace its planned headline.
 
     Args:
         photos: the scene's pictures (default: the brief's product photos).
         tones: colour grades for the pictures.
     """
+    request = _planned_request(brief, variant, copy, scene, plain=plain, photos=photos, tones=tones)
+    own = copy.own_scene_texts.get(scene.index)
+    if own is None or scene.purpose == "cta":  # the end card keeps the product's name and call to action
+        return request
+    return TemplateRequest.model_validate({**request.model_dump(), "headline": own})
+
+
+def _planned_request(
+    brief: Brief, variant: Variant, copy: VariantCopy, scene: Scene, *, plain: bool, photos: list[str] | None,
+    tones: list[str] | None,
+) -> TemplateRequest:
     lead = copy.platforms[brief.platforms[0]]
     headline, cta = drawable(lead.headline) or brief.product.name, drawable(lead.cta)
     photos = list(brief.product.images) if photos is None else photos

@@ -81,6 +81,17 @@ class VariantCopy(BaseModel):
         default_factory=dict, description="Headlines the marketer wrote at an approval gate, by platform: kept as "
         "written through every later rewrite, and grounded by their word.")
 
+    own_scene_texts: dict[int, str] = Field(
+        default_factory=dict, description="Words the marketer wrote for a scene's picture, by scene index, set "
+        "there as written instead of the planned words.")
+
+    def own_words(self) -> set[str]:
+        """Every text the marketer wrote themselves: it rests on their word, not the brief's."""
+        return {*self.own_headlines.values(), *self.own_scene_texts.values()}
+
+    def with_own_scene_texts(self, texts: dict[int, str]) -> VariantCopy:
+        return self.model_copy(update={"own_scene_texts": {**self.own_scene_texts, **texts}})
+
     def with_own_headlines(self, headlines: dict[str, str]) -> VariantCopy:
         """This copy with the marketer's headlines set as written (see :func:`own_headline_problems`)."""
         platforms = dict(self.platforms)
@@ -90,6 +101,16 @@ class VariantCopy(BaseModel):
                          for line in item.grounding]
             platforms[platform] = item.model_copy(update={"headline": text, "grounding": grounding})
         return self.model_copy(update={"platforms": platforms, "own_headlines": {**self.own_headlines, **headlines}})
+
+
+OWN_SCENE_TEXT_MAX = 80
+
+
+def own_scene_text_problems(text: str, scene_index: int) -> list[str]:
+    """Why words the marketer wrote for a scene's picture cannot be set there as written."""
+    problems = [] if len(text) <= OWN_SCENE_TEXT_MAX else [
+        f"the words for picture {scene_index + 1} are {len(text)} characters; a picture holds {OWN_SCENE_TEXT_MAX}"]
+    return problems + readability_problems(text, f"the words for picture {scene_index + 1}", sentence=False)
 
 
 def own_headline_problems(text: str, platform: str) -> list[str]:
@@ -500,7 +521,9 @@ def write_variant_copy(
     )
     written = VariantCopy(variant_id=variant.id, platforms=platforms, script=script, notes=thin_brief_notes(brief))
     # A headline the marketer wrote stays as written whatever else is rewritten.
-    return written.with_own_headlines(previous.own_headlines) if previous is not None else written
+    if previous is None:
+        return written
+    return written.with_own_headlines(previous.own_headlines).with_own_scene_texts(previous.own_scene_texts)
 
 
 class SloganDraft(BaseModel):

@@ -62,7 +62,7 @@ def _grounding(state: dict) -> dict[str, list[dict]]:
             request = image["request"]
             for name in ("headline", "subline", "cta", "price"):
                 where = f"image scene-{image['scene_index'] + 1}.{name}"
-                if request.get(name) in copy.own_headlines.values():
+                if request.get(name) in copy.own_words():
                     lines.append(own_words_line(where, request[name]))
                 elif request.get(name):
                     lines.append(grounds.check(where, request[name]))

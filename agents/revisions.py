@@ -78,6 +78,8 @@ class Revision(BaseModel):
     request: str
     feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     headlines: dict[str, str] = Field(default_factory=dict, description="Headlines set as written, by platform.")
+    scene_texts: dict[int, str] = Field(default_factory=dict, description="Words set on a scene's picture as "
+                                        "written, by scene index.")
     voice: str | None = Field(default=None, description="The voice asked for (a tools.tts.voices.VOICES id).")
     music: dict[str, str | None] | None = Field(default=None, description="The brief's media fields for the music.")
     unmet: list[str] = Field(default_factory=list, description="What was asked and cannot be done, in words.")
@@ -134,6 +136,24 @@ def own_headlines(request: str, platforms: list[str]) -> dict[str, str]:
     return found
 
 
+_OWN_SCENE_TEXT = re.compile(
+    rf"^\s*(?:(?:{_IMAGE_WORDS})\s*#?\s*(?P<a>\d+)\s+(?:text|words)|(?:text|words) on (?:the )?(?:{_IMAGE_WORDS})"
+    rf"\s*#?\s*(?P<b>\d+))\s*:\s*(?P<text>\S.*?)\s*$", re.IGNORECASE)
+
+
+def own_scene_texts(request: str, scene_count: int) -> dict[int, str]:
+    """Words the marketer wrote for pictures ("image 2 text: Made from recycled foam", one a line),
+    by scene index; a number past the last scene is left out."""
+    found: dict[int, str] = {}
+    for line in request.splitlines():
+        match = _OWN_SCENE_TEXT.match(line)
+        if match:
+            number = int(match.group("a") or match.group("b"))
+            if 1 <= number <= scene_count:
+                found[number - 1] = match.group("text").strip().strip("\"“”'")
+    return found
+
+
 def _parts_by_keyword(text: str) -> list[tuple[Part, dict[str, Any]]]:
     found: list[tuple[Part, dict[str, Any]]] = []
     voice = voice_named(text)
@@ -186,9 +206,10 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
         A revision; ``understood`` is False when no part could be identified.
     """
     note = f"The marketer asked: {request.strip()}"
-    written = own_headlines(request, platforms)
-    if written:  # used as written: the pictures showing them are made again, nothing is rewritten
-        return Revision(request=request, headlines=written, feedback={"art_director": {"headline": [note]}})
+    written, on_pictures = own_headlines(request, platforms), own_scene_texts(request, scene_count)
+    if written or on_pictures:  # used as written: the pictures showing them are made again, nothing is rewritten
+        return Revision(request=request, headlines=written, scene_texts=on_pictures,
+                        feedback={"art_director": {"words": [note]}})
     text = request.lower()
     parts = _parts_by_keyword(text) or (_parts_by_llm(request, llm) if llm is not None else [])
     feedback: dict[str, dict[str, list[str]]] = {}
@@ -246,7 +267,10 @@ def gate_preview(gate: str, task: dict, *, message: str) -> dict:
     media: list[dict[str, str]] = []
     for image in (previous.get("art") or {}).get("images", []):
         media.append({"kind": "image", "path": image["result"]["image"]["path"],
-                      "label": f"image {image['scene_index'] + 1} ({image['purpose']})"})
+                      "label": f"image {image['scene_index'] + 1} ({image['purpose']})",
+                      # the words on it, to rewrite in place (not the end card's: the product's name and CTA)
+                      **({"scene": image["scene_index"] + 1, "text": image["request"]["headline"]}
+                         if image["purpose"] != "cta" else {})})
     for index, clip in enumerate((previous.get("video") or {}).get("clips", [])):
         media.append({"kind": "video", "path": clip["path"], "label": f"scene {index + 1}"})
     if previous.get("voice"):

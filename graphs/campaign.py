@@ -37,7 +37,7 @@ from agents.assembly import assemble_ad
 from agents.brief import Brief
 from agents.captioner import Captions, write_captions
 from agents.config import CopywriterSettings
-from agents.copywriter import VariantCopy, own_headline_problems, write_variant_copy
+from agents.copywriter import VariantCopy, own_headline_problems, own_scene_text_problems, write_variant_copy
 from agents.critic import Check, review_copy
 from agents.manifest import write_manifest
 from agents.media_review import review_media
@@ -193,14 +193,19 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
         )
         problems = [problem for platform, text in revision.headlines.items()
                     for problem in own_headline_problems(text, platform)]
+        problems += [problem for index, text in revision.scene_texts.items()
+                     for problem in own_scene_text_problems(text, index)]
+        problems += [f"picture {index + 1} is the end card: it shows the product's name and the call to action"
+                     for index in revision.scene_texts if variant.scenes[index].purpose == "cta"]
         if problems:  # a headline the marketer wrote is used as written, or not at all
             message = load_prompt("chat_unmet_revision", unmet="; ".join(problems) + ".").strip()
             continue
         if revision.understood:
             context.record_event(gate, "revising", {"label": label, "words": words, "request": decision.request})
             previous = task["previous"]
-            if revision.headlines:
+            if revision.headlines or revision.scene_texts:
                 copy = VariantCopy.model_validate(previous["copy"]).with_own_headlines(revision.headlines)
+                copy = copy.with_own_scene_texts(revision.scene_texts)
                 previous = {**previous, "copy": copy.model_dump(mode="json")}
             return VariantTask(**{  # type: ignore[typeddict-item]
                 **task, "brief": revision.patched_brief(task["brief"]), "feedback": revision.feedback,

@@ -462,11 +462,15 @@ def test_a_headline_written_out_is_used_as_written_per_platform():
     revision = plan_revision("TikTok headline: \"Run lighter\"\nX headline: Light on your feet", None,
                              platforms=["tiktok", "x"], scene_count=3)
     assert revision.headlines == {"tiktok": "Run lighter", "x": "Light on your feet"}
-    assert revision.feedback == {"art_director": {"headline": [
+    assert revision.feedback == {"art_director": {"words": [
         "The marketer asked: TikTok headline: \"Run lighter\"\nX headline: Light on your feet"]}}
     assert plan_revision("headline: Run lighter", None, platforms=["tiktok", "x"], scene_count=3).headlines == {
         "tiktok": "Run lighter", "x": "Run lighter"}
     assert plan_revision("shorter headline", None, platforms=["tiktok"], scene_count=3).headlines == {}
+    on_pictures = plan_revision("image 2 text: Made from recycled foam\ntext on picture 9: x\nwords on scene 1: Hi",
+                                None, platforms=["tiktok"], scene_count=3)
+    assert on_pictures.scene_texts == {1: "Made from recycled foam", 0: "Hi"} and on_pictures.headlines == {}
+    assert plan_revision("redo image 2", None, platforms=["tiktok"], scene_count=3).scene_texts == {}
 
 
 @pytest.mark.slow
@@ -476,10 +480,12 @@ def test_a_headline_set_at_the_gate_reaches_the_picture_and_the_copy_and_only_th
     at_video = chat.say(SECOND_MESSAGE)
     too_long = chat.decide(at_video, "edit", "headline: " + "Run lighter " * 10)
     assert "the TikTok headline is 119 characters; TikTok allows 100" in too_long.interrupts[0].value["message"]  # refused in words
-    again = chat.decide(too_long, "edit", "headline: Run lighter this weekend")
+    end_card = chat.decide(too_long, "edit", "image 3 text: Buy it")
+    assert "picture 3 is the end card" in end_card.interrupts[0].value["message"]
+    again = chat.decide(end_card, "edit", "headline: Run lighter this weekend\nimage 2 text: Made from recycled foam")
     assert [i.value["gate"] for i in again.interrupts] == ["video"]
     assert again.interrupts[0].value["headlines"] == {"tiktok": "Run lighter this weekend"}
-    assert chat.finished("copywriter") == 1 and chat.finished("art_director") == 2  # no rewrite, a new picture
+    assert chat.finished("copywriter") == 1 and chat.finished("art_director") == 2  # no rewrite, new pictures
     at_render = chat.decide(again, "approve")
     done = chat.decide(at_render, "approve")
     manifest = json.loads(Path(done.values["outputs"]["copy"]).with_name("manifest.json").read_text())
@@ -488,6 +494,9 @@ def test_a_headline_set_at_the_gate_reaches_the_picture_and_the_copy_and_only_th
     hook = manifest["grounding"]["v1"]
     assert {"field": "image scene-1.headline", "text": "Run lighter this weekend", "supported": True, "problems": [],
             "facts": ["the marketer's own words"]} in hook
+    assert {"field": "image scene-2.headline", "text": "Made from recycled foam", "supported": True, "problems": [],
+            "facts": ["the marketer's own words"]} in hook
+    assert manifest["copy"]["v1"]["own_scene_texts"] == {"1": "Made from recycled foam"}
     assert next(c for c in manifest["checks"] if c["name"] == "copy.tiktok")["passed"]
 
 

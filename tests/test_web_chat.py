@@ -399,10 +399,13 @@ def test_a_new_marketer_briefs_in_the_card_and_a_change_of_each_kind_reaches_the
     # A headline written in place: used as written, the pictures made again, asked again at the same gate.
     first_picture = page.get_attribute("#approval-media img", "src")
     page.fill("#headline-fields input[data-platform=tiktok]", "Run lighter this weekend")
+    assert page.locator("#approval-media input.scene-text").count() == 2  # not on the end card
+    page.fill("#approval-media input.scene-text[data-scene='2']", "Made from recycled foam")
     page.click("#headline-save")
     page.locator("#approval").wait_for(state="hidden", timeout=10_000)
     page.locator("#approval").wait_for(state="visible", timeout=90_000)
     assert page.input_value("#headline-fields input[data-platform=tiktok]") == "Run lighter this weekend"
+    assert page.input_value("#approval-media input.scene-text[data-scene='2']") == "Made from recycled foam"
     assert page.get_attribute("#approval-media img", "src") != first_picture
     assert page.locator("#activity li", has_text="Writing the copy (v1) done").count() == 1  # no rewrite
 
@@ -438,6 +441,7 @@ def test_a_new_marketer_briefs_in_the_card_and_a_change_of_each_kind_reaches_the
     run_dir = tmp_path / "data" / "runs" / run_id
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Run lighter this weekend"
+    assert manifest["copy"]["v1"]["own_scene_texts"] == {"1": "Made from recycled foam"}  # kept through "warmer"
     assert manifest["outputs"]["voice"]["backend"] == "piper"
     assert manifest["outputs"]["music"]["credit"] == "Hungarian Dance No. 5, US Army Strings, public domain"
     assert (run_dir / "v1" / "images" / "scene-2.png").read_bytes() == page.request.get(server_url + warmer).body()

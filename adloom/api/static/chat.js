@@ -404,13 +404,22 @@ function showApproval(interrupts) {
   $("approval-message").textContent = first.message;  // the headlines are in the fields below, to edit in place
   // Every scene so far, each with its label: the whole ad at a glance, not its first picture.
   $("approval-media").replaceChildren(...interrupts.flatMap((i) => (i.media || []).map((item) =>
-    ({ ...item, label: several ? `${i.variant_id}: ${item.label}` : item.label }))).map((item) => {
+    ({ ...item, interrupt: i.id, label: several ? `${i.variant_id}: ${item.label}` : item.label }))).map((item) => {
     const element = mediaElement(item);
     if (!element) return null;
     const figure = document.createElement("figure");
     const caption = document.createElement("figcaption");
     caption.textContent = item.label || "";
     figure.append(element, caption);
+    if (item.text !== undefined) {  // the words on the picture, to rewrite in place
+      const input = document.createElement("input");
+      input.className = "scene-text";
+      input.value = item.text;
+      input.title = "The words on this picture";
+      input.setAttribute("form", "approval-headlines");
+      Object.assign(input.dataset, { scene: item.scene, interrupt: item.interrupt, original: item.text });
+      figure.append(input);
+    }
     return figure;
   }).filter(Boolean));
   const script = first.script || [];
@@ -431,7 +440,7 @@ function showApproval(interrupts) {
     label.append(`${several ? `${i.variant_id}, ` : ""}${PLATFORM_NAMES[p] || p} `, input);
     return label;
   })));
-  $("approval-headlines").hidden = !$("headline-fields").children.length;
+  $("approval-headlines").hidden = !$("headline-fields").children.length && !$("approval-media").querySelector("input");
   box.hidden = false;
   box.dataset.gate = first.gate;
 }
@@ -669,12 +678,13 @@ $("resume").onclick = () => resumeThread();
 $("approval-headlines").addEventListener("submit", (event) => {
   // One version at a time: the changed headlines of the first version with a change, as "<platform> headline: ..."
   event.preventDefault();
-  const changed = [...$("headline-fields").querySelectorAll("input")]
+  const changed = [...document.querySelectorAll("#headline-fields input, #approval-media input.scene-text")]
     .filter((input) => input.value.trim() && input.value.trim() !== input.dataset.original);
   if (!changed.length) return;
   const interrupt = changed[0].dataset.interrupt;
-  const lines = changed.filter((input) => input.dataset.interrupt === interrupt)
-    .map((input) => `${PLATFORM_NAMES[input.dataset.platform] || input.dataset.platform} headline: ${input.value.trim()}`);
+  const lines = changed.filter((input) => input.dataset.interrupt === interrupt).map((input) => input.dataset.scene
+    ? `image ${input.dataset.scene} text: ${input.value.trim()}`
+    : `${PLATFORM_NAMES[input.dataset.platform] || input.dataset.platform} headline: ${input.value.trim()}`);
   decide("edit", lines.join("\n"), interrupt);
 });
 $("draft-form").addEventListener("submit", (event) => { event.preventDefault(); saveDraft(); });
