@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.brief import PLATFORMS, Brief, BriefError, Platform, parse_brief
+from agents.brief import PLATFORMS, Aspect, Brief, BriefError, Platform, parse_brief
 from agents.llm_access import AgentLLM
 from agents.platforms import PLATFORM_LIMITS
 from tools.llm.prompts import load_prompt
@@ -73,6 +73,7 @@ class BriefDraft(BaseModel):
     facts: list[str] = Field(default_factory=list)
     price: str | None = None
     variants: int | None = None
+    aspect: Aspect | None = Field(default=None, description="The ad's own shape; None: the brief's default (9:16).")
     voice: str | None = Field(default=None, description="The voice chosen (a tools.tts.voices.VOICES id).")
     music: dict | None = Field(default=None, description="The track chosen from the music library (LibraryTrack).")
     page: dict | None = Field(default=None, description=(
@@ -104,7 +105,8 @@ class BriefDraft(BaseModel):
             "product": {**page.get("product", {}), "name": self.product_name, "description": self.product_description,
                         **({"facts": self.facts} if self.facts else {}), **({"price": self.price} if self.price else {})},
             "audience": self.audience, "platforms": list(self.platforms),
-            "duration_s": self.duration_s or default_duration_s, "variants": self.variants or 1, **chosen,
+            "duration_s": self.duration_s or default_duration_s, "variants": self.variants or 1,
+            **({"aspect": self.aspect} if self.aspect else {}), **chosen,
         }, source="chat")
 
     def edited(self, messages: list[dict]) -> BriefDraft | None:
@@ -147,6 +149,30 @@ def unsupported_platforms_note(text: str) -> str | None:
         return None
     listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
     return f"I cannot make ads for {listed}: adloom makes them for {', '.join(l.label for l in PLATFORM_LIMITS.values())}."
+
+
+# Shapes in plain words, the brief's aspect each names.
+SHAPE_WORDS: dict[str, Aspect] = {
+    "9:16": "9:16", "vertical": "9:16", "portrait": "9:16", "1:1": "1:1", "square": "1:1",
+    "4:5": "4:5", "16:9": "16:9", "landscape": "16:9", "widescreen": "16:9", "horizontal": "16:9",
+}
+
+
+def aspect_named(text: str) -> Aspect | None:
+    """The ad's shape a message names ("in 16:9", "a square ad", "make it landscape"), or None.
+
+    A ratio counts wherever it is; a word only beside "ad", "video", "format" or "in"/"make it",
+    so "a square lamp base" names no shape.
+    """
+    lowered = text.lower()
+    found = []
+    for words, aspect in SHAPE_WORDS.items():
+        word = re.escape(words)
+        pattern = (rf"(?<![\w:]){word}(?![\w:])" if ":" in words else
+                   rf"\b(?:{word}\s+(?:ads?|videos?|format|shape|version)|(?:in|as|make it|shape:?)\s+{word})\b")
+        if re.search(pattern, lowered):
+            found.append(aspect)
+    return found[0] if len(set(found)) == 1 else None
 
 
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
@@ -277,6 +303,9 @@ def merge_turn(draft: BriefDraft, turn: BriefFacts, messages: list[dict]) -> tup
     variants = variants_named(latest)
     if variants:
         update["variants"] = variants
+    aspect = aspect_named(latest)
+    if aspect:
+        update["aspect"] = aspect
     voice = voice_named(latest) if re.search(r"\bvoice", latest.lower()) else None
     if voice is not None:
         update["voice"] = voice.id

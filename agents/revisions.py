@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.art_director import scene_key, tone_target
-from agents.chat_planner import platforms_named
+from agents.chat_planner import duration_named, platforms_named
 from agents.llm_access import AgentLLM
 from agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
 from agents.platforms import PLATFORM_LIMITS
@@ -39,7 +39,7 @@ PART_NODES: dict[str, str] = {
     "captions": "subtitles", "video": "video", "render": "editor",
 }
 
-_IMAGE_WORDS = r"(?:image|picture|photo|scene|frame|shot)"
+_IMAGE_WORDS = r"(?:image|picture|photo|scene|frame|shot|layout)"
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1}
 # Plain words for a picture's colour grade (see tools.image.grading).
 _TONE_WORDS: dict[str, str] = {
@@ -78,6 +78,7 @@ class Revision(BaseModel):
     request: str
     feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     headlines: dict[str, str] = Field(default_factory=dict, description="Headlines set as written, by platform.")
+    duration_s: float | None = Field(default=None, description="Another length: the ad is planned and made anew.")
     scene_texts: dict[int, str] = Field(default_factory=dict, description="Words set on a scene's picture as "
                                         "written, by scene index.")
     voice: str | None = Field(default=None, description="The voice asked for (a tools.tts.voices.VOICES id).")
@@ -86,7 +87,7 @@ class Revision(BaseModel):
 
     @property
     def understood(self) -> bool:
-        return bool(self.feedback)
+        return bool(self.feedback) or self.duration_s is not None
 
     def patched_brief(self, brief: dict) -> dict:
         """The variant's brief with the requested voice and music (other fields untouched)."""
@@ -206,6 +207,9 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
         A revision; ``understood`` is False when no part could be identified.
     """
     note = f"The marketer asked: {request.strip()}"
+    length = duration_named(request)
+    if length is not None and re.search(r"\b(?:make it|length|long|longer|shorter|seconds?|secs?|s)\b", request.lower()):
+        return Revision(request=request, duration_s=length)  # the scenes are planned for a length: made anew
     written, on_pictures = own_headlines(request, platforms), own_scene_texts(request, scene_count)
     if written or on_pictures:  # used as written: the pictures showing them are made again, nothing is rewritten
         return Revision(request=request, headlines=written, scene_texts=on_pictures,

@@ -147,6 +147,8 @@ def _gated(name: str, node: Callable[[VariantTask, Runtime[RunContext]], dict | 
             revised = _ask_at_gate(name, task, runtime.context)
             if revised is None:
                 return {"media": {task["variant_id"]: {"stopped_at": name}}}
+            if isinstance(revised, NewLength):  # planned anew: this run stops, the conversation makes it again
+                return {"media": {task["variant_id"]: {"stopped_at": name, "new_length_s": revised.duration_s}}}
             if revised is not task:
                 # Copy the marketer set at the gate (their own headline) is the run's copy from now on.
                 update = {"copy": {task["variant_id"]: revised["previous"]["copy"]}} \
@@ -161,13 +163,21 @@ def _gated(name: str, node: Callable[[VariantTask, Runtime[RunContext]], dict | 
     return gated
 
 
-def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTask | None:
+@dataclass(frozen=True)
+class NewLength:
+    """Another length asked for at a gate: the scenes must be planned again, so the run stops
+    (``media[variant]["new_length_s"]``) and the conversation starts it anew at that length."""
+
+    duration_s: float
+
+
+def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTask | NewLength | None:
     """Pause for the marketer before ``gate`` runs.
 
     Returns:
         None when rejected; ``task`` itself when approved; after an edit a new task with the
         requested feedback and any brief change (the caller re-routes to the earliest
-        affected node).
+        affected node); :class:`NewLength` for another length.
     """
     message = load_prompt(f"chat_gate_{gate}", variant_id=task["variant_id"]).strip()
     label = f"{gate}:{task['variant_id']}"
@@ -191,6 +201,9 @@ def _ask_at_gate(gate: str, task: VariantTask, context: RunContext) -> VariantTa
             decision.request, context.llm, platforms=task["brief"]["platforms"], scene_count=len(variant.scenes),
             music=context.music_library, current_music=(task["brief"].get("media") or {}).get("music"),
         )
+        if revision.duration_s is not None:
+            context.record_event(gate, "rejected", {"label": label, "words": words, "request": decision.request})
+            return NewLength(revision.duration_s)
         problems = [problem for platform, text in revision.headlines.items()
                     for problem in own_headline_problems(text, platform)]
         problems += [problem for index, text in revision.scene_texts.items()

@@ -61,7 +61,7 @@ from agents.chat_supervisor import (
     write_copy,
 )
 from agents.page_brief import page_link, read_linked_page
-from agents.platforms import PLATFORM_LIMITS
+from agents.platforms import PLATFORM_LIMITS, video_aspects
 from graphs.campaign import RunContext, build_campaign_graph
 from graphs.footage import FootageContext, build_footage_graph
 from tools.llm import calls_tools
@@ -83,7 +83,7 @@ class ChatState(TypedDict, total=False):
     outputs: dict  # the latest manifest's outputs
     transcript: Annotated[list[dict], append_messages]  # the tool-calling planner's own chat, calls and results
     read: int  # how many of ``messages`` the tool-calling planner has read into its transcript
-    queue: list[dict]  # a batch's ads still to make after the current one: {"brief", "draft"}
+    queue: list[dict]  # ads still to make after the current one (a batch's, or one made anew): {"brief", "draft", "note"?}
 
 
 class RunLedger(Protocol):
@@ -205,9 +205,9 @@ def next_in_queue(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Li
     """Start the batch's next ad."""
     head, *rest = state["queue"]
     left = f" {len(rest)} more after this one." if rest else " It is the last in the queue."
+    note = head.get("note") or "Next in the queue." + left
     return _start_run(Launch(tool_call_id="", kind="campaign"), head["brief"], {
-        "draft": head["draft"], "queue": rest,
-        "messages": [{"role": "assistant", "content": "Next in the queue." + left}]})
+        "draft": head["draft"], "queue": rest, "messages": [{"role": "assistant", "content": note}]})
 
 
 def after_run(state: ChatState) -> Literal["next_in_queue", "__end__"]:
@@ -226,8 +226,15 @@ def _start_run(launch: Launch, brief: dict, update: dict) -> Command:
     sound = "".join([f" {brief['variants']} versions to compare side by side." if brief["variants"] > 1 else "",
                      f" {voice.name}'s voice reads it." if voice else "",
                      f" The music is {draft['music']['title']}." if draft.get("music") else ""])
-    text = (f"Making a {brief['duration_s']:g}-second {platforms} ad for {product} "
-            f"({brand}){source}, aimed at {brief['audience']}.{sound}"
+    shapes = [f"{aspect} for " + ", ".join(PLATFORM_LIMITS[p].label for p in brief["platforms"]
+                                          if PLATFORM_LIMITS[p].video_aspect == aspect)
+              for aspect in video_aspects(brief["aspect"], brief["platforms"])[1:]]
+    shape = (f" The video is {brief['aspect']}" + ("" if draft.get("aspect") else " (my default shape; tell me "
+             "another, e.g. square, to change it)") + (f", also {' and '.join(shapes)}" if shapes else "") + ".")
+    seconds = f"{brief['duration_s']:g}"
+    article = "an" if seconds.startswith("8") or seconds in ("11", "18") else "a"  # "an 8-second", "an 18-second"
+    text = (f"Making {article} {seconds}-second {platforms} ad for {product} "
+            f"({brand}){source}, aimed at {brief['audience']}.{shape}{sound}"
             + (f" It states only these facts from your brief: {'; '.join(stated)}." if stated else "")
             + ("" if draft.get("duration_s") else
                f" {brief['duration_s']:g} seconds is my default length; tell me another to change it.")
@@ -363,11 +370,21 @@ def _carry_out(state: ChatState, runtime: Runtime[ChatContext], run: Any) -> dic
             ledger.close(run_id, {}, error=f"{type(exc).__name__}: {exc}")
         raise
     ledger.close(run_id, final)
-    if not final.get("manifest_path"):
+    new_length = next((media["new_length_s"] for media in (final.get("media") or {}).values()
+                       if "new_length_s" in media), None)
+    if new_length is not None:  # planned anew at the length asked for at a gate: queued first
+        message = {"role": "assistant", "content": (
+            f"Another length means new scenes: I stopped this one and make it again at {new_length:g} seconds, "
+            "with everything else as it was."), "run_id": run_id}
+        again = {"brief": {**state["brief"], "duration_s": new_length},
+                 "draft": {**state.get("draft", {}), "duration_s": new_length}, "note": "Making it again."}
+        update: dict[str, Any] = {"status": "stopped", "queue": [again, *state.get("queue", [])]}
+        result = {"status": f"stopped: made again at {new_length:g} seconds", "run_id": run_id}
+    elif not final.get("manifest_path"):
         message = {"role": "assistant", "content": (
             "Stopped as you asked; nothing was rendered. Tell me what to change and I will start again."
         ), "run_id": run_id}
-        update: dict[str, Any] = {"status": "stopped"}
+        update = {"status": "stopped"}
         result = {"status": "stopped by the marketer", "run_id": run_id}
     else:
         message, result, outputs = _finished(final, context.out_dir, run_id)

@@ -555,3 +555,41 @@ def test_a_batch_makes_each_product_s_ad_one_after_another(tmp_path):
     assert [m["brief"]["product"]["name"] for m in manifests] == ["Runner One", "Trail Two"]
     assert manifests[1]["brief"]["product"].get("price") is None  # one item's price is not another's
     assert state.values["queue"] == []
+
+
+def test_the_shape_is_said_aloud_with_its_default_and_a_named_shape_reaches_the_brief():
+    from agents.chat_planner import aspect_named
+    from agents.chat_supervisor import Launch
+    from graphs.chat import _start_run
+
+    assert aspect_named("a square ad for LinkedIn") == "1:1" and aspect_named("in 16:9") == "16:9"
+    assert aspect_named("a square lamp base") is None  # a word about the product, not the ad's shape
+    draft = BriefDraft(brand_name="Lumo", product_name="Arc Desk Lamp", product_description="A desk lamp",
+                       audience="home workers", platforms=["tiktok", "linkedin"])
+    brief = draft.to_brief(15).model_dump(mode="json")
+    said = _start_run(Launch(tool_call_id="", kind="campaign"), brief, {"draft": draft.model_dump()}).update
+    assert ("The video is 9:16 (my default shape; tell me another, e.g. square, to change it), also 1:1 for LinkedIn."
+            in said["messages"][-1]["content"])
+    square = draft.model_copy(update={"aspect": "1:1"})
+    brief = square.to_brief(15).model_dump(mode="json")
+    assert brief["aspect"] == "1:1"
+    said = _start_run(Launch(tool_call_id="", kind="campaign"), brief, {"draft": square.model_dump()}).update
+    assert "The video is 1:1, also 9:16 for TikTok." in said["messages"][-1]["content"]
+
+
+@pytest.mark.slow
+def test_another_length_at_a_gate_makes_the_ad_again_at_that_length(tmp_path):
+    chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
+    chat.say(FIRST_MESSAGE)
+    at_video = chat.say(SECOND_MESSAGE)
+    first_run = at_video.values["run_id"]
+    again = chat.decide(at_video, "edit", "make it 8 seconds")
+    said = [m["content"] for m in again.values["messages"] if m["role"] == "assistant"]
+    assert said[-3] == ("Another length means new scenes: I stopped this one and make it again at 8 seconds, "
+                        "with everything else as it was.")
+    assert said[-2] == "Making it again."
+    assert said[-1].startswith("Making an 8-second TikTok ad for running shoe (Stride)")
+    assert [i.value["gate"] for i in again.interrupts] == ["video"]  # the new run asks at its first gate
+    assert again.values["run_id"] != first_run and again.values["brief"]["duration_s"] == 8
+    assert again.values["draft"]["duration_s"] == 8  # the brief card shows the new length
+    assert len(chat.backend.calls_for("PlanDraft")) == 2  # planned anew

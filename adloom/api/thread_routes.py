@@ -30,6 +30,7 @@ from adloom.api.conversations import (
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from adloom.music import library as music_library
+from agents.brief import Aspect
 from agents.chat_planner import MAX_VARIANTS, BriefFacts
 from agents.revisions import GateDecision
 from graphs.campaign import campaign_stages
@@ -64,6 +65,7 @@ class BriefEdit(BriefFacts):
     model_config = ConfigDict(extra="forbid")
 
     variants: int | None = Field(default=None, ge=1, le=MAX_VARIANTS, description="Versions of the ad to compare.")
+    aspect: Aspect | None = Field(default=None, description="The ad's own shape (the platforms add theirs).")
     voice: str | None = Field(default=None, description="A voice id from GET /api/voices.")
     music_id: int | None = Field(default=None, ge=0, le=MAX_ROW_ID,
                                  description="A track id from GET /api/music; 0 for no music.")

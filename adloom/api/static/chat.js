@@ -126,6 +126,7 @@ function showDraft(thread) {
   field("facts").value = (draft.facts || []).join("\n");
   field("duration_s").value = draft.duration_s || "";
   field("variants").value = draft.variants || "";
+  field("aspect").value = draft.aspect || "";
   field("duration_s").placeholder = `${thread.default_duration_s} (my default)`;
   for (const box of $("draft-platforms").querySelectorAll("input")) box.checked = (draft.platforms || []).includes(box.value);
   const voice = draft.voice || (state.voices || []).find((v) => v.available)?.id;
@@ -158,6 +159,7 @@ function draftChanges() {
   if (facts.join("\n") !== (draft.facts || []).join("\n")) changes.facts = facts;
   const platforms = [...$("draft-platforms").querySelectorAll("input:checked")].map((box) => box.value);
   if (platforms.join() !== (draft.platforms || []).join()) changes.platforms = platforms;
+  if ((field("aspect").value || null) !== (draft.aspect || null)) changes.aspect = field("aspect").value || null;
   const versions = field("variants").value ? Number(field("variants").value) : null;
   if (versions !== (draft.variants || null)) changes.variants = versions;
   const duration = field("duration_s").value ? Number(field("duration_s").value) : null;
