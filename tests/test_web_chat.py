@@ -366,8 +366,14 @@ def test_a_new_marketer_briefs_in_the_card_and_a_change_of_each_kind_reaches_the
               "Vibe Ace by Kevin MacLeod, CC BY 3.0")
     add_track(page, server_url, shared_data / "audio/music/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_"
               "(string_orchestra).ogg", "Hungarian Dance", "Hungarian Dance No. 5, US Army Strings, public domain")
+    kit = page.request.post(server_url + "/api/brands", data={
+        "brand": {"name": "Lumo"}, "product": {"name": "Arc Desk Lamp", "description": "A desk lamp that bends"}})
+    assert kit.status == 201, kit.text()
     page.reload()
     page.locator("#music-select option", has_text="Vibe Ace").wait_for(state="attached", timeout=10_000)
+    # ... and the brand kits already saved.
+    page.locator("#kits button", has_text="Lumo: Arc Desk Lamp").click()
+    assert page.input_value("#message") == "Our brand is Lumo. "
 
     page.fill("#message", FIRST_MESSAGE)
     page.click("#send")
