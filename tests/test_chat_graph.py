@@ -299,10 +299,17 @@ def test_unknown_gate_names_are_refused(tool_context, settings):
 def test_gate_preview_lists_the_finished_media():
     task = {"variant_id": "v1", "previous": {
         "copy": {"platforms": {"tiktok": {"headline": "Run light"}}, "script": [{"text": "Run light."}]},
-        "art": {"images": [{"scene_index": 0, "purpose": "hook", "result": {"image": {"path": "/d/a.png"}}}]},
+        "art": {"images": [
+            {"scene_index": 0, "purpose": "hook", "result": {"image": {"path": "/d/a.png"}},
+             "request": {"headline": "Run light"}},
+            {"scene_index": 1, "purpose": "cta", "result": {"image": {"path": "/d/b.png"}},
+             "request": {"headline": "Runner One"}},
+        ]},
     }}
     preview = gate_preview("video", task, message="ready")
-    assert preview["media"] == [{"kind": "image", "path": "/d/a.png", "label": "image 1 (hook)"}]
+    assert preview["media"] == [  # the words on each picture but the end card's, to rewrite in place
+        {"kind": "image", "path": "/d/a.png", "label": "image 1 (hook)", "scene": 1, "text": "Run light"},
+        {"kind": "image", "path": "/d/b.png", "label": "image 2 (cta)"}]
     assert preview["headlines"] == {"tiktok": "Run light"} and preview["script"] == ["Run light."]
 
 
