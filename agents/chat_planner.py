@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.brief import PLATFORMS, Aspect, Brief, BriefError, Platform, parse_brief
 from agents.llm_access import AgentLLM
+from agents.music_library import LibraryTrack, MusicChange
 from agents.platforms import PLATFORM_LIMITS
 from tools.llm.prompts import load_prompt
 from tools.tts.voices import VOICES, voice_named
@@ -96,9 +97,9 @@ class BriefDraft(BaseModel):
             voice = VOICES.get(self.voice)
             if voice is None or voice.unavailable():
                 raise BriefError("chat", [f"voice: {voice.unavailable() if voice else repr(self.voice) + ' is unknown'}"])
-            chosen["voiceover"] = {"backend": voice.backend, "voice": voice.voice}
+            chosen["voiceover"] = voice.voiceover()
         if self.music is not None:
-            chosen["media"] = {"music": self.music["path"], "music_credit": self.music["credit"]}
+            chosen["media"] = MusicChange(LibraryTrack(**self.music)).media_patch()
         return parse_brief({
             **{key: page[key] for key in ("sources",) if key in page},
             "brand": {**page.get("brand", {}), "name": self.brand_name},

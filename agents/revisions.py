@@ -92,9 +92,7 @@ class Revision(BaseModel):
     def patched_brief(self, brief: dict) -> dict:
         """The variant's brief with the requested voice and music (other fields untouched)."""
         if self.voice is not None:
-            choice = VOICES[self.voice]
-            brief = {**brief, "voiceover": {**brief.get("voiceover", {}), "backend": choice.backend,
-                                            "voice": choice.voice}}
+            brief = {**brief, "voiceover": {**brief.get("voiceover", {}), **VOICES[self.voice].voiceover()}}
         if self.music is not None:
             brief = {**brief, "media": {**brief.get("media", {}), **self.music}}
         return brief

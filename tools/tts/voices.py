@@ -27,6 +27,10 @@ class VoiceChoice:
     package: str  # the module its speech engine needs
     extra: str  # how to install it where it is missing
 
+    def voiceover(self) -> dict[str, str]:
+        """The brief's ``voiceover`` fields that choose this voice."""
+        return {"backend": self.backend, "voice": self.voice}
+
     @property
     def installed(self) -> bool:
         return importlib.util.find_spec(self.package) is not None
