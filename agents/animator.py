@@ -17,10 +17,10 @@ from agents.planner import Variant
 from agents.tool_calls import call_tool
 from storage.assets import AssetRef
 from tools.context import ToolContext
-from tools.video_generate_tool import VideoGenerateRequest, VideoGenerateResult
+from tools.video.generate_tool import VideoGenerateRequest, VideoGenerateResult
 from tools.video.kenburns import Region, Reveal, text_on_screen
-from tools.image_tool import ImageRenderResult
-from tools.video_tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
+from tools.image.tool import ImageRenderResult
+from tools.video.tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
 
 ANIMATE_TOOL = "video.animate"
 GENERATE_TOOL = "video.generate"

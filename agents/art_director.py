@@ -35,8 +35,8 @@ from agents.platforms import video_aspects
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.image.template import TemplateRequest
-from tools.image_generate_tool import ImageGenerateRequest, ImageGenerateResult
-from tools.image_tool import ImageRenderResult
+from tools.image.generate_tool import ImageGenerateRequest, ImageGenerateResult
+from tools.image.tool import ImageRenderResult
 
 IMAGE_TOOL = "image.render"
 GENERATE_TOOL = "image.generate"

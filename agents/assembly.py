@@ -28,9 +28,9 @@ from tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from tools.editor_tool import AssembleRequest, AssembleResult
+from tools.editor.tool import AssembleRequest, AssembleResult
 from tools.tts import SOCIAL_TARGET_LUFS
-from tools.tts_tool import VoiceoverResult
+from tools.tts.tool import VoiceoverResult
 
 EDITOR_TOOL = "editor.assemble"
 FPS = 30

@@ -19,8 +19,8 @@ from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.editor.timeline import ASPECT_SIZES, region_after_cover
 from tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
-from tools.subtitles_tool import CaptionScene, SubtitlesRequest, SubtitlesResult
-from tools.tts_tool import VoiceoverResult
+from tools.subtitles.tool import CaptionScene, SubtitlesRequest, SubtitlesResult
+from tools.tts.tool import VoiceoverResult
 
 SUBTITLES_TOOL = "subtitles.build"
 DEFAULT_ACCENT = "#FFD400"

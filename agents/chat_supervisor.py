@@ -28,7 +28,7 @@ from agents.copywriter import write_platform_copy
 from agents.llm_access import AgentLLM
 from agents.planner import plan_variant
 from tools.context import ResidentModels
-from tools.llm import ToolSpec
+from tools.llm import FunctionSpec
 from tools.llm.prompts import load_prompt
 
 MAX_TOOL_ROUNDS = 6
@@ -81,8 +81,8 @@ def _parameters(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-PLANNER_TOOLS: list[ToolSpec] = [
-    ToolSpec(name=name, description=_DESCRIPTIONS[name], parameters=_parameters(model))
+PLANNER_TOOLS: list[FunctionSpec] = [
+    FunctionSpec(name=name, description=_DESCRIPTIONS[name], parameters=_parameters(model))
     for name, model in _ARGUMENTS.items()
 ]
 

@@ -36,7 +36,7 @@ from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
 from agents.untrusted_text import render_trend_block
 from tools.context import ProgressCallback, ResidentModels, ignore_progress
-from tools.embeddings import cosine_similarities, embed_texts
+from tools.embeddings.tool import cosine_similarities, embed_texts
 from tools.llm.prompts import load_prompt
 
 _PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|<[^>]*>|\[\w+\]|https?://", re.I)

@@ -28,7 +28,7 @@ from agents.copywriter import fit_phrase
 from agents.grounding import BriefGrounds
 from agents.llm_access import AgentLLM
 from tools.context import ResidentModels
-from tools.embeddings import cosine_similarities
+from tools.embeddings.tool import cosine_similarities
 from tools.llm.prompts import load_prompt
 
 DEFAULT_CTA = "Try it today"

@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from tools.context import ResidentModels
-from tools.embeddings import embed_texts
+from tools.embeddings.tool import embed_texts
 
 MEANING_THRESHOLD = 0.45
 """Least MiniLM similarity between a sentence and the brief entries it draws on.

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from tools.config import LLMSettings
 from tools.context import ResidentModels
-from tools.llm.backend import ChatBackend, load_backend
+from tools.llm import ChatBackend, load_backend
 from tools.llm.structured import StructuredOutputError, generate_structured
 
 log = logging.getLogger(__name__)

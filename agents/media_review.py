@@ -35,7 +35,7 @@ from agents.planner import Variant
 from storage.assets import cache_key
 from tools.asr import transcribe_cached
 from tools.context import ToolContext
-from tools.editor_tool import AssembleResult
+from tools.editor.tool import AssembleResult
 from tools.image.frame_zones import READABLE_CAPTION_SHARE
 from tools.media_checks import (
     SAFE_BELOW,
@@ -56,7 +56,7 @@ from tools.media_checks.frame_layout import (
 )
 from tools.tts import SOCIAL_TARGET_LUFS
 from tools.tts.loudness import LOUDNESS_TOLERANCE_LU
-from tools.tts_tool import VoiceoverResult
+from tools.tts.tool import VoiceoverResult
 
 CAPTION_FRAMES = 3
 FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame

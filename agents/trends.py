@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from storage.database import Database
 from storage.models import Brand, Source, Trend, TrendItem, utc_now
 from tools.context import ResidentModels
-from tools.embeddings import embed_texts
+from tools.embeddings.tool import embed_texts
 from tools.scrape.dedupe import drop_near_duplicate_titles
 from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
 from tools.scrape.runner import crawl_sources

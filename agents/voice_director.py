@@ -14,7 +14,7 @@ from agents.tool_calls import call_tool
 from tools.context import ToolContext
 from tools.tts import ScriptTooLongError
 from tools.tts.voices import PREVIEW_LINE, VoiceChoice
-from tools.tts_tool import VoiceoverRequest, VoiceoverResult, VoiceScene
+from tools.tts.tool import VoiceoverRequest, VoiceoverResult, VoiceScene
 
 VOICE_TOOL = "tts.voiceover"
 

@@ -17,7 +17,7 @@ from agents.copywriter import write_variant_copy
 from agents.llm_access import AgentLLM
 from agents.planner import plan_campaign
 from tools.context import ResidentModels
-from tools.embeddings import embed_texts
+from tools.embeddings.tool import embed_texts
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, 
 from storage.assets import AssetStore
 from storage.files import write_json_atomic
 from tools.context import ResidentModels, ToolContext
-from tools.scenes_tool import ClipOut, DetectRequest, detect_scenes
+from tools.scenes.tool import ClipOut, DetectRequest, detect_scenes
 from tools.subtitles.align import scenes_from_durations, time_script_evenly
 from tools.subtitles.segment import CaptionRules, segment_captions
 from tools.subtitles.unit_segmentation import segment_text

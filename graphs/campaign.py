@@ -48,11 +48,11 @@ from agents.revisions import GateDecision, gate_preview, plan_revision
 from agents.voice_director import script_fit_error, shorter_line_feedback, speak
 from graphs.state import CampaignState, VariantTask
 from graphs.tracking import STAGES, GraphContext, stage_words, tracked
-from tools.editor_tool import AssembleResult
+from tools.editor.tool import AssembleResult
 from tools.llm.prompts import load_prompt
 from tools.media_checks import measure_loudness
 from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
-from tools.tts_tool import VoiceoverResult
+from tools.tts.tool import VoiceoverResult
 
 MAX_REVISIONS_PER_NODE = 1
 VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")

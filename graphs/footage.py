@@ -35,15 +35,15 @@ from tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from tools.editor_tool import AssembleRequest, assemble
+from tools.editor.tool import AssembleRequest, assemble
 from tools.scenes.detect import FootageInputError, inspect_video
-from tools.scenes_tool import DetectRequest, DetectResult, detect_scenes
+from tools.scenes.tool import DetectRequest, DetectResult, detect_scenes
 from tools.subtitles.ass import write_ass
 from tools.subtitles.srt import format_srt
 from tools.subtitles.unit_segmentation import segment_text, segmentation_problems, timed_captions
 from tools.subtitles.webvtt import format_vtt
 from tools.tts.errors import ScriptTooLongError
-from tools.tts_tool import VoiceoverRequest, VoiceScene, voiceover
+from tools.tts.tool import VoiceoverRequest, VoiceScene, voiceover
 from tools.vision import describe_clips
 
 MIN_CAPTION_WINDOW_S = 0.6

@@ -21,8 +21,8 @@ from typing import Any
 
 from tools.config import LLMSettings
 from tools.context import ResidentModels
-from tools.embeddings import embed_texts
-from tools.llm.backend import Completion, ToolCall, ToolSpec, override_backend
+from tools.embeddings.tool import embed_texts
+from tools.llm import Completion, FunctionSpec, ToolCall, override_backend
 
 GARBAGE = "Sure! Here is some great copy for you, I hope you like it."
 """A reply that is not JSON at all: every structured call fails on it."""
@@ -130,7 +130,7 @@ class ScriptedToolBackend(ScriptedBackend):
         self.tool_requests: list[tuple[list[dict], list[str]]] = []
 
     def call_tools(
-        self, messages: list[dict], tools: list[ToolSpec], *, max_tokens: int = 512, temperature: float = 0.2,
+        self, messages: list[dict], tools: list[FunctionSpec], *, max_tokens: int = 512, temperature: float = 0.2,
         seed: int | None = None,
     ) -> Completion:
         with self._lock:

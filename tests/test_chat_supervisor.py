@@ -19,7 +19,7 @@ from scripted_llm import ScriptedBackend, ScriptedToolBackend
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, ChatHarness, shoe_script
 from tools.ffmpeg import probe
 from tools.llm.openai_compatible import OpenAICompatibleBackend
-from tools.scenes_tool import write_two_scene_video
+from tools.scenes.tool import write_two_scene_video
 
 STATED = {"brand_name": "Stride", "product_name": "running shoe",
           "product_description": "A light running shoe with a recycled foam sole", "audience": "weekend runners",

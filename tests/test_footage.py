@@ -23,7 +23,7 @@ from storage.assets import AssetStore
 from tools.config import FootageSettings, LLMSettings
 from tools.context import ToolContext
 from tools.ffmpeg import probe, run_ffmpeg
-from tools.scenes_tool import DetectRequest, detect_scenes, write_two_scene_video
+from tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
 from tools.vision import describe_clips
 from tools.vision.openai_vlm import OpenAIVisionDescriber
 

@@ -262,7 +262,7 @@ def test_generate_tool_falls_back_to_the_critic_checks_without_clip(tmp_path, sd
 
 
 def test_generate_tool_refuses_the_template_backend(tool_context):
-    from tools.image_generate_tool import ImageBackendNotSelected
+    from tools.image.generate_tool import ImageBackendNotSelected
     from tools.registry import load_tools
 
     tool = load_tools(plugins=False)["image.generate"]

@@ -13,9 +13,9 @@ from tiny_diffusion import build_cogvideox, build_motion_adapter, build_stable_d
 from tools.config import VideoSettings
 from tools.context import ResidentModels
 from tools.ffmpeg import probe
+from tools.video.errors import VideoBackendError
 from tools.video.animatediff_backend import choose_animatediff_model, generate_animatediff, load_animatediff
 from tools.video.cogvideox_backend import (
-    VideoBackendError,
     choose_cogvideox_model,
     frames_for,
     generate_cogvideox,
@@ -220,7 +220,7 @@ def test_generate_tool_encodes_the_scene_length_and_caches(tmp_path, cog_t2v, re
 
 def test_generate_tool_refuses_the_kenburns_backend(tool_context):
     from tools.registry import load_tools
-    from tools.video_generate_tool import VideoBackendNotSelected
+    from tools.video.generate_tool import VideoBackendNotSelected
 
     with pytest.raises(VideoBackendNotSelected, match=r"\[video\] backend = 'cogvideox' or 'animatediff'"):
         load_tools(plugins=False)["video.generate"].run({"prompt": "x"}, tool_context)

@@ -253,7 +253,7 @@ def test_safe_zone_of_9_16_keeps_platform_ui_areas_clear():
     ("layout", "aspect"), [("hero", "9:16"), ("quote", "1:1"), ("end_card", "16:9")]
 )
 def test_ocr_reads_back_the_headline(layout, aspect, tool_context, brand_dir, product_photo):
-    from tools.image_tool import render_image
+    from tools.image.tool import render_image
 
     request = _request(layout, aspect, product_images=[str(product_photo)])
     result = render_image(request, tool_context)
@@ -266,7 +266,7 @@ def test_ocr_reads_back_the_headline(layout, aspect, tool_context, brand_dir, pr
 
 
 def test_unreadable_words_are_reported_after_one_retry(tool_context):
-    from tools.image_tool import render_image
+    from tools.image.tool import render_image
 
     # PP-OCR's English/Chinese models cannot read Armenian, so the match stays near zero.
     result = render_image(_request("headline", headline="Բարեւ աշխարհ բոլորին", subline=None, cta=None),
@@ -464,7 +464,7 @@ def test_same_input_gives_same_bytes(product_photo, brand_dir):
 
 
 def test_repeated_call_is_served_from_the_asset_cache(tool_context, monkeypatch, product_photo, tmp_path):
-    from tools import image_tool
+    from tools.image import tool as image_tool
     from tools.image import template
 
     request = _request("split", "4:5", product_images=[str(product_photo)])
@@ -497,7 +497,7 @@ def test_tool_is_registered_and_stores_png(tool_context):
 
 
 def test_the_template_lays_out_the_words_whatever_backend_makes_pictures(tool_context):
-    from tools.image_tool import render_image
+    from tools.image.tool import render_image
 
     tool_context.settings.image.backend = "diffusers"  # pictures come from image.generate; words from here
     result = render_image(_request("headline"), tool_context)

@@ -9,17 +9,17 @@ import pytest
 
 from fake_openai_server import FakeOpenAIServer, reply_text, reply_tool_calls
 from tools.config import LLMSettings
-from tools.llm import ToolCallingBackend, ToolSpec, calls_tools
+from tools.llm import ToolCallingBackend, FunctionSpec, calls_tools
 from tools.llm.backend import check_tool_messages
 from tools.llm.embedded import EmbeddedBackend
 from tools.llm.openai_compatible import OpenAICompatibleBackend
 
-UPDATE_BRIEF = ToolSpec(
+UPDATE_BRIEF = FunctionSpec(
     name="update_brief",
     description="Record what the marketer said about the brief.",
     parameters={"type": "object", "properties": {"product_name": {"type": "string"}}, "required": []},
 )
-MAKE_AD = ToolSpec(name="make_ad", description="Make the ad.", parameters={"type": "object", "properties": {}})
+MAKE_AD = FunctionSpec(name="make_ad", description="Make the ad.", parameters={"type": "object", "properties": {}})
 
 
 def test_tool_calls_are_sent_and_parsed():

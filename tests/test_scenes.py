@@ -16,7 +16,7 @@ from tools.scenes import FootageInputError, clip_frame_times, detect_clips, insp
 from tools.scenes.detect import Clip
 from tools.scenes.frames import SPATIAL_LONG_SIDE, TEMPORAL_LONG_SIDE
 from tools.scenes.screening import is_black
-from tools.scenes_tool import DetectRequest, detect_scenes, write_two_scene_video
+from tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
 
 TESTVIDEO = "video/pyscenedetect/testvideo.mp4"
 

@@ -17,7 +17,8 @@ from tools.editor.inputs import MediaInputError
 from tools.ffmpeg import probe
 from tools.registry import get_tool
 from tools.video import KenBurnsScene, plan_spans, render_kenburns
-from tools.video_tool import AnimateRequest, AnimateScene, VideoBackendError
+from tools.video.errors import VideoBackendError
+from tools.video.tool import AnimateRequest, AnimateScene
 
 FPS = 30
 

@@ -135,7 +135,7 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
 
 @pytest.mark.slow
 def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path):
-    from tools.scenes_tool import write_two_scene_video
+    from tools.scenes.tool import write_two_scene_video
 
     shots = write_two_scene_video(tmp_path / "beach shots.mp4", seconds_each=2.5)
     selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Light shoes."},

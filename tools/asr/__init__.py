@@ -1,7 +1,8 @@
-"""Speech recognition: faster-whisper with the packaged Whisper base weights."""
+"""Speech recognition: faster-whisper (default) or openai-whisper, with the packaged Whisper base weights."""
 
+from tools.asr.backends import Recognizer, load_recognizer, transcribe
 from tools.asr.cached import transcribe_cached
-from tools.asr.faster_whisper_backend import ASRBackendError, WhisperRecognizer, load_recognizer, transcribe
+from tools.asr.errors import ASRBackendError
 from tools.asr.transcript import Segment, Transcript, Word
 from tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
 
@@ -10,7 +11,7 @@ __all__ = [
     "Segment",
     "Transcript",
     "WhisperFilesError",
-    "WhisperRecognizer",
+    "Recognizer",
     "Word",
     "load_recognizer",
     "packaged_whisper_base",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.assets import AssetRef, cache_key, sha256_file
-from tools.asr.faster_whisper_backend import load_recognizer, transcribe
+from tools.asr.backends import load_recognizer, transcribe
 from tools.asr.transcript import Transcript
 from tools.context import ToolContext
 

@@ -6,16 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.asr.errors import ASRBackendError
 from tools.asr.transcript import Segment, Transcript, Word
 from tools.asr.whisper_files import MODEL_ID, packaged_whisper_base
 from tools.config import ASRSettings
 from tools.context import ResidentModels
 
 COMPUTE_TYPE = "int8"
-
-
-class ASRBackendError(RuntimeError):
-    """The configured ASR backend or model cannot be used here."""
 
 
 @dataclass
@@ -25,6 +22,10 @@ class WhisperRecognizer:
     model: object  # faster_whisper.WhisperModel
     model_id: str
     backend: str = "faster-whisper"
+
+    def transcribe(self, path: Path | str, *, language: str | None = None, word_timestamps: bool = True) -> Transcript:
+        """See :func:`transcribe_faster_whisper`."""
+        return transcribe_faster_whisper(path, recognizer=self, language=language, word_timestamps=word_timestamps)
 
 
 def _model_folder(settings: ASRSettings, models_dir: Path) -> tuple[Path, str]:
@@ -40,8 +41,8 @@ def _model_folder(settings: ASRSettings, models_dir: Path) -> tuple[Path, str]:
     return folder, f"{folder.resolve()}@{stat.st_size}-{int(stat.st_mtime)}"
 
 
-def load_recognizer(settings: ASRSettings, models_dir: Path, resident: ResidentModels) -> WhisperRecognizer:
-    """The recognizer named by ``[asr]`` settings, kept warm in ``resident``.
+def load_faster_whisper(settings: ASRSettings, models_dir: Path, resident: ResidentModels) -> WhisperRecognizer:
+    """The faster-whisper recognizer ``[asr] model`` names, kept warm in ``resident``.
 
     Args:
         settings: the ``[asr]`` section.
@@ -49,15 +50,8 @@ def load_recognizer(settings: ASRSettings, models_dir: Path, resident: ResidentM
         resident: the process's warm models.
 
     Raises:
-        ASRBackendError: an unknown backend, or a bad ``[asr] model`` (openai-whisper: see
-            :mod:`tools.asr.openai_whisper_backend`).
+        ASRBackendError: ``[asr] model`` is not a CTranslate2 Whisper folder.
     """
-    if settings.backend == "openai-whisper":
-        from tools.asr.openai_whisper_backend import load_openai_whisper
-
-        return load_openai_whisper(settings, models_dir, resident)
-    if settings.backend != "faster-whisper":
-        raise ASRBackendError(f"[asr] backend = {settings.backend!r} is unknown; use 'faster-whisper' or 'openai-whisper'")
     folder, model_id = _model_folder(settings, models_dir)
 
     def load() -> WhisperRecognizer:
@@ -72,7 +66,7 @@ def load_recognizer(settings: ASRSettings, models_dir: Path, resident: ResidentM
     return resident.get(("asr", "faster-whisper", str(folder), COMPUTE_TYPE), load)
 
 
-def transcribe(
+def transcribe_faster_whisper(
     path: Path | str,
     *,
     recognizer: WhisperRecognizer,
@@ -83,14 +77,10 @@ def transcribe(
 
     Args:
         path: any file PyAV can decode.
-        recognizer: from :func:`load_recognizer`.
+        recognizer: from :func:`load_faster_whisper`.
         language: ISO code such as ``"en"``; None detects it.
         word_timestamps: also return per-word times.
     """
-    if recognizer.backend == "openai-whisper":
-        from tools.asr.openai_whisper_backend import transcribe_openai_whisper
-
-        return transcribe_openai_whisper(path, recognizer=recognizer, language=language, word_timestamps=word_timestamps)
     segments, info = recognizer.model.transcribe(
         str(path), language=language, word_timestamps=word_timestamps, beam_size=5, vad_filter=False
     )

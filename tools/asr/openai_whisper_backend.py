@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from tools.asr.faster_whisper_backend import ASRBackendError
+from tools.asr.errors import ASRBackendError
 from tools.asr.transcript import Segment, Transcript, Word
 from tools.asr.whisper_conversion import alignment_heads_dump, packaged_openai_whisper
 from tools.config import ASRSettings
@@ -37,6 +37,10 @@ class OpenAIWhisperRecognizer:
     model_id: str
     device: str
     backend: str = BACKEND
+
+    def transcribe(self, path: Path | str, *, language: str | None = None, word_timestamps: bool = True) -> Transcript:
+        """See :func:`transcribe_openai_whisper`."""
+        return transcribe_openai_whisper(path, recognizer=self, language=language, word_timestamps=word_timestamps)
 
 
 def _checkpoint(settings: ASRSettings, models_dir: Path) -> Path:

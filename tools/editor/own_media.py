@@ -63,13 +63,13 @@ from tools.editor.timeline import (
     VoiceTrack,
 )
 from tools.editor.user_captions import load_user_captions, write_caption_file
-from tools.editor_tool import AssembleRequest, assemble
+from tools.editor.tool import AssembleRequest, assemble
 from tools.ffmpeg import probe
 from tools.media_checks.frames import extract_frames
 from tools.media_checks.ocr import read_text_boxes
 from tools.scenes.screening import leading_black_s, picture_without_edge_text, sample_video
 from tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
-from tools.subtitles_tool import CaptionScene, SubtitlesRequest, build_subtitles
+from tools.subtitles.tool import CaptionScene, SubtitlesRequest, build_subtitles
 
 FillPolicy = Literal["loop", "hold"]
 CaptionSource = Literal["file", "asr", "none"]

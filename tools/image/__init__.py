@@ -2,7 +2,7 @@
 
 Public entry points: :class:`TemplateRequest`, :func:`render_template`,
 :func:`render_legible`, :class:`ImageInputError` and the OCR helpers in
-:mod:`tools.image.legibility`. The registered tool agent lives in ``tools.image_tool``.
+:mod:`tools.image.legibility`. The registered tool agent lives in ``tools.image.tool``.
 """
 
 from tools.image.inputs import ImageInputError

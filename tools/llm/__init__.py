@@ -13,12 +13,10 @@ from tools.llm.backend import (
     ModelNotFoundError,
     ToolCall,
     ToolCallingBackend,
-    ToolSpec,
+    FunctionSpec,
     calls_tools,
-    load_backend,
-    override_backend,
-    resident_key,
 )
+from tools.llm.backends import LLM_BACKENDS, load_backend, override_backend, resident_key
 from tools.llm.prompts import PromptError, load_prompt
 from tools.llm.structured import (
     STRUCTURED_TEMPERATURE,
@@ -29,9 +27,11 @@ from tools.llm.structured import (
 )
 
 __all__ = [
+    "LLM_BACKENDS",
     "STRUCTURED_TEMPERATURE",
     "ChatBackend",
     "Completion",
+    "FunctionSpec",
     "LLMError",
     "ModelIntegrityError",
     "ModelNotFoundError",
@@ -40,7 +40,6 @@ __all__ = [
     "StructuredResult",
     "ToolCall",
     "ToolCallingBackend",
-    "ToolSpec",
     "calls_tools",
     "generate_structured",
     "load_backend",

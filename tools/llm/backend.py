@@ -8,7 +8,7 @@ the schema in its prompt. Callers that need a typed object go through
 :func:`tools.llm.structured.generate_structured`, which validates and re-asks.
 
 Backends that can call tools (an OpenAI-compatible endpoint) also provide
-:class:`ToolCallingBackend`: given :class:`ToolSpec` s, a reply may be
+:class:`ToolCallingBackend`: given :class:`FunctionSpec` s, a reply may be
 :class:`ToolCall` s instead of text. The chat planner uses that to drive the sub-agents
 as tools; every other caller, and every backend without it, uses schema-constrained JSON.
 
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from tools.config import LLMSettings
-from tools.context import ResidentModels
 
 CHAT_ROLES = ("system", "user", "assistant")
 TOOL_CHAT_ROLES = (*CHAT_ROLES, "tool")
@@ -41,7 +40,7 @@ class ModelIntegrityError(ValueError):
 
 
 @dataclass(frozen=True)
-class ToolSpec:
+class FunctionSpec:
     """A tool the model may call: its name, what it is for, and its arguments' JSON schema."""
 
     name: str
@@ -126,7 +125,7 @@ class ToolCallingBackend(ChatBackend, Protocol):
     def call_tools(
         self,
         messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
+        tools: list[FunctionSpec],
         *,
         max_tokens: int = 512,
         temperature: float = 0.2,
@@ -190,57 +189,3 @@ def with_schema_instruction(messages: list[dict[str, str]], instruction: str) ->
         first = {"role": "system", "content": f"{messages[0]['content']}\n\n{instruction}"}
         return [first, *messages[1:]]
     return [{"role": "system", "content": instruction}, *messages]
-
-
-def resident_key(settings: LLMSettings) -> tuple[str, ...]:
-    """The :class:`ResidentModels` key under which ``settings``' backend stays loaded."""
-    if settings.backend == "embedded":
-        return (
-            "llm", "embedded", settings.model or "packaged",
-            f"threads={settings.threads}", f"context={settings.context_size}",
-        )
-    if settings.backend == "openai":
-        return ("llm", "openai", settings.model, settings.base_url or "")
-    return ("llm", settings.backend, settings.model)
-
-
-def load_backend(settings: LLMSettings, models: ResidentModels) -> ChatBackend:
-    """The backend ``settings.backend`` names, loaded once and kept warm in ``models``.
-
-    Raises:
-        ModelNotFoundError: the configured model file/folder is missing (message says
-            which setting to change).
-        ModelIntegrityError: the packaged GGUF does not match its recorded sha256.
-        ValueError: a setting the backend needs is missing.
-    """
-    return models.get(resident_key(settings), lambda: _build_backend(settings))
-
-
-def override_backend(models: ResidentModels, settings: LLMSettings, backend: ChatBackend) -> None:
-    """Make :func:`load_backend` return ``backend`` for ``settings`` (tests, embedding apps).
-
-    Raises:
-        RuntimeError: another backend is already resident under the same key.
-    """
-    resident = models.get(resident_key(settings), lambda: backend)
-    if resident is not backend:
-        raise RuntimeError(
-            f"an LLM backend is already loaded for {resident_key(settings)}; "
-            "override it before the first load_backend call"
-        )
-
-
-def _build_backend(settings: LLMSettings) -> ChatBackend:
-    if settings.backend == "embedded":
-        from tools.llm.embedded import EmbeddedBackend
-
-        return EmbeddedBackend.from_settings(settings)
-    if settings.backend == "openai":
-        from tools.llm.openai_compatible import OpenAICompatibleBackend
-
-        return OpenAICompatibleBackend.from_settings(settings)
-    if settings.backend == "transformers":
-        from tools.llm.transformers_local import TransformersBackend
-
-        return TransformersBackend.from_settings(settings)
-    raise ValueError(f"[llm] backend: unknown backend {settings.backend!r}")

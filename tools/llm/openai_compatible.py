@@ -32,7 +32,7 @@ from tools.llm.backend import (
     Completion,
     LLMError,
     ToolCall,
-    ToolSpec,
+    FunctionSpec,
     check_messages,
     check_tool_messages,
     with_schema_instruction,
@@ -224,7 +224,7 @@ class OpenAICompatibleBackend:
     def call_tools(
         self,
         messages: list[dict[str, Any]],
-        tools: list[ToolSpec],
+        tools: list[FunctionSpec],
         *,
         max_tokens: int = 512,
         temperature: float = 0.2,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tools.context import ResidentModels
-from tools.embeddings import embed_texts
+from tools.embeddings.tool import embed_texts
 from tools.scrape.items import ScrapedItem
 
 NEAR_DUPLICATE_SIMILARITY = 0.92

@@ -12,9 +12,20 @@ from typing import Protocol
 
 import numpy as np
 
+from tools.backends import BackendTable
 from tools.config import TTSSettings
 from tools.context import ResidentModels
 from tools.tts.errors import TTSBackendError
+
+TTS_BACKENDS = BackendTable(
+    setting="[tts] backend",
+    entries={
+        "piper": "tools.tts.piper_engine:load_piper_engine",
+        "hibari": "tools.tts.hibari_engine:load_hibari_engine",
+        "coqui": "tools.tts.coqui_engine:load_coqui_engine",
+    },
+    error=TTSBackendError,
+)
 
 
 class SpeechEngine(Protocol):
@@ -47,18 +58,4 @@ def load_engine(
     """
     backend = backend or settings.backend
     voice = settings.voice if voice is None else voice
-    if backend == "piper":
-        from tools.tts.piper_engine import PiperEngine, resolve_piper_voice
-
-        model, config = resolve_piper_voice(voice)
-        return models.get(("tts", "piper", str(model)), lambda: PiperEngine.load(model, config))
-    if backend == "hibari":
-        from tools.tts.hibari_engine import HibariEngine, resolve_hibari_voice
-
-        name = resolve_hibari_voice(voice)
-        return models.get(("tts", "hibari", name), lambda: HibariEngine.load(name))
-    if backend == "coqui":
-        from tools.tts.coqui_engine import load_coqui_engine
-
-        return load_coqui_engine(settings, models, voice)
-    raise TTSBackendError(f"[tts] backend = {backend!r} is unknown; choose 'piper', 'hibari' or 'coqui'")
+    return TTS_BACKENDS.get(backend)(settings, models, voice)

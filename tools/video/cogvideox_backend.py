@@ -23,6 +23,8 @@ from PIL import Image
 
 from tools.config import VideoSettings
 from tools.context import ProgressCallback, ResidentModels, ignore_progress
+from tools.video.clips import ClipJob, GeneratedClip
+from tools.video.errors import VideoBackendError
 from tools.model_manager import (
     Placement,
     explain_out_of_memory,
@@ -36,19 +38,6 @@ from tools.model_manager import (
 
 DEFAULT_STEPS = 50
 DEFAULT_GUIDANCE = 6.0
-
-
-class VideoBackendError(ValueError):
-    """The ``[video]`` settings or a request cannot be used; the message names the field."""
-
-
-@dataclass(frozen=True)
-class GeneratedClip:
-    """Frames of one clip, the rate they were generated for, and how they were made."""
-
-    frames: list[Image.Image]
-    fps: float
-    metadata: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -178,3 +167,16 @@ def generate_cogvideox(
         "scheduler": type(pipe.scheduler).__name__, **choice.placement.describe(),
     }
     return GeneratedClip(frames=list(video), fps=choice.fps, metadata=metadata)
+
+
+def cogvideox_clip_job(settings: VideoSettings, models: ResidentModels, *, prompt: str, seconds: float, seed: int,
+                       aspect: str, first_frame: Image.Image | None, progress: ProgressCallback) -> ClipJob:
+    """The clip CogVideoX will make for one scene (its training size whatever the aspect)."""
+    choice = choose_cogvideox_model(settings, with_first_frame=first_frame is not None)
+
+    def make() -> GeneratedClip:
+        pipe = load_cogvideox(settings, models, choice)
+        return generate_cogvideox(pipe, choice, settings, prompt=prompt, seconds=seconds, seed=seed,
+                                  first_frame=first_frame if choice.image_to_video else None, progress=progress)
+
+    return ClipJob(choice.model_id, {"uses_first_frame": choice.image_to_video, **choice.placement.describe()}, make)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -24,16 +23,13 @@ from tools.editor.encoding import X264Preset
 from tools.editor.inputs import require_image
 from tools.editor.timeline import ASPECT_SIZES, Aspect, MediaPath
 from tools.registry import tool_agent
+from tools.video.errors import VideoBackendNotSelected
 from tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
 
 TOOL_NAME = "video.animate"
 
 AUTO_MOTIONS: tuple[Motion, ...] = ("zoom_in", "pan_right", "zoom_out", "pan_left", "parallax")
 """Moves given in turn to scenes that name none, so consecutive scenes differ."""
-
-
-class VideoBackendError(RuntimeError):
-    """``[video] backend`` names a backend this installation cannot run."""
 
 
 class AnimateText(BaseModel):
@@ -179,20 +175,14 @@ def _result(ref: AssetRef, *, cached: bool) -> AnimateResult:
     )
 
 
-_BACKENDS: dict[str, Callable[[AnimateRequest, ToolContext], AnimateResult]] = {
-    "kenburns": _animate_kenburns,
-}
-
-
 @tool_agent(TOOL_NAME, example=_example)
 def animate(request: AnimateRequest, ctx: ToolContext) -> AnimateResult:
     """Animate the scenes' key images into one silent H.264 clip as long as the plan's scenes."""
     backend = ctx.settings.video.backend
-    if backend not in _BACKENDS:
-        raise VideoBackendError(
-            f"[video] backend = {backend!r} is not available in this installation "
-            f"(available: {', '.join(sorted(_BACKENDS))}); set [video] backend = \"kenburns\" in "
-            "adloom.toml or ADLOOM_VIDEO__BACKEND=kenburns"
+    if backend != "kenburns":
+        raise VideoBackendNotSelected(
+            f"video.animate moves key images with [video] backend = \"kenburns\", but backend is {backend!r}; "
+            "use video.generate for generated clips, or set ADLOOM_VIDEO__BACKEND=kenburns"
         )
-    return _BACKENDS[backend](request, ctx)
+    return _animate_kenburns(request, ctx)
 

@@ -16,13 +16,22 @@ from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
 from storage.assets import AssetRef, cache_key, sha256_file
+from tools.backends import BackendTable
 from tools.context import ToolContext
 from tools.ffmpeg import run_ffmpeg
 from tools.registry import tool_agent
-from tools.video.cogvideox_backend import GeneratedClip
+from tools.video.clips import GeneratedClip
+from tools.video.errors import VideoBackendError, VideoBackendNotSelected
 
 TOOL_NAME = "video.generate"
-BACKENDS = ("cogvideox", "animatediff")
+VIDEO_GENERATORS = BackendTable(
+    setting="[video] backend",
+    entries={
+        "cogvideox": "tools.video.cogvideox_backend:cogvideox_clip_job",
+        "animatediff": "tools.video.animatediff_backend:animatediff_clip_job",
+    },
+    error=VideoBackendError,
+)
 
 
 class VideoGenerateRequest(BaseModel):
@@ -48,10 +57,6 @@ class VideoGenerateResult(BaseModel):
     from_cache: bool = False
 
 
-class VideoBackendNotSelected(ValueError):
-    """``video.generate`` was called while ``[video] backend`` is not a generative one."""
-
-
 def _example() -> VideoGenerateRequest:
     return VideoGenerateRequest(prompt="a red trail running shoe splashing through a stream, slow motion",
                                 seconds=2.0, fps=12, seed=3)
@@ -75,39 +80,11 @@ def encode_clip(clip: GeneratedClip, *, seconds: float, fps: int, target: Path, 
     return playback
 
 
-def _generate(request: VideoGenerateRequest, ctx: ToolContext, first: Image.Image | None, backend: str):
-    """(model id, cache parameters, a function making the clip) for the configured backend."""
-    settings = ctx.settings.video
-    if backend == "cogvideox":
-        from tools.video.cogvideox_backend import choose_cogvideox_model, generate_cogvideox, load_cogvideox
-
-        choice = choose_cogvideox_model(settings, with_first_frame=first is not None)
-
-        def make() -> GeneratedClip:
-            pipe = load_cogvideox(settings, ctx.models, choice)
-            return generate_cogvideox(pipe, choice, settings, prompt=request.prompt, seconds=request.seconds,
-                                      seed=request.seed, first_frame=first if choice.image_to_video else None,
-                                      progress=ctx.progress)
-
-        return choice.model_id, {"uses_first_frame": choice.image_to_video, **choice.placement.describe()}, make
-    from tools.video.animatediff_backend import choose_animatediff_model, generate_animatediff, load_animatediff
-
-    choice = choose_animatediff_model(settings)
-
-    def make() -> GeneratedClip:
-        pipelines = load_animatediff(settings, ctx.models, choice)
-        return generate_animatediff(pipelines, choice, settings, prompt=request.prompt, seconds=request.seconds,
-                                    seed=request.seed, aspect=request.aspect, first_frame=first,
-                                    progress=ctx.progress)
-
-    return choice.model_id, {"uses_first_frame": first is not None, **choice.placement.describe()}, make
-
-
 @tool_agent(TOOL_NAME, example=_example)
 def generate_scene_clip(request: VideoGenerateRequest, ctx: ToolContext) -> VideoGenerateResult:
     """Generate one scene's video clip with CogVideoX or AnimateDiff, optionally from its key image."""
     settings = ctx.settings.video
-    if settings.backend not in BACKENDS:
+    if settings.backend not in VIDEO_GENERATORS.names:
         raise VideoBackendNotSelected(
             f"video.generate needs [video] backend = 'cogvideox' or 'animatediff' with [video] model set, "
             f"but backend is {settings.backend!r}; use video.animate for the kenburns backend"
@@ -119,7 +96,11 @@ def generate_scene_clip(request: VideoGenerateRequest, ctx: ToolContext) -> Vide
         with Image.open(path) as opened:
             first = opened.convert("RGB")
         inputs.append(sha256_file(path))
-    model_id, params, make = _generate(request, ctx, first, settings.backend)
+    job = VIDEO_GENERATORS.get(settings.backend)(
+        settings, ctx.models, prompt=request.prompt, seconds=request.seconds, seed=request.seed,
+        aspect=request.aspect, first_frame=first, progress=ctx.progress,
+    )
+    model_id, params, make = job.model_id, dict(job.params), job.make
     if not params["uses_first_frame"]:
         inputs = []  # a text-to-video model ignores the frame: the clip does not depend on it
     params.update(request.model_dump(mode="json", exclude={"first_frame"}), steps=settings.steps,

@@ -1,0 +1,1 @@
+"""Sentence embeddings: the ``embeddings.embed`` tool agent and the helpers agents use."""
