@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from tools.aspects import Aspect
+from tools.colours import HexColor
 from tools.image.inputs import load_image
 from tools.image.palette import colors_from_photo
 
@@ -31,8 +33,6 @@ Platform = Literal[
     "tiktok", "instagram_reels", "instagram_feed", "youtube_shorts", "x", "linkedin", "facebook"
 ]
 PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
-Aspect = Literal["9:16", "1:1", "4:5", "16:9"]
-HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class BriefError(ValueError):

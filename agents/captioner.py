@@ -17,7 +17,8 @@ from agents.copywriter import VariantCopy
 from agents.planner import Variant
 from agents.tool_calls import call_tool
 from tools.context import ToolContext
-from tools.editor.timeline import ASPECT_SIZES, region_after_cover
+from tools.aspects import ASPECT_SIZES
+from tools.editor.timeline import region_after_cover
 from tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
 from tools.subtitles.tool import CaptionScene, SubtitlesRequest, SubtitlesResult
 from tools.tts.tool import VoiceoverResult

@@ -14,10 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.brief import PLATFORMS, Aspect, Brief, BriefError, Platform, parse_brief
+from agents.brief import PLATFORMS, Brief, BriefError, Platform, parse_brief
 from agents.llm_access import AgentLLM
 from agents.music_library import LibraryTrack, MusicChange
 from agents.platforms import PLATFORM_LIMITS
+from tools.aspects import Aspect
 from tools.llm.prompts import load_prompt
 from tools.tts.voices import VOICES, voice_named
 

@@ -16,4 +16,3 @@ class CopywriterSettings(BaseModel):
         default=1, ge=0, le=10,
         description="Re-asks per copy, script or plan call; the pattern library stands in when all fail.",
     )
-    words_per_second: float = Field(default=2.5, gt=0.5, le=5.0, description="Voiceover speaking rate.")

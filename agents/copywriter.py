@@ -35,6 +35,7 @@ from agents.llm_access import AgentLLM
 from agents.planner import Variant
 from agents.platforms import PLATFORM_LIMITS, PlatformLimits
 from agents.untrusted_text import render_trend_block
+from tools.config import WORDS_PER_SECOND
 from tools.context import ProgressCallback, ResidentModels, ignore_progress
 from tools.embeddings.tool import cosine_similarities, embed_texts
 from tools.llm.prompts import load_prompt
@@ -439,10 +440,11 @@ def pattern_script(brief: Brief, variant: Variant, budgets: list[int]) -> list[s
 
 def write_voiceover_script(
     brief: Brief, variant: Variant, llm: AgentLLM, settings: CopywriterSettings, models: ResidentModels,
-    feedback: list[str] | None = None,
+    feedback: list[str] | None = None, words_per_second: float = WORDS_PER_SECOND,
 ) -> list[ScriptLine]:
-    """One spoken sentence (or two) per scene, each filling its scene within its word budget."""
-    budgets = word_budgets(variant, settings.words_per_second)
+    """One spoken sentence (or two) per scene, each filling its scene within its word budget
+    (``words_per_second``: ``[tts] words_per_second``)."""
+    budgets = word_budgets(variant, words_per_second)
     grounds = grounds_for(brief.model_dump())
     # Models overshoot a word limit by one or two: ask for fewer words than the scene allows.
     scene_list = "\n".join(
@@ -492,6 +494,7 @@ def write_variant_copy(
     brief: Brief, variant: Variant, llm: AgentLLM, models: ResidentModels,
     settings: CopywriterSettings, feedback: dict[str, list[str]] | None = None,
     previous: VariantCopy | None = None, progress: ProgressCallback = ignore_progress,
+    words_per_second: float = WORDS_PER_SECOND,
 ) -> VariantCopy:
     """All copy for one variant: every platform of the brief plus the voiceover script.
 
@@ -516,7 +519,7 @@ def write_variant_copy(
     if redo("script"):
         progress(f"the voiceover script, {texts} of {texts}", (texts - 1) / texts)
     script = (
-        write_voiceover_script(brief, variant, llm, settings, models, feedback.get("script"))
+        write_voiceover_script(brief, variant, llm, settings, models, feedback.get("script"), words_per_second)
         if redo("script") else previous.script  # type: ignore[union-attr]
     )
     written = VariantCopy(variant_id=variant.id, platforms=platforms, script=script, notes=thin_brief_notes(brief))

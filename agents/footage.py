@@ -27,6 +27,7 @@ from agents.brief import Brief
 from agents.copywriter import fit_phrase
 from agents.grounding import BriefGrounds
 from agents.llm_access import AgentLLM
+from tools.config import WORDS_PER_SECOND
 from tools.context import ResidentModels
 from tools.embeddings.tool import cosine_similarities
 from tools.llm.prompts import load_prompt
@@ -222,7 +223,7 @@ def select_and_script(
     models: ResidentModels,
     *,
     k: int | None = None,
-    words_per_second: float = 2.2,
+    words_per_second: float = WORDS_PER_SECOND,
     seed: int = 0,
 ) -> FootagePlan:
     """Choose and order clips and write one voiceover line each (see the module docstring).

@@ -12,10 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agents.brief import Aspect, Brief, Platform
+from agents.brief import Brief, Platform
 from agents.grounding import grounds_for
 from agents.llm_access import AgentLLM
 from agents.untrusted_text import render_trend_block
+from tools.aspects import Aspect
 from tools.llm.prompts import load_prompt
 
 ScenePurpose = Literal["hook", "product", "benefit", "detail", "cta"]

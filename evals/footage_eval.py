@@ -132,7 +132,7 @@ def evaluate_footage(
         raise FootageEvalError("unreadable footage: " + "; ".join(r.error for r in detected.rejected))
     descriptions = {d.clip_id: d.text for d in describe_clips([c.as_input() for c in detected.clips], ctx)}
     llm = llm or AgentLLM.load(settings.llm, models)
-    wps = settings.footage.words_per_second
+    wps = settings.tts.words_per_second
     max_clip_s = settings.footage.max_clip_s
     rng = random.Random(seed)
     tasks: list[TaskResult] = []

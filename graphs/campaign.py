@@ -235,7 +235,7 @@ def write_copy(work: _Variant, context: RunContext) -> dict:
     previous = work.copy if work.previous.get("copy") else None
     copy = write_variant_copy(
         work.brief, work.variant, context.llm, context.tools.models, context.copywriter, work.feedback, previous,
-        progress=context.tools.progress,
+        progress=context.tools.progress, words_per_second=context.tools.settings.tts.words_per_second,
     )
     return {"copy": copy.model_dump(mode="json")}
 
@@ -266,7 +266,7 @@ def voice(work: _Variant, context: RunContext) -> dict:
                                                        "error": str(too_long)})
         copy = write_variant_copy(
             work.brief, work.variant, context.llm, context.tools.models, context.copywriter,
-            shorter_line_feedback(too_long), copy,
+            shorter_line_feedback(too_long), copy, words_per_second=context.tools.settings.tts.words_per_second,
         )
     try:
         spoken = speak(work.brief, work.variant, copy, context.tools)

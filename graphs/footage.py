@@ -105,10 +105,10 @@ def describe_node(state: FootageState, context: FootageContext) -> dict:
 
 
 def select_node(state: FootageState, context: FootageContext) -> dict:
-    settings = context.tools.settings.footage
+    settings = context.tools.settings
     plan = select_and_script(
-        Brief.model_validate(state["brief"]), candidate_clips(state, settings.max_clip_s), context.llm,
-        context.tools.models, k=state.get("k"), words_per_second=settings.words_per_second,
+        Brief.model_validate(state["brief"]), candidate_clips(state, settings.footage.max_clip_s), context.llm,
+        context.tools.models, k=state.get("k"), words_per_second=settings.tts.words_per_second,
     )
     return {"plan": plan.model_dump(mode="json")}
 

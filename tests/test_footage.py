@@ -20,7 +20,7 @@ from conftest import REPO_ROOT
 from fake_openai_server import FakeOpenAIServer, reply_text
 from scripted_llm import GARBAGE, ScriptedBackend, models_with_backend, warm_models
 from storage.assets import AssetStore
-from tools.config import FootageSettings, LLMSettings
+from tools.config import WORDS_PER_SECOND, FootageSettings, LLMSettings
 from tools.context import ToolContext
 from tools.ffmpeg import probe, run_ffmpeg
 from tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
@@ -176,20 +176,20 @@ def test_valid_answer_is_used_in_the_models_order(brief):
     plan = select_and_script(brief, _clips(), llm, warm_models(), k=2)
     assert plan.source == "llm"
     assert plan.clip_ids == ["v1c2", "v1c1"]
-    assert [c.word_budget for c in plan.clips] == [word_budget(2.0, 2.2), word_budget(4.0, 2.2)]
+    assert [c.word_budget for c in plan.clips] == [word_budget(2.0, WORDS_PER_SECOND), word_budget(4.0, WORDS_PER_SECOND)] == [5, 10]
     prompt = backend.calls[0].prompt
-    assert "v2c1 (5.0 s, at most 11 words)" in prompt and "Choose exactly 2" in prompt
+    assert "v2c1 (5.0 s, at most 12 words)" in prompt and "Choose exactly 2" in prompt
 
 
 def test_invalid_answers_are_reasked_with_the_problems(brief):
-    bad = _draft(("v1c1", "Half off, 50% cheaper than anything on this train today."), ("v1c1", "Again."))
+    bad = _draft(("v1c1", "Half off, 50% cheaper than anything else on this train today, really."), ("v1c1", "Again."))
     good = _draft(("v2c1", "On the shop shelf, 2 for $5."), ("v1c1", "Steeped for 18 hours."))
     llm, backend = _llm({"FootageDraft": [bad, good]})
     plan = select_and_script(brief, _clips(), llm, warm_models(), k=2)
     assert plan.source == "llm" and plan.clip_ids == ["v2c1", "v1c1"]
     reask = backend.calls[1].last_message
     assert "clip v1c1 is used 2 times" in reask
-    assert "has 10 words; its 4.0 s allow 8" in reask
+    assert "has 12 words; its 4.0 s allow 10" in reask
     assert "the number '50%' is not in the brief" in reask
     # "2 for $5" is not in the brief but is on screen in clip v2c1: what a clip shows may be said.
 
@@ -224,7 +224,7 @@ def test_fallback_is_labelled_fits_the_budgets_and_keeps_footage_order(brief):
     facts = fact_source(brief, _clips())
     clips = {c.clip_id: c for c in _clips()}
     chosen = [(c.clip_id, c.line) for c in plan.clips]
-    assert plan_problems(chosen, clips, k=3, words_per_second=2.2, facts=facts) == []
+    assert plan_problems(chosen, clips, k=3, words_per_second=WORDS_PER_SECOND, facts=facts) == []
     assert plan.clips[-1].line.startswith("Try it today")
 
 

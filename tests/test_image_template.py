@@ -18,8 +18,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pydantic import ValidationError
 
 from agents.icons import ICON_WORDS, choose_icon, icons_for
+from tools.aspects import ASPECT_SIZES
 from tools.image import (
-    ASPECT_SIZES,
     ImageInputError,
     TemplateRequest,
     TextFitError,

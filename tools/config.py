@@ -78,6 +78,11 @@ class VideoSettings(_AcceleratedSection):
     motion_adapter: str = Field(default="", description="animatediff: the MotionAdapter folder (or cached HF id).")
 
 
+WORDS_PER_SECOND = 2.5
+"""The default pace of a voiceover script. Both voices speak faster (Heart about 2.7 and Joe about
+3.2 words a second, pauses included), so a line written to it fits its scene at a natural pace."""
+
+
 class TTSSettings(_Section):
     backend: Literal["piper", "hibari", "coqui"] = Field(
         default="hibari",
@@ -89,6 +94,10 @@ class TTSSettings(_Section):
     speaker: str = Field(default="", description="coqui multi-speaker models: the speaker name.")
     language: str = Field(default="en", description="coqui multilingual models: the language code.")
     device: Device = "auto"
+    words_per_second: float = Field(
+        default=WORDS_PER_SECOND, gt=0.5, le=5.0,
+        description="The pace scripts are written for: a scene or clip of s seconds gets s x this many words.",
+    )
 
 
 class ASRSettings(_Section):
@@ -119,7 +128,6 @@ class FootageSettings(_Section):
     vlm_api_key: SecretStr | None = None
     ocr: bool = Field(default=True, description="read on-screen text in each clip's middle frame: the measured "
                      "describer's evidence, and the screen that sets title cards aside.")
-    words_per_second: float = Field(default=2.2, gt=0.5, le=5, description="Spoken words per second of clip.")
 
 
 class ToolSettings(Protocol):

@@ -30,7 +30,7 @@ from adloom.api.conversations import (
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from adloom.music import library as music_library
-from agents.brief import Aspect
+from tools.aspects import Aspect
 from agents.chat_planner import MAX_VARIANTS, BriefFacts
 from agents.revisions import GateDecision
 from graphs.campaign import campaign_stages

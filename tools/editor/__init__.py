@@ -13,8 +13,6 @@ from tools.editor.render import (
     render_views,
 )
 from tools.editor.timeline import (
-    ASPECT_SIZES,
-    Aspect,
     EndCard,
     LogoOverlay,
     MusicTrack,
@@ -26,8 +24,6 @@ from tools.editor.timeline import (
 )
 
 __all__ = [
-    "ASPECT_SIZES",
-    "Aspect",
     "EncodeSettings",
     "EndCard",
     "LogoOverlay",

@@ -547,7 +547,7 @@ def render_aspects(
     """Render one timeline at several aspects in a single ffmpeg run (inputs decoded once).
 
     Every visual is cover-fitted per aspect (sizes from
-    :data:`~tools.editor.timeline.ASPECT_SIZES`); the logo is sized and placed per aspect.
+    :data:`~tools.aspects.ASPECT_SIZES`); the logo is sized and placed per aspect.
 
     Args:
         outputs: aspect -> output file, e.g. ``{"9:16": a, "1:1": b, "16:9": c}``.

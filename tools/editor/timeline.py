@@ -18,15 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-Aspect = Literal["9:16", "1:1", "16:9", "4:5"]
-
-ASPECT_SIZES: dict[str, tuple[int, int]] = {
-    "9:16": (1080, 1920),
-    "1:1": (1080, 1080),
-    "16:9": (1920, 1080),
-    "4:5": (1080, 1350),
-}
-"""Output size of each aspect the platforms need (TikTok/Reels/Shorts, feed, YouTube, feed)."""
+from tools.aspects import ASPECT_SIZES, Aspect
 
 
 def region_after_cover(

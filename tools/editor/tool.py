@@ -22,7 +22,8 @@ from tools.context import ToolContext
 from tools.editor.encoding import X264Preset
 from tools.editor.inputs import MediaInputError
 from tools.editor.render import OutputView, render_views, view_clips
-from tools.editor.timeline import Aspect, StillImage, SubtitleTrack, Timeline, VideoClip
+from tools.aspects import Aspect
+from tools.editor.timeline import StillImage, SubtitleTrack, Timeline, VideoClip
 from tools.media_checks.streams import check_streams
 from tools.registry import tool_agent
 

@@ -8,7 +8,6 @@ Public entry points: :class:`TemplateRequest`, :func:`render_template`,
 from tools.image.inputs import ImageInputError
 from tools.image.legibility import OCR_MODEL_KEY, TextReader, load_text_reader, match_score
 from tools.image.template import (
-    ASPECT_SIZES,
     CheckedRender,
     RenderedImage,
     TemplateRequest,
@@ -19,7 +18,6 @@ from tools.image.frame_zones import safe_area
 from tools.image.text_fit import TextFitError
 
 __all__ = [
-    "ASPECT_SIZES",
     "OCR_MODEL_KEY",
     "CheckedRender",
     "ImageInputError",

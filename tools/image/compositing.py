@@ -11,7 +11,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from tools.image.palette import RGB, luminance_array, relative_luminance
+from tools.colours import RGB
+from tools.image.palette import luminance_array, relative_luminance
 
 SUPERSAMPLE = 4
 Fit = Literal["cover", "contain"]

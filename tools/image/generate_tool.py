@@ -10,11 +10,11 @@ stored images without loading the model.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
+from tools.aspects import Aspect
 from storage.assets import AssetRef, cache_key, sha256_file
 from tools.context import ToolContext
 from tools.image.clip_ranking import rank_candidates
@@ -31,7 +31,7 @@ class ImageGenerateRequest(BaseModel):
 
     prompt: str = Field(min_length=1, description="What the image shows.")
     negative_prompt: str = Field(default="", description="What it must not show (ignored by guidance-free turbo models).")
-    aspect: Literal["9:16", "1:1", "16:9", "4:5"] = "1:1"
+    aspect: Aspect = "1:1"
     candidates: int = Field(default=4, ge=1, le=16)
     seed: int = Field(default=0, ge=0, description="Candidate i uses seed + i.")
     init_image: str | None = Field(default=None, description="A product photo to start from (image-to-image).")

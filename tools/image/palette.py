@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-RGB = tuple[int, int, int]
+from tools.colours import RGB, parse_hex, to_hex
 
 MIN_TEXT_CONTRAST = 4.5
 """WCAG 2.x AA minimum for text."""
@@ -35,25 +35,6 @@ WHITE: RGB = (255, 255, 255)
 # always reaches 4.58:1 against any single colour, so the last pair never fails on a
 # flat background.
 FALLBACK_TEXT_COLORS: tuple[RGB, ...] = (NEAR_BLACK, NEAR_WHITE, BLACK, WHITE)
-
-
-def parse_hex(color: str) -> RGB:
-    """``"#RRGGBB"`` to an (r, g, b) tuple of 0..255 ints.
-
-    Raises:
-        ValueError: when ``color`` is not of the form ``#RRGGBB``.
-    """
-    text = color.strip()
-    if len(text) != 7 or not text.startswith("#"):
-        raise ValueError(f"colour {color!r} must look like #RRGGBB")
-    try:
-        return (int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16))
-    except ValueError:
-        raise ValueError(f"colour {color!r} must look like #RRGGBB") from None
-
-
-def to_hex(rgb: RGB) -> str:
-    return "#{:02X}{:02X}{:02X}".format(*rgb)
 
 
 def _linearise(channel: np.ndarray) -> np.ndarray:

@@ -15,12 +15,13 @@ import io
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
 
 import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tools.aspects import ASPECT_SIZES, Aspect
+from tools.colours import HexColor
 from tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
 from tools.image.frame_zones import text_area
 from tools.image.grading import Tone, grade
@@ -32,16 +33,6 @@ from tools.image.palette import BrandPalette
 
 TEMPLATE_VERSION = 3  # 2: texts stored on their own layers too; 3: icons, caption band
 """Bump when a change alters rendered pixels, so cached renders are not reused."""
-
-Aspect = Literal["9:16", "4:5", "1:1", "16:9"]
-HexColor = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-ASPECT_SIZES: dict[str, tuple[int, int]] = {
-    "9:16": (1080, 1920),
-    "4:5": (1080, 1350),
-    "1:1": (1080, 1080),
-    "16:9": (1920, 1080),
-}
 
 RETRY_OPTIONS = RenderOptions(min_font_scale=1.35, min_contrast=7.0, plate_busy_backgrounds=True)
 """The second attempt after a failed read-back: bigger minimum type, AAA contrast, plates."""

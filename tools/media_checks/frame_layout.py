@@ -26,7 +26,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from tools.context import ResidentModels
-from tools.editor.timeline import ASPECT_SIZES
+from tools.aspects import ASPECT_SIZES
 from tools.image.frame_zones import safe_area
 from tools.image.legibility import normalised_words
 from tools.media_checks.frames import extract_frames

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from tools.ffmpeg import run_ffmpeg
 from tools.media_checks.ocr import TextBox

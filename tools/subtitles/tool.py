@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
+from tools.aspects import ASPECT_SIZES, Aspect
+from tools.colours import HexColor
 from storage.assets import AssetRef
 from tools.asr import transcribe_cached
 from tools.context import ToolContext
@@ -27,9 +29,7 @@ from tools.subtitles import (
 )
 
 TOOL_NAME = "subtitles.build"
-VIDEO_SIZE_BY_ASPECT = {"9:16": (1080, 1920), "4:5": (1080, 1350), "1:1": (1080, 1080), "16:9": (1920, 1080)}
 _TIMELINE_TOLERANCE_S = 0.05
-HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
 class CaptionScene(BaseModel):
@@ -54,7 +54,7 @@ class SubtitlesRequest(BaseModel):
     product_name: str | None = None
     brand_name: str | None = None
     essential: list[str] = Field(default_factory=list, description="Phrases a caption must never split.")
-    aspect: Literal["9:16", "4:5", "1:1", "16:9"] = "9:16"
+    aspect: Aspect = "9:16"
     max_chars_per_line: int | None = Field(default=None, ge=8, le=80, description="Default: the aspect's line limit (20 for 9:16 to 36 for 16:9).")
     styles: list[Literal["classic", "highlight"]] = Field(default_factory=lambda: ["classic", "highlight"])
     video_size: tuple[int, int] | None = Field(default=None, description="Default: from the aspect (1080 wide).")
@@ -133,7 +133,7 @@ def build_subtitles(request: SubtitlesRequest, ctx: ToolContext) -> SubtitlesRes
     if font is not None and not font.is_file():
         raise ValueError(f"font_path {request.font_path!r} is not a file")
     colors = CaptionColors(text=request.text_color, outline=request.outline_color, highlight=request.accent_color)
-    video_size = request.video_size or VIDEO_SIZE_BY_ASPECT[request.aspect]
+    video_size = request.video_size or ASPECT_SIZES[request.aspect]
     ass: dict[str, AssetRef] = {}
     scratch = ctx.assets.scratch_dir()
     try:

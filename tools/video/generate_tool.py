@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Literal
 
 from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
+from tools.aspects import Aspect
 from storage.assets import AssetRef, cache_key, sha256_file
 from tools.backends import BackendTable
 from tools.context import ToolContext
@@ -42,7 +42,7 @@ class VideoGenerateRequest(BaseModel):
     seconds: float = Field(default=4.0, gt=0, le=30, description="Scene length in the plan.")
     fps: int = Field(default=24, ge=1, le=60, description="Frame rate of the encoded clip.")
     seed: int = Field(default=0, ge=0)
-    aspect: Literal["9:16", "1:1", "16:9", "4:5"] = "16:9"
+    aspect: Aspect = "16:9"
 
     @field_validator("first_frame")
     @classmethod

@@ -21,7 +21,8 @@ from storage.files import write_bytes_atomic
 from tools.context import ToolContext
 from tools.editor.encoding import X264Preset
 from tools.editor.inputs import require_image
-from tools.editor.timeline import ASPECT_SIZES, Aspect, MediaPath
+from tools.aspects import ASPECT_SIZES, Aspect
+from tools.editor.timeline import MediaPath
 from tools.registry import tool_agent
 from tools.video.errors import VideoBackendNotSelected
 from tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
