@@ -2,12 +2,15 @@
 
 This is the supervisor-via-tools path of the chat (the embedded model takes the
 schema-constrained path of :mod:`agents.chat_planner` instead). The model sees
-:data:`PLANNER_TOOLS`. Two answer at once: :func:`update_brief` records what the
-marketer said and :func:`write_copy` previews the copywriter's work. ``make_ad`` and
-``cut_footage`` start a run (checked by :func:`check_launch`), which the chat graph carries
-out as a subgraph with its approval gates; the run's outcome is that call's result. Every
-call is answered in the transcript with a JSON result, errors included, so the model can
-correct itself: a wrong argument never fails the turn.
+:func:`planner_functions`: the conversation's own actions, then every registered tool
+agent marked ``planner=True`` (a plugin's too, from its entry point alone). Of the
+actions, two answer at once: :func:`update_brief` records what the marketer said and
+:func:`write_copy` previews the copywriter's work. ``make_ad`` and ``cut_footage`` start a
+run (checked by :func:`check_launch`), which the chat graph carries out as a subgraph with
+its approval gates; the run's outcome is that call's result. A tool agent's call is run
+through the registry (:func:`call_tool_agent`). Every call is answered in the transcript
+with a JSON result, errors included, so the model can correct itself: a wrong argument
+never fails the turn.
 
 Files the marketer attaches to a message (:func:`attachment`) are how footage reaches
 either planner.
@@ -27,9 +30,10 @@ from agents.config import CopywriterSettings
 from agents.copywriter import write_platform_copy
 from agents.llm_access import AgentLLM
 from agents.planner import plan_variant
-from tools.context import ResidentModels
+from tools.context import ResidentModels, ToolContext
 from tools.llm import FunctionSpec
 from tools.llm.prompts import load_prompt
+from tools.registry import ToolInputError, ToolRegistrationError, ToolSpec, load_tools
 
 MAX_TOOL_ROUNDS = 6
 """Model calls in one marketer turn before the planner stops and says so."""
@@ -81,10 +85,50 @@ def _parameters(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-PLANNER_TOOLS: list[FunctionSpec] = [
+CONVERSATION_ACTIONS: list[FunctionSpec] = [
     FunctionSpec(name=name, description=_DESCRIPTIONS[name], parameters=_parameters(model))
     for name, model in _ARGUMENTS.items()
 ]
+"""What the planner does with the conversation itself: record the brief, preview copy, start a run."""
+
+
+def function_name(tool_name: str) -> str:
+    """A tool agent's name as a function the model may call (providers allow no dots)."""
+    return tool_name.replace(".", "__")
+
+
+def planner_tool_agents() -> dict[str, ToolSpec]:
+    """The registered tool agents offered to the planner, by their function names.
+
+    Raises:
+        ToolRegistrationError: one would take the name of a conversation action.
+    """
+    offered = {function_name(spec.name): spec for spec in load_tools().values() if spec.planner}
+    taken = sorted(set(offered) & set(_ARGUMENTS))
+    if taken:
+        raise ToolRegistrationError(
+            f"tool agent {offered[taken[0]].name!r} ({offered[taken[0]].module}) is offered to the planner under "
+            f"the name of the conversation's own action {taken[0]!r}; rename the tool"
+        )
+    return offered
+
+
+def planner_functions() -> list[FunctionSpec]:
+    """Everything the tool-calling planner is offered: the conversation actions, then the tool agents."""
+    return CONVERSATION_ACTIONS + [
+        FunctionSpec(name=name, description=spec.description, parameters=_parameters(spec.input_model))
+        for name, spec in planner_tool_agents().items()
+    ]
+
+
+def call_tool_agent(spec: ToolSpec, arguments: dict, tools: ToolContext) -> dict:
+    """Run a tool agent the planner called; its output, or an error the model can act on."""
+    try:
+        return spec.run(arguments, tools).model_dump(mode="json")
+    except ToolInputError as exc:
+        return {"error": "invalid arguments", "problems": [str(exc)]}
+    except Exception as exc:  # a tool's failure is answered to the model, which tells the marketer
+        return {"error": f"{spec.name} failed: {type(exc).__name__}: {exc}"}
 
 
 class Launch(BaseModel):
@@ -154,9 +198,10 @@ def tool_result(call_id: str, result: dict) -> dict:
 
 
 def read_arguments(name: str, arguments: dict, problem: str) -> tuple[BaseModel | None, dict | None]:
-    """The call's validated arguments, or an error result naming what is wrong."""
+    """A conversation action's validated arguments, or an error result naming what is wrong."""
     if name not in _ARGUMENTS:
-        return None, {"error": f"no tool {name!r}; the tools are {', '.join(_ARGUMENTS)}"}
+        offered = [*_ARGUMENTS, *planner_tool_agents()]
+        return None, {"error": f"no tool {name!r}; the tools are {', '.join(offered)}"}
     if problem:
         return None, {"error": problem}
     try:

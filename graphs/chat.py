@@ -48,11 +48,13 @@ from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ask_for_missing, re
 from agents.chat_supervisor import (
     LAUNCH_TOOLS,
     MAX_TOOL_ROUNDS,
-    PLANNER_TOOLS,
     Launch,
     answer_unanswered,
     attached_videos,
+    call_tool_agent,
     check_launch,
+    planner_functions,
+    planner_tool_agents,
     read_arguments,
     system_message,
     tool_result,
@@ -263,8 +265,9 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
     history = answer_unanswered(state.get("transcript", []))
     update: dict[str, Any] = {"read": len(messages), "status": "collecting", "queue": []}
     said: list[dict] = _unsupported_platforms(state)  # and what the model tells the marketer alongside its tool calls
+    functions, tool_agents = planner_functions(), planner_tool_agents()
     for _ in range(MAX_TOOL_ROUNDS):
-        reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], PLANNER_TOOLS,
+        reply = context.llm.backend.call_tools([system_message(draft, videos), *history, *added], functions,
                                                temperature=0.2, seed=0)
         added.append({"role": "assistant", "content": reply.text,
                       "tool_calls": [call.as_message_item() for call in reply.tool_calls]})
@@ -277,6 +280,11 @@ def supervise(state: ChatState, runtime: Runtime[ChatContext]) -> Command[Litera
         launch: Launch | None = None
         for call in reply.tool_calls:
             emit({"type": "node", "node": "planner", "event": "tool", "tool": call.name})
+            if call.name in tool_agents:
+                agent = tool_agents[call.name]
+                result = {"error": call.problem} if call.problem else call_tool_agent(agent, call.arguments, context.tools)
+                added.append(tool_result(call.id, result))
+                continue
             args, error = read_arguments(call.name, call.arguments, call.problem)
             if error is None and call.name == "update_brief":
                 draft, result = update_brief(draft, args, messages)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.chat_supervisor import MAX_TOOL_ROUNDS, PLANNER_TOOLS, answer_unanswered, attached_videos
+from agents.chat_supervisor import MAX_TOOL_ROUNDS, answer_unanswered, attached_videos, planner_functions
 from fake_openai_server import FakeOpenAIServer, reply_text, reply_tool_calls
 from graphs.campaign import APPROVAL_GATES
 from scripted_llm import ScriptedBackend, ScriptedToolBackend
@@ -33,11 +33,12 @@ def tool_results(messages: list[dict]) -> dict[str, dict]:
 
 
 def test_the_planner_is_offered_every_agent_as_a_tool():
-    assert [tool.name for tool in PLANNER_TOOLS] == ["update_brief", "write_copy", "make_ad", "cut_footage"]
-    brief_args = PLANNER_TOOLS[0].parameters
+    offered = planner_functions()
+    assert [tool.name for tool in offered] == ["update_brief", "write_copy", "make_ad", "cut_footage"]
+    brief_args = offered[0].parameters
     assert brief_args["type"] == "object" and brief_args["additionalProperties"] is False
     assert "tiktok" in json.dumps(brief_args["properties"]["platforms"])
-    assert PLANNER_TOOLS[3].parameters["required"] == ["videos"]
+    assert offered[3].parameters["required"] == ["videos"]
 
 
 @pytest.mark.slow

@@ -128,9 +128,9 @@ def test_documented_code_runs(tmp_path, monkeypatch, isolated_registry):
         "text": namespace["copy_text"], "hashtags": first.hashtags,
     }
     assert again.from_cache and again.file == first.file
-    # Two distinct requests were computed, so exactly two cache entries exist.
+    # Three distinct requests were computed (two by hand, one as the planner would), so three cache entries.
     index_entries = list(Path(namespace["settings"].data_dir, "cache-index").rglob("*.json"))
-    assert len(index_entries) == 2
+    assert len(index_entries) == 3
 
 
 def test_documented_tool_is_deterministic_across_stores(tmp_path, monkeypatch, isolated_registry, tool_context):
@@ -189,3 +189,31 @@ def test_contract_test_covers_the_installed_plugin(tmp_path):
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output
     assert re.search(r"\b2 passed\b", output), output
+
+
+@pytest.mark.slow
+def test_a_plugin_reaches_the_chat_planner_from_its_module_and_entry_point(tmp_path, monkeypatch, isolated_registry):
+    """The page's module plus its entry point, and nothing else: a tool-calling planner is offered the tool,
+    calls it in a real chat turn, and reads its result."""
+    from scripted_llm import ScriptedToolBackend
+    from test_chat_graph import FIRST_MESSAGE, ChatHarness
+
+    site = tmp_path / "site"
+    write_modules(site)
+    write_fake_distribution(site)
+    monkeypatch.syspath_prepend(str(site))
+    backend = ScriptedToolBackend({"": ["{}"]}, [
+        [("copy__hashtags", {"text": "Trail shoes for muddy trail runs.", "brand": "Stride", "max_tags": 3}),
+         ("copy__hashtags", {"max_tags": 3})],
+        "Here are hashtags: #Stride #Trail #Shoes. What should the ad say?",
+    ])
+    state = ChatHarness(tmp_path, backend).say(FIRST_MESSAGE)
+
+    offered = backend.tool_requests[0][1]
+    assert offered == ["update_brief", "write_copy", "make_ad", "cut_footage", "copy__hashtags"]
+    sent = backend.tool_requests[1][0]
+    answers = [json.loads(m["content"]) for m in sent if m["role"] == "tool"]
+    assert answers[0]["hashtags"] == ["#Stride", "#Trail", "#Shoes"]
+    assert Path(answers[0]["file"]["path"]).is_file()
+    assert answers[1]["error"] == "invalid arguments" and "text" in answers[1]["problems"][0]
+    assert state.values["messages"][-1]["content"].startswith("Here are hashtags")

@@ -51,6 +51,8 @@ class ToolSpec:
     function: Callable[[BaseModel, ToolContext], BaseModel]
     module: str
     example: Callable[[], BaseModel] | None = None
+    planner: bool = False
+    """Offered to the chat planner: a tool-calling LLM may call it in conversation."""
 
     def run(self, request: BaseModel | dict, ctx: ToolContext) -> BaseModel:
         """Validate ``request``, call the tool, and check that it returned its output model."""
@@ -77,13 +79,15 @@ def _is_model(annotation: object) -> bool:
 
 
 def tool_agent(
-    name: str, *, example: Callable[[], BaseModel] | None = None
+    name: str, *, example: Callable[[], BaseModel] | None = None, planner: bool = False
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the tool agent ``name``.
 
     Args:
         name: unique dotted lower-case name, e.g. ``"llm.generate"``.
         example: builds a small valid input; the contract test runs the tool on it.
+        planner: offer the tool to the chat planner, which (with a tool-calling LLM) may call
+            it with its input model's JSON schema as arguments and read its output.
     """
 
     def register(function: Callable) -> Callable:
@@ -124,6 +128,7 @@ def tool_agent(
             function=function,
             module=function.__module__,
             example=example,
+            planner=planner,
         )
         return function
 
