@@ -1,6 +1,6 @@
 """``adloom assemble``: an ad from the marketer's own clips, pictures, voice, subtitles and music.
 
-The work is :func:`tools.editor.own_media.assemble_own_media` (the campaign editor's render
+The work is :func:`adloom.tools.editor.own_media.assemble_own_media` (the campaign editor's render
 engine); this module only reads the command line or a brief's ``media:`` section.
 
 ``--clips`` and ``--images`` take several files after one flag (``--clips A.mp4 B.mov``) or
@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from adloom.console import ConfigOption, err, fail_brief, fail_input, out, progress_bar, quiet_libraries, settings_or_exit
 from adloom.preflight import writable_problems
-from agents.brief import Brief, BriefError, load_brief
-from tools.editor.inputs import MediaInputError, is_moving_video, is_still_image, probe_input
-from tools.ffmpeg import FFmpegError
-from tools.image.inputs import ImageInputError, load_font
+from adloom.agents.brief import Brief, BriefError, load_brief
+from adloom.tools.editor.inputs import MediaInputError, is_moving_video, is_still_image, probe_input
+from adloom.tools.ffmpeg import FFmpegError
+from adloom.tools.image.inputs import ImageInputError, load_font
 
 EXTRA_FILES = {"allow_extra_args": True, "ignore_unknown_options": True}
 """Context settings the command needs (so ``--clips A B`` reaches it): pass to ``app.command``."""
@@ -109,9 +109,9 @@ def assemble_command(
     config: ConfigOption = None,
 ) -> None:
     """Assemble an ad from your own clips, pictures, voice, subtitles and music."""
-    from storage.assets import AssetStore
-    from tools.context import ToolContext
-    from tools.editor.own_media import OwnMedia, assemble_own_media
+    from adloom.storage.assets import AssetStore
+    from adloom.tools.context import ToolContext
+    from adloom.tools.editor.own_media import OwnMedia, assemble_own_media
 
     quiet_libraries()
     settings = settings_or_exit(config)

@@ -43,9 +43,9 @@ def from_page(
     is defaulted and listed. Exit 2 with an ``error:`` line, and nothing written, when the
     page cannot be used.
     """
-    from agents.brief import PLATFORMS
-    from agents.page_brief import PageBriefError, prepare_page_brief, write_brief_file
-    from storage.assets import AssetStore
+    from adloom.agents.brief import PLATFORMS
+    from adloom.agents.page_brief import PageBriefError, prepare_page_brief, write_brief_file
+    from adloom.storage.assets import AssetStore
 
     unknown = [p for p in platforms or [] if p not in PLATFORMS]
     if unknown:

@@ -61,8 +61,8 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
     stopped mid-turn, goes on from its last finished step on "resume".
     """
     from adloom.api.conversations import ThreadNotFoundError
-    from agents.chat_supervisor import attachment
-    from agents.revisions import GateDecision
+    from adloom.agents.chat_supervisor import attachment
+    from adloom.agents.revisions import GateDecision
 
     attached: list[str] = []
     while True:

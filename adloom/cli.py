@@ -41,7 +41,7 @@ from adloom.footage_commands import eval_footage, footage
 from adloom.model_commands import models_app
 from adloom.music_commands import music_app
 from adloom.trend_commands import register_trend_commands
-from agents.brief import BriefError
+from adloom.agents.brief import BriefError
 
 # pretty_exceptions off: an unexpected error is reported by main() as one line, its traceback in the log.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -90,7 +90,7 @@ def resume(
     A run that a live process still owns is refused (exit 2, naming the process).
     """
     from adloom.runs import resume_run
-    from storage.records import RunLeasedError, RunNotFoundError
+    from adloom.storage.records import RunLeasedError, RunNotFoundError
 
     settings = settings_or_exit(config)
     run_and_report(
@@ -102,8 +102,8 @@ def resume(
 @runs_app.command("list")
 def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
     """The most recent runs."""
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
@@ -122,8 +122,8 @@ def runs_list(config: ConfigOption = None, limit: int = 50) -> None:
 @runs_app.command("show")
 def runs_show(run_id: str, config: ConfigOption = None) -> None:
     """One run: status, node history and outputs."""
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
@@ -152,9 +152,9 @@ def licences(
     """The licence of every model and third-party asset that went into a run's outputs."""
     import json
 
-    from agents.licences import licence_records
-    from storage import records
-    from storage.database import open_database
+    from adloom.agents.licences import licence_records
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
@@ -195,8 +195,8 @@ def brands_import(brief: Path, config: ConfigOption = None) -> None:
 @brands_app.command("list")
 def brands_list(config: ConfigOption = None) -> None:
     """Stored brands and their products."""
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     with open_database(settings.database_url).session() as session:
@@ -217,8 +217,8 @@ def eval_grounding(
     config: ConfigOption = None,
 ) -> None:
     """Planner and copywriter on the eval's briefs: unsupported claims, foreign products, LLM share, readability."""
-    from evals.grounding_eval import evaluate_model, format_report, load_eval_briefs, write_report
-    from tools.context import ResidentModels
+    from adloom.evals.grounding_eval import evaluate_model, format_report, load_eval_briefs, write_report
+    from adloom.tools.context import ResidentModels
 
     quiet_libraries()
     settings = settings_or_exit(config)
@@ -245,10 +245,10 @@ def eval_copy(
     config: ConfigOption = None,
 ) -> None:
     """Copywriter vs. a first-sentence baseline on real slogans: BLEU-4 and ROUGE-L."""
-    from agents.copywriter import write_slogan
-    from agents.llm_access import AgentLLM
-    from evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path, write_report
-    from tools.context import ResidentModels
+    from adloom.agents.copywriter import write_slogan
+    from adloom.agents.llm_access import AgentLLM
+    from adloom.evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path, write_report
+    from adloom.tools.context import ResidentModels
 
     quiet_libraries()
     settings = settings_or_exit(config)
@@ -271,7 +271,7 @@ def eval_copy(
 
 def main() -> None:
     """The console script: every failure ends as ``error:`` lines and an exit code, never a traceback."""
-    from storage.database import DatabaseUnavailableError
+    from adloom.storage.database import DatabaseUnavailableError
 
     try:
         app()

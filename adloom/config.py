@@ -20,8 +20,8 @@ from pydantic_settings import (
 )
 
 from adloom.api.settings import ServerSettings
-from agents.config import CopywriterSettings
-from tools.config import ASRSettings, FootageSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
+from adloom.agents.config import CopywriterSettings
+from adloom.tools.config import ASRSettings, FootageSettings, ImageSettings, LLMSettings, TTSSettings, VideoSettings
 
 DEFAULT_CONFIG_FILE = "adloom.toml"
 MAX_CONFIG_BYTES = 1024 * 1024

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from adloom.config import ConfigError, Settings, load_settings
-from agents.brief import BriefError
-from tools.context import ProgressCallback
+from adloom.agents.brief import BriefError
+from adloom.tools.context import ProgressCallback
 
 # soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
 # so "one line per problem" holds and paths can be copied or parsed.
@@ -114,7 +114,7 @@ class RunProgress:
     """One bar for a whole run, fed by the run's tool progress and node events.
 
     The bar fills over the run's stages (named in the ``created``/``resumed`` event), each
-    weighed by its typical seconds (:data:`graphs.tracking.STAGES`), so the time left is for
+    weighed by its typical seconds (:data:`adloom.graphs.tracking.STAGES`), so the time left is for
     the whole run; a stage run again after a send-back makes the run longer. The description
     is the stage in the marketer's words and its tool's own step. Stages print a line when
     they finish or fail.
@@ -131,7 +131,7 @@ class RunProgress:
 
     @staticmethod
     def typical(node: str) -> float:
-        from graphs.tracking import STAGES
+        from adloom.graphs.tracking import STAGES
 
         return STAGES[node].typical_s if node in STAGES else 1.0
 

@@ -32,7 +32,7 @@ def footage(
 ) -> None:
     """Cut an ad from raw footage: clips, order, voiceover script, subtitles, rendered video."""
     from adloom.runs import start_footage_run
-    from tools.scenes.detect import FootageInputError
+    from adloom.tools.scenes.detect import FootageInputError
 
     settings = settings_or_exit(config)
     run_and_report(
@@ -53,9 +53,9 @@ def eval_footage(
     config: ConfigOption = None,
 ) -> None:
     """Remix tasks on the shared footage: SRA, WCD and SSA (plus VSC/Fact/Coh/Logic with a judge)."""
-    from agents.llm_access import AgentLLM
-    from evals.footage_eval import FootageEvalError, evaluate_footage, format_report, write_report
-    from tools.context import ResidentModels
+    from adloom.agents.llm_access import AgentLLM
+    from adloom.evals.footage_eval import FootageEvalError, evaluate_footage, format_report, write_report
+    from adloom.tools.context import ResidentModels
 
     settings = settings_or_exit(config)
     folder = data or shared_data_dir()

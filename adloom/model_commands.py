@@ -22,12 +22,12 @@ def convert_whisper(
     config: ConfigOption = None,
 ) -> None:
     """Convert CTranslate2 Whisper weights into an openai-whisper checkpoint for [asr] backend = 'openai-whisper'."""
-    from tools.asr.whisper_conversion import (
+    from adloom.tools.asr.whisper_conversion import (
         PACKAGED_CHECKPOINT,
         WhisperConversionError,
         convert_ctranslate2_whisper,
     )
-    from tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
+    from adloom.tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
 
     settings = settings_or_exit(config)
     models_dir = settings.data_dir / "models"

@@ -2,18 +2,18 @@
 
 adloom ships no music. A marketer adds tracks they hold the rights to (``adloom music
 add``, or the studio's Music list), each with the credit its licence asks for; the chat's
-brief card and an approval gate's "other music" choose from them (:mod:`agents.music_library`).
+brief card and an approval gate's "other music" choose from them (:mod:`adloom.agents.music_library`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from agents.music_library import LibraryTrack
-from storage import records
-from storage.assets import AssetStore
-from storage.database import Database
-from tools.editor.inputs import require_audio
+from adloom.agents.music_library import LibraryTrack
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import Database
+from adloom.tools.editor.inputs import require_audio
 
 MAX_TITLE = 120
 MAX_CREDIT = 300

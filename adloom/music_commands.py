@@ -23,8 +23,8 @@ def music_add(
 ) -> None:
     """Add a track: the chat's brief card and "other music" at an approval gate choose from these."""
     from adloom.music import add_track
-    from storage.assets import AssetStore
-    from storage.database import open_database
+    from adloom.storage.assets import AssetStore
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     try:
@@ -39,7 +39,7 @@ def music_add(
 def music_list(config: ConfigOption = None) -> None:
     """The tracks in your music library."""
     from adloom.music import library
-    from storage.database import open_database
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     tracks = library(open_database(settings.database_url))

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from adloom.config import Settings
-from agents.brief import Brief, BriefError
+from adloom.agents.brief import Brief, BriefError
 
 ENGLISH_ONLY_VOICES = ("piper", "hibari")
 """Backends whose offline voices speak English only (Piper's joe, Hibari's af_heart)."""
@@ -63,7 +63,7 @@ def model_problems(settings: Settings) -> list[str]:
         folders.append(("[tts] voice", settings.tts.voice))
     problems = []
     if folders:
-        from tools.model_manager import ModelNotFoundError, resolve_model_folder
+        from adloom.tools.model_manager import ModelNotFoundError, resolve_model_folder
 
         for setting, spec in folders:
             try:
@@ -71,8 +71,8 @@ def model_problems(settings: Settings) -> list[str]:
             except ModelNotFoundError as exc:
                 problems.append(str(exc))
     if settings.llm.backend == "embedded" and settings.llm.model:
-        from tools.llm.backend import ModelNotFoundError as LLMModelNotFound
-        from tools.llm.embedded import resolve_model_path
+        from adloom.tools.llm.backend import ModelNotFoundError as LLMModelNotFound
+        from adloom.tools.llm.embedded import resolve_model_path
 
         try:
             resolve_model_path(settings.llm.model)
@@ -85,19 +85,19 @@ def model_problems(settings: Settings) -> list[str]:
 
 def voice_problems(settings: Settings, brief: Brief) -> list[str]:
     """The voice must resolve offline, and speak the brief's language."""
-    from tools.tts.errors import TTSBackendError
+    from adloom.tools.tts.errors import TTSBackendError
 
     backend = brief.voiceover.backend or settings.tts.backend
     voice = settings.tts.voice if brief.voiceover.voice is None else brief.voiceover.voice
     problems = []
     try:
         if backend == "piper":
-            from tools.tts.piper_engine import require_piper, resolve_piper_voice
+            from adloom.tools.tts.piper_engine import require_piper, resolve_piper_voice
 
             require_piper()
             resolve_piper_voice(voice)
         elif backend == "hibari":
-            from tools.tts.hibari_engine import resolve_hibari_voice
+            from adloom.tools.tts.hibari_engine import resolve_hibari_voice
 
             resolve_hibari_voice(voice)
     except (TTSBackendError, ImportError) as exc:
@@ -146,7 +146,7 @@ def font_problems(brief: Brief) -> list[str]:
     """The font the images use must have a glyph for every letter the brief puts on them."""
     from PIL import ImageFont
 
-    from tools.image.inputs import ImageInputError, resolve_font
+    from adloom.tools.image.inputs import ImageInputError, resolve_font
 
     try:
         font_path = resolve_font(brief.brand.font)

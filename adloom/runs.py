@@ -32,15 +32,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from adloom.config import Settings
 from adloom.preflight import check_run_inputs
-from agents.brief import Brief, check_brief_files, load_brief, parse_brief
-from graphs.campaign import RunContext, build_campaign_graph, campaign_stages
-from graphs.checkpoint import open_checkpointer
-from graphs.footage import FOOTAGE_STAGES, FootageContext, build_footage_graph, check_videos
-from storage import records
-from storage.assets import AssetStore
-from storage.database import Database, open_database
-from tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
-from tools.scenes.detect import FootageInputError
+from adloom.agents.brief import Brief, check_brief_files, load_brief, parse_brief
+from adloom.graphs.campaign import RunContext, build_campaign_graph, campaign_stages
+from adloom.graphs.checkpoint import open_checkpointer
+from adloom.graphs.footage import FOOTAGE_STAGES, FootageContext, build_footage_graph, check_videos
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import Database, open_database
+from adloom.tools.context import ProgressCallback, ResidentModels, ToolContext, ignore_progress
+from adloom.tools.scenes.detect import FootageInputError
 
 log = logging.getLogger(__name__)
 EventReporter = Callable[[str, str, dict], None]

@@ -36,8 +36,8 @@ from sqlalchemy.exc import IntegrityError
 
 from adloom.config import Settings, load_settings
 from adloom.runs import EventReporter, RunFailed, RunOutcome, start_run
-from agents.brief import BriefError, parse_brief
-from agents.trends import (
+from adloom.agents.brief import BriefError, parse_brief
+from adloom.agents.trends import (
     MIN_PRODUCT_MATCH,
     UnknownBrandError,
     best_matching_trend,
@@ -45,11 +45,11 @@ from agents.trends import (
     latest_trends,
     refresh_brand_trends,
 )
-from storage.database import Database, open_database
-from storage.files import write_bytes_atomic
-from storage.models import Brand, Schedule, ScheduleRun, utc_now
-from tools.context import ResidentModels
-from tools.scrape.items import CrawlOptions
+from adloom.storage.database import Database, open_database
+from adloom.storage.files import write_bytes_atomic
+from adloom.storage.models import Brand, Schedule, ScheduleRun, utc_now
+from adloom.tools.context import ResidentModels
+from adloom.tools.scrape.items import CrawlOptions
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ import typer
 from rich.table import Table
 
 from adloom.console import ConfigOption, err, fail_input, out, progress_bar, quiet_libraries, settings_or_exit
-from tools.scrape.items import SOURCE_KINDS
+from adloom.tools.scrape.items import SOURCE_KINDS
 
 sources_app = typer.Typer(no_args_is_help=True, help="Trend sources per brand.")
 trends_app = typer.Typer(no_args_is_help=True, help="Scrape sources and show a brand's trending topics.")
 schedule_app = typer.Typer(no_args_is_help=True, help="Cron schedules for trend-driven campaign runs.")
 
 def _database(config: Path | None):
-    from storage.database import open_database
+    from adloom.storage.database import open_database
 
     settings = settings_or_exit(config)
     return settings, open_database(settings.database_url)
@@ -40,10 +40,10 @@ def sources_add(
     from pydantic import ValidationError
     from sqlalchemy import select
 
-    from agents.trends import UnknownBrandError, brand_by_name
-    from storage.models import Source, utc_now
-    from tools.scrape.items import CrawlSource
-    from tools.scrape.network_safety import UnsafeAddressError, check_literal_host
+    from adloom.agents.trends import UnknownBrandError, brand_by_name
+    from adloom.storage.models import Source, utc_now
+    from adloom.tools.scrape.items import CrawlSource
+    from adloom.tools.scrape.network_safety import UnsafeAddressError, check_literal_host
 
     problems = []
     if kind not in SOURCE_KINDS:
@@ -84,7 +84,7 @@ def sources_list(
     """Sources and how their last crawl went."""
     from sqlalchemy import select
 
-    from storage.models import Brand, Source
+    from adloom.storage.models import Brand, Source
 
     settings, database = _database(config)
     with database.session() as session:
@@ -111,10 +111,10 @@ def trends_scrape(
     """Crawl the sources, store new items and rank topics; prints each source's outcome."""
     from sqlalchemy import select
 
-    from agents.trends import UnknownBrandError, refresh_brand_trends
-    from storage.models import Brand, Source
-    from tools.context import ResidentModels
-    from tools.scrape.runner import CrawlFailed
+    from adloom.agents.trends import UnknownBrandError, refresh_brand_trends
+    from adloom.storage.models import Brand, Source
+    from adloom.tools.context import ResidentModels
+    from adloom.tools.scrape.runner import CrawlFailed
 
     quiet_libraries()
     settings, database = _database(config)
@@ -159,7 +159,7 @@ def trends_list(
     config: ConfigOption = None,
 ) -> None:
     """A brand's topics from its latest scrape, best first, with the best matching product."""
-    from agents.trends import UnknownBrandError, brand_by_name, latest_trends
+    from adloom.agents.trends import UnknownBrandError, brand_by_name, latest_trends
 
     settings, database = _database(config)
     try:
@@ -188,7 +188,7 @@ def schedule_add(
 ) -> None:
     """Add a schedule; `adloom scheduler` runs it."""
     from adloom.scheduler import ScheduleError, add_schedule, cron_trigger
-    from agents.trends import UnknownBrandError
+    from adloom.agents.trends import UnknownBrandError
 
     try:
         cron_trigger(cron)
@@ -206,7 +206,7 @@ def schedule_add(
 def schedule_list(config: ConfigOption = None) -> None:
     """Schedules, their next fire time and last tick."""
     from adloom.scheduler import cron_trigger, list_schedules
-    from storage.models import utc_now
+    from adloom.storage.models import utc_now
 
     settings, database = _database(config)
     table = Table("id", "brand", "cron", "enabled", "next fire (UTC)", "last tick")
@@ -260,7 +260,7 @@ def schedule_history_command(
 def schedule_tick(schedule_id: int, config: ConfigOption = None) -> None:
     """Run a schedule's latest tick now (once per fire time, like the scheduler)."""
     from adloom.scheduler import latest_fire_time, run_tick
-    from storage.models import Schedule, utc_now
+    from adloom.storage.models import Schedule, utc_now
 
     quiet_libraries()
     settings, database = _database(config)
@@ -288,7 +288,7 @@ def scheduler_command(config: ConfigOption = None) -> None:
     import logging
 
     from adloom.scheduler import run_scheduler
-    from storage.database import redacted
+    from adloom.storage.database import redacted
 
     quiet_libraries()
     logging.getLogger("adloom.scheduler").setLevel(logging.INFO)  # one line per tick

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from agents.art_director import ArtDirection
-from agents.brief import Brief
-from agents.planner import Variant
-from agents.tool_calls import call_tool
-from storage.assets import AssetRef
-from tools.context import ToolContext
-from tools.video.generate_tool import VideoGenerateRequest, VideoGenerateResult
-from tools.video.kenburns import Region, Reveal, text_on_screen
-from tools.image.tool import ImageRenderResult
-from tools.video.tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
+from adloom.agents.art_director import ArtDirection
+from adloom.agents.brief import Brief
+from adloom.agents.planner import Variant
+from adloom.agents.tool_calls import call_tool
+from adloom.storage.assets import AssetRef
+from adloom.tools.context import ToolContext
+from adloom.tools.video.generate_tool import VideoGenerateRequest, VideoGenerateResult
+from adloom.tools.video.kenburns import Region, Reveal, text_on_screen
+from adloom.tools.image.tool import ImageRenderResult
+from adloom.tools.video.tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
 
 ANIMATE_TOOL = "video.animate"
 GENERATE_TOOL = "video.generate"

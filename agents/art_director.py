@@ -27,16 +27,16 @@ import unicodedata
 
 from pydantic import BaseModel, Field
 
-from agents.brief import Brief, brand_colors
-from agents.copywriter import VariantCopy
-from agents.icons import choose_icon
-from agents.planner import Scene, Variant
-from agents.platforms import video_aspects
-from agents.tool_calls import call_tool
-from tools.context import ToolContext
-from tools.image.template import TemplateRequest
-from tools.image.generate_tool import ImageGenerateRequest, ImageGenerateResult
-from tools.image.tool import ImageRenderResult
+from adloom.agents.brief import Brief, brand_colors
+from adloom.agents.copywriter import VariantCopy
+from adloom.agents.icons import choose_icon
+from adloom.agents.planner import Scene, Variant
+from adloom.agents.platforms import video_aspects
+from adloom.agents.tool_calls import call_tool
+from adloom.tools.context import ToolContext
+from adloom.tools.image.template import TemplateRequest
+from adloom.tools.image.generate_tool import ImageGenerateRequest, ImageGenerateResult
+from adloom.tools.image.tool import ImageRenderResult
 
 IMAGE_TOOL = "image.render"
 GENERATE_TOOL = "image.generate"

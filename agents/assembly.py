@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agents.animator import SceneVideo
-from agents.art_director import ArtDirection
-from agents.brief import Brief, brand_colors
-from agents.captioner import Captions
-from agents.planner import Variant
-from agents.tool_calls import call_tool
-from tools.context import ToolContext
-from tools.editor.timeline import (
+from adloom.agents.animator import SceneVideo
+from adloom.agents.art_director import ArtDirection
+from adloom.agents.brief import Brief, brand_colors
+from adloom.agents.captioner import Captions
+from adloom.agents.planner import Variant
+from adloom.agents.tool_calls import call_tool
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
     EndCard,
     LogoOverlay,
@@ -28,9 +28,9 @@ from tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from tools.editor.tool import AssembleRequest, AssembleResult
-from tools.tts import SOCIAL_TARGET_LUFS
-from tools.tts.tool import VoiceoverResult
+from adloom.tools.editor.tool import AssembleRequest, AssembleResult
+from adloom.tools.tts import SOCIAL_TARGET_LUFS
+from adloom.tools.tts.tool import VoiceoverResult
 
 EDITOR_TOOL = "editor.assemble"
 FPS = 30

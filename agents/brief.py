@@ -24,10 +24,10 @@ from pydantic import (
     field_validator,
 )
 
-from tools.aspects import Aspect
-from tools.colours import HexColor
-from tools.image.inputs import load_image
-from tools.image.palette import colors_from_photo
+from adloom.tools.aspects import Aspect
+from adloom.tools.colours import HexColor
+from adloom.tools.image.inputs import load_image
+from adloom.tools.image.palette import colors_from_photo
 
 Platform = Literal[
     "tiktok", "instagram_reels", "instagram_feed", "youtube_shorts", "x", "linkedin", "facebook"
@@ -341,8 +341,8 @@ def check_brief_files(brief: Brief, source: str = "brief") -> None:
     Raises:
         BriefError: one line per unusable file, naming the brief field and the file.
     """
-    from tools.editor.inputs import MediaInputError, require_audio
-    from tools.image.inputs import ImageInputError, load_font, load_image
+    from adloom.tools.editor.inputs import MediaInputError, require_audio
+    from adloom.tools.image.inputs import ImageInputError, load_font, load_image
 
     problems: list[str] = []
     images = [(f"product.images[{i}]", path) for i, path in enumerate(brief.product.images)]
@@ -369,7 +369,7 @@ def check_brief_files(brief: Brief, source: str = "brief") -> None:
 
 def brand_colors(brief: Brief) -> list[str]:
     """The colours the ad is made in: the brand's own; for a brand that gave none, colours taken
-    from its first product photo (:func:`tools.image.palette.colors_from_photo`), else the default."""
+    from its first product photo (:func:`adloom.tools.image.palette.colors_from_photo`), else the default."""
     if brief.brand.colors:
         return list(brief.brand.colors)
     if brief.product.images:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from agents.animator import SceneVideo
-from agents.brief import Brief, brand_colors
-from agents.copywriter import VariantCopy
-from agents.planner import Variant
-from agents.tool_calls import call_tool
-from tools.context import ToolContext
-from tools.aspects import ASPECT_SIZES
-from tools.editor.timeline import region_after_cover
-from tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
-from tools.subtitles.tool import CaptionScene, SubtitlesRequest, SubtitlesResult
-from tools.tts.tool import VoiceoverResult
+from adloom.agents.animator import SceneVideo
+from adloom.agents.brief import Brief, brand_colors
+from adloom.agents.copywriter import VariantCopy
+from adloom.agents.planner import Variant
+from adloom.agents.tool_calls import call_tool
+from adloom.tools.context import ToolContext
+from adloom.tools.aspects import ASPECT_SIZES
+from adloom.tools.editor.timeline import region_after_cover
+from adloom.tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
+from adloom.tools.subtitles.tool import CaptionScene, SubtitlesRequest, SubtitlesResult
+from adloom.tools.tts.tool import VoiceoverResult
 
 SUBTITLES_TOOL = "subtitles.build"
 DEFAULT_ACCENT = "#FFD400"

@@ -14,13 +14,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.brief import PLATFORMS, Brief, BriefError, Platform, parse_brief
-from agents.llm_access import AgentLLM
-from agents.music_library import LibraryTrack, MusicChange
-from agents.platforms import PLATFORM_LIMITS
-from tools.aspects import Aspect
-from tools.llm.prompts import load_prompt
-from tools.tts.voices import VOICES, voice_named
+from adloom.agents.brief import PLATFORMS, Brief, BriefError, Platform, parse_brief
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.music_library import LibraryTrack, MusicChange
+from adloom.agents.platforms import PLATFORM_LIMITS
+from adloom.tools.aspects import Aspect
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.tts.voices import VOICES, voice_named
 
 ChatRole = Literal["user", "assistant"]
 # Spoken names of the brief's platforms, longest first so "instagram reels" wins over "instagram".

@@ -1,7 +1,7 @@
 """The chat planner for an LLM that calls tools: adloom's agents are its tools.
 
 This is the supervisor-via-tools path of the chat (the embedded model takes the
-schema-constrained path of :mod:`agents.chat_planner` instead). The model sees
+schema-constrained path of :mod:`adloom.agents.chat_planner` instead). The model sees
 :func:`planner_functions`: the conversation's own actions, then every registered tool
 agent marked ``planner=True`` (a plugin's too, from its entry point alone). Of the
 actions, two answer at once: :func:`update_brief` records what the marketer said and
@@ -24,16 +24,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agents.brief import PLATFORMS, BriefError, Platform
-from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, BriefFacts, merge_turn
-from agents.config import CopywriterSettings
-from agents.copywriter import write_platform_copy
-from agents.llm_access import AgentLLM
-from agents.planner import plan_variant
-from tools.context import ResidentModels, ToolContext
-from tools.llm import FunctionSpec
-from tools.llm.prompts import load_prompt
-from tools.registry import ToolInputError, ToolRegistrationError, ToolSpec, load_tools
+from adloom.agents.brief import PLATFORMS, BriefError, Platform
+from adloom.agents.chat_planner import REQUIRED_FIELDS, BriefDraft, BriefFacts, merge_turn
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.copywriter import write_platform_copy
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import plan_variant
+from adloom.tools.context import ResidentModels, ToolContext
+from adloom.tools.llm import FunctionSpec
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.registry import ToolInputError, ToolRegistrationError, ToolSpec, load_tools
 
 MAX_TOOL_ROUNDS = 6
 """Model calls in one marketer turn before the planner stops and says so."""

@@ -17,7 +17,7 @@ from string import Formatter
 
 import yaml
 
-from agents.brief import Brief
+from adloom.agents.brief import Brief
 
 _HASHTAG = re.compile(r"^#[A-Za-z][A-Za-z0-9_]{1,29}$")
 # Third-person verbs a fact may start with ("keeps drinks cold ..."): the fact then follows
@@ -40,7 +40,7 @@ def is_verb_form(word: str) -> bool:
 @cache
 def library() -> dict:
     """The parsed pattern file."""
-    return yaml.safe_load(resources.files("agents").joinpath("grounding_data", "copy_patterns.yaml").read_text("utf-8"))
+    return yaml.safe_load(resources.files("adloom.agents").joinpath("grounding_data", "copy_patterns.yaml").read_text("utf-8"))
 
 
 def sentence_case(text: str) -> str:

@@ -1,11 +1,11 @@
 """The copywriter: per-platform copy and the voiceover script for one variant.
 
 Candidates come from two places: the LLM (which chooses and rephrases from the brief's
-facts) and the reviewed pattern library (:mod:`agents.copy_patterns`), which fills ad
+facts) and the reviewed pattern library (:mod:`adloom.agents.copy_patterns`), which fills ad
 shapes with the brief's own words. Every candidate must pass the same checks before it
 counts: platform limits, readability (whole sentences, no emoji, no repeated words), a
 call to action that fits the product's kind, the product or brand named, and grounding
-(:mod:`agents.grounding`: every word, number and claim traced to the brief). A ranker
+(:mod:`adloom.agents.grounding`: every word, number and claim traced to the brief). A ranker
 picks among the survivors by relevance to the product, readability and variety across
 platforms. Hashtags are built from the brand and product, never written by the model.
 """
@@ -19,10 +19,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from agents import copy_patterns
-from agents.brief import Brief
-from agents.config import CopywriterSettings
-from agents.grounding import (
+from adloom.agents import copy_patterns
+from adloom.agents.brief import Brief
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.grounding import (
     BriefGrounds,
     LineGrounding,
     grounds_for,
@@ -31,14 +31,14 @@ from agents.grounding import (
     unsupported_claims,
     words,
 )
-from agents.llm_access import AgentLLM
-from agents.planner import Variant
-from agents.platforms import PLATFORM_LIMITS, PlatformLimits
-from agents.untrusted_text import render_trend_block
-from tools.config import WORDS_PER_SECOND
-from tools.context import ProgressCallback, ResidentModels, ignore_progress
-from tools.embeddings.tool import cosine_similarities, embed_texts
-from tools.llm.prompts import load_prompt
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import Variant
+from adloom.agents.platforms import PLATFORM_LIMITS, PlatformLimits
+from adloom.agents.untrusted_text import render_trend_block
+from adloom.tools.config import WORDS_PER_SECOND
+from adloom.tools.context import ProgressCallback, ResidentModels, ignore_progress
+from adloom.tools.embeddings.tool import cosine_similarities, embed_texts
+from adloom.tools.llm.prompts import load_prompt
 
 _PLACEHOLDER_TEXT = re.compile(r"call to action|headline|primary text|hashtag|<[^>]*>|\[\w+\]|https?://", re.I)
 # A text that ends on one of these words was cut off ("The coffee that is").

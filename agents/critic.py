@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from agents.brief import Brief
-from agents.copywriter import VariantCopy, copy_problems, script_problems
-from agents.grounding import LineGrounding, grounds_for, own_words_line
-from agents.planner import CampaignPlan
-from agents.platforms import PLATFORM_LIMITS
-from tools.context import ResidentModels
+from adloom.agents.brief import Brief
+from adloom.agents.copywriter import VariantCopy, copy_problems, script_problems
+from adloom.agents.grounding import LineGrounding, grounds_for, own_words_line
+from adloom.agents.planner import CampaignPlan
+from adloom.agents.platforms import PLATFORM_LIMITS
+from adloom.tools.context import ResidentModels
 
 
 class Check(BaseModel):

@@ -23,14 +23,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from agents.brief import Brief
-from agents.copywriter import fit_phrase
-from agents.grounding import BriefGrounds
-from agents.llm_access import AgentLLM
-from tools.config import WORDS_PER_SECOND
-from tools.context import ResidentModels
-from tools.embeddings.tool import cosine_similarities
-from tools.llm.prompts import load_prompt
+from adloom.agents.brief import Brief
+from adloom.agents.copywriter import fit_phrase
+from adloom.agents.grounding import BriefGrounds
+from adloom.agents.llm_access import AgentLLM
+from adloom.tools.config import WORDS_PER_SECOND
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import cosine_similarities
+from adloom.tools.llm.prompts import load_prompt
 
 DEFAULT_CTA = "Try it today"
 

@@ -31,8 +31,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from tools.context import ResidentModels
-from tools.embeddings.tool import embed_texts
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import embed_texts
 
 MEANING_THRESHOLD = 0.45
 """Least MiniLM similarity between a sentence and the brief entries it draws on.
@@ -110,7 +110,7 @@ def words(text: str) -> list[str]:
 
 
 def _load_yaml(name: str) -> dict:
-    return yaml.safe_load(resources.files("agents").joinpath("grounding_data", name).read_text("utf-8"))
+    return yaml.safe_load(resources.files("adloom.agents").joinpath("grounding_data", name).read_text("utf-8"))
 
 
 @cache
@@ -156,8 +156,8 @@ def _trigrams(items: list[str]) -> set[tuple[str, str, str]]:
 @cache
 def _foreign_corpus() -> tuple[str, ...]:
     """Texts another product's copy could leak from: every prompt and every brief kept in the project."""
-    texts = [item.read_text("utf-8") for item in resources.files("prompts").iterdir() if item.name.endswith(".md")]
-    briefs = resources.files("evals").joinpath("grounding_briefs.yaml")
+    texts = [item.read_text("utf-8") for item in resources.files("adloom.prompts").iterdir() if item.name.endswith(".md")]
+    briefs = resources.files("adloom.evals").joinpath("grounding_briefs.yaml")
     if briefs.is_file():
         for entry in yaml.safe_load(briefs.read_text("utf-8"))["briefs"]:
             texts.append(yaml.safe_dump(entry["brief"]))

@@ -3,14 +3,14 @@
 An icon only ever illustrates a word the scene's text (or the product's name and
 description) says: "five warmth settings" may get a sun, "no added sugar" gets nothing,
 so a picture never claims more than the words. The icons are drawn by
-:mod:`tools.image.icons` (Font Awesome Free, credited in the manifest).
+:mod:`adloom.tools.image.icons` (Font Awesome Free, credited in the manifest).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from agents.grounding import NEGATORS, word_forms, words
+from adloom.agents.grounding import NEGATORS, word_forms, words
 
 ICON_WORDS: dict[str, tuple[str, ...]] = {
     "lightbulb": ("lamp", "lamps", "light", "lighting", "led", "bulb", "bright", "brightness", "glow"),

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
-from tools.llm.embedded import DEFAULT_PACKAGED_MODEL, PACKAGED_MODELS
+from adloom.tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
+from adloom.tools.llm.embedded import DEFAULT_PACKAGED_MODEL, PACKAGED_MODELS
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from tools.config import LLMSettings
-from tools.context import ResidentModels
-from tools.llm import ChatBackend, load_backend
-from tools.llm.structured import StructuredOutputError, generate_structured
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.llm import ChatBackend, load_backend
+from adloom.tools.llm.structured import StructuredOutputError, generate_structured
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)

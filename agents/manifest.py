@@ -13,13 +13,13 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from agents.brief import Brief
-from agents.copywriter import VariantCopy
-from agents.grounding import grounds_for, own_words_line
-from agents.licences import licence_records
-from storage.assets import AssetRef, AssetStore, sha256_file
-from storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
-from tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
+from adloom.agents.brief import Brief
+from adloom.agents.copywriter import VariantCopy
+from adloom.agents.grounding import grounds_for, own_words_line
+from adloom.agents.licences import licence_records
+from adloom.storage.assets import AssetRef, AssetStore, sha256_file
+from adloom.storage.files import copy_file_atomic, write_bytes_atomic, write_json_atomic
+from adloom.tools.image.icons import ATTRIBUTION as ICON_ATTRIBUTION
 
 MANIFEST_VERSION = 1
 

@@ -1,6 +1,6 @@
 """The critic's media checks: is the finished ad what the brief asked for, and does it play?
 
-Each check names the graph node that can fix it (see :class:`agents.critic.Check`):
+Each check names the graph node that can fix it (see :class:`adloom.agents.critic.Check`):
 
 - ``images.<scene>``: the key image's words read back by OCR (art director);
 - ``voiceover.loudness``: the voice track at -16 LUFS integrated (voiceover);
@@ -13,7 +13,7 @@ Each check names the graph node that can fix it (see :class:`agents.critic.Check
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
 - ``frames.layout.<aspect>``: OCR of a frame every 2 s of every rendered aspect finds no text
   cut by the frame's edge, no two texts on top of each other in two frames in a row, and no
-  text under the platform's UI (:mod:`tools.media_checks.frame_layout`; editor);
+  text under the platform's UI (:mod:`adloom.tools.media_checks.frame_layout`; editor);
 - ``captions.size.<aspect>``: in the same frames, the caption lines read are at least the
   aspect's readable size (subtitles, which then cuts shorter lines set larger).
 
@@ -28,16 +28,16 @@ import json
 import statistics
 from pathlib import Path
 
-from agents.art_director import ArtDirection, scene_key
-from agents.captioner import Captions
-from agents.critic import Check
-from agents.planner import Variant
-from storage.assets import cache_key
-from tools.asr import transcribe_cached
-from tools.context import ToolContext
-from tools.editor.tool import AssembleResult
-from tools.image.frame_zones import READABLE_CAPTION_SHARE
-from tools.media_checks import (
+from adloom.agents.art_director import ArtDirection, scene_key
+from adloom.agents.captioner import Captions
+from adloom.agents.critic import Check
+from adloom.agents.planner import Variant
+from adloom.storage.assets import cache_key
+from adloom.tools.asr import transcribe_cached
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.tool import AssembleResult
+from adloom.tools.image.frame_zones import READABLE_CAPTION_SHARE
+from adloom.tools.media_checks import (
     SAFE_BELOW,
     SYNC_LIMIT_S,
     check_streams,
@@ -47,16 +47,16 @@ from tools.media_checks import (
     nsfw_scores,
     ocr_frame,
 )
-from tools.media_checks.frame_layout import (
+from adloom.tools.media_checks.frame_layout import (
     FRAME_STEP_S,
     caption_font_sizes,
     layout_problems,
     read_frames,
     sample_times,
 )
-from tools.tts import SOCIAL_TARGET_LUFS
-from tools.tts.loudness import LOUDNESS_TOLERANCE_LU
-from tools.tts.tool import VoiceoverResult
+from adloom.tools.tts import SOCIAL_TARGET_LUFS
+from adloom.tools.tts.loudness import LOUDNESS_TOLERANCE_LU
+from adloom.tools.tts.tool import VoiceoverResult
 
 CAPTION_FRAMES = 3
 FRAME_TEXT_MATCH = 0.6  # share of a caption's words OCR must find in a moving frame

@@ -2,8 +2,8 @@
 
 ``adloom brief from-page``, ``POST /api/briefs/from-page`` and a link pasted in the chat
 all come here. The page is fetched under the crawler's address rules
-(:mod:`tools.scrape.page_fetch`); its schema.org JSON-LD, microdata and OpenGraph give
-the product (:mod:`tools.scrape.product_pages`), and its text (:mod:`tools.scrape.page_text`)
+(:mod:`adloom.tools.scrape.page_fetch`); its schema.org JSON-LD, microdata and OpenGraph give
+the product (:mod:`adloom.tools.scrape.product_pages`), and its text (:mod:`adloom.tools.scrape.page_text`)
 fills what the markup leaves out: name, description, price, images, and the selling
 points from feature lists and spec tables when the markup states few.
 
@@ -27,11 +27,11 @@ from typing import Any
 
 import yaml
 
-from agents.brief import DEFAULT_COLORS, Brief, BriefError, SourcedValue, brand_colors, parse_brief
-from agents.chat_planner import BriefDraft
-from storage.assets import AssetStore
-from tools.scrape.items import ParseError
-from tools.scrape.page_fetch import (
+from adloom.agents.brief import DEFAULT_COLORS, Brief, BriefError, SourcedValue, brand_colors, parse_brief
+from adloom.agents.chat_planner import BriefDraft
+from adloom.storage.assets import AssetStore
+from adloom.tools.scrape.items import ParseError
+from adloom.tools.scrape.page_fetch import (
     MAX_IMAGE_BYTES,
     FetchedPage,
     FetchRules,
@@ -39,8 +39,8 @@ from tools.scrape.page_fetch import (
     fetch,
     rules_for_page,
 )
-from tools.scrape.page_text import PageText, PageTooComplex, clean_text, read_page_text
-from tools.scrape.product_pages import extract_products
+from adloom.tools.scrape.page_text import PageText, PageTooComplex, clean_text, read_page_text
+from adloom.tools.scrape.product_pages import extract_products
 
 MAX_IMAGES = 4
 IMAGE_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
@@ -333,7 +333,7 @@ def store_images(
     Returns:
         (image, stored path) for the good ones, and one note per image left out, saying why.
     """
-    from tools.image.inputs import ImageInputError, load_image
+    from adloom.tools.image.inputs import ImageInputError, load_image
 
     image_rules = FetchRules(allowed_private=rules.allowed_private, local_root=rules.local_root,
                              max_bytes=MAX_IMAGE_BYTES, timeout_s=rules.timeout_s)
@@ -535,7 +535,7 @@ def brief_yaml(brief: Brief) -> str:
 
 def write_brief_file(result: PageBrief, path: Path) -> None:
     """Write the brief YAML atomically (a reader never sees half a brief)."""
-    from storage.files import write_bytes_atomic
+    from adloom.storage.files import write_bytes_atomic
 
     write_bytes_atomic(path, result.yaml_text().encode("utf-8"))
 

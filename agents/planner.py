@@ -12,12 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agents.brief import Brief, Platform
-from agents.grounding import grounds_for
-from agents.llm_access import AgentLLM
-from agents.untrusted_text import render_trend_block
-from tools.aspects import Aspect
-from tools.llm.prompts import load_prompt
+from adloom.agents.brief import Brief, Platform
+from adloom.agents.grounding import grounds_for
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.untrusted_text import render_trend_block
+from adloom.tools.aspects import Aspect
+from adloom.tools.llm.prompts import load_prompt
 
 ScenePurpose = Literal["hook", "product", "benefit", "detail", "cta"]
 ANGLES: tuple[str, ...] = (

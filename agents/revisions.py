@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.art_director import scene_key, tone_target
-from agents.chat_planner import duration_named, platforms_named
-from agents.llm_access import AgentLLM
-from agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
-from agents.platforms import PLATFORM_LIMITS
-from tools.image.grading import Tone
-from tools.llm.prompts import load_prompt
-from tools.tts.voices import VOICE_BY_GENDER, VOICES, voice_named
+from adloom.agents.art_director import scene_key, tone_target
+from adloom.agents.chat_planner import duration_named, platforms_named
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
+from adloom.agents.platforms import PLATFORM_LIMITS
+from adloom.tools.image.grading import Tone
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.tts.voices import VOICE_BY_GENDER, VOICES, voice_named
 
 Part = Literal["copy", "script", "image", "voice", "captions", "video", "render", "unclear"]
 GateAction = Literal["approve", "reject", "edit"]
@@ -262,7 +262,7 @@ def gate_preview(gate: str, task: dict, *, message: str) -> dict:
 
     Args:
         gate: the chain node about to run (``"video"`` or ``"editor"``).
-        task: the variant's :class:`graphs.state.VariantTask` (plain dict).
+        task: the variant's :class:`adloom.graphs.state.VariantTask` (plain dict).
         message: the question shown to the marketer.
     """
     previous = task["previous"]

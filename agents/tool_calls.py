@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from tools.context import ToolContext
-from tools.registry import get_tool
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import get_tool
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 

@@ -30,14 +30,14 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.database import Database
-from storage.models import Brand, Source, Trend, TrendItem, utc_now
-from tools.context import ResidentModels
-from tools.embeddings.tool import embed_texts
-from tools.scrape.dedupe import drop_near_duplicate_titles
-from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
-from tools.scrape.runner import crawl_sources
-from tools.scrape.store import StoredCounts, store_crawl
+from adloom.storage.database import Database
+from adloom.storage.models import Brand, Source, Trend, TrendItem, utc_now
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import embed_texts
+from adloom.tools.scrape.dedupe import drop_near_duplicate_titles
+from adloom.tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
+from adloom.tools.scrape.runner import crawl_sources
+from adloom.tools.scrape.store import StoredCounts, store_crawl
 
 TOPIC_SIMILARITY = 0.5
 RECENCY_HALF_LIFE_H = 24.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tools.llm.prompts import load_prompt
+from adloom.tools.llm.prompts import load_prompt
 
 MAX_UNTRUSTED_CHARS = 1000
 # The block's own delimiters and look-alikes: runs of angle brackets (ASCII, full-width,

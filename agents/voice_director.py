@@ -7,14 +7,14 @@ still does not fit, the run stops with an error naming the scene and both remedi
 
 from __future__ import annotations
 
-from agents.brief import Brief
-from agents.copywriter import VariantCopy
-from agents.planner import Variant
-from agents.tool_calls import call_tool
-from tools.context import ToolContext
-from tools.tts import ScriptTooLongError
-from tools.tts.voices import PREVIEW_LINE, VoiceChoice
-from tools.tts.tool import VoiceoverRequest, VoiceoverResult, VoiceScene
+from adloom.agents.brief import Brief
+from adloom.agents.copywriter import VariantCopy
+from adloom.agents.planner import Variant
+from adloom.agents.tool_calls import call_tool
+from adloom.tools.context import ToolContext
+from adloom.tools.tts import ScriptTooLongError
+from adloom.tools.tts.voices import PREVIEW_LINE, VoiceChoice
+from adloom.tools.tts.tool import VoiceoverRequest, VoiceoverResult, VoiceScene
 
 VOICE_TOOL = "tts.voiceover"
 

@@ -4,7 +4,7 @@ The composition: a 15 s 1080x1920 ad from four 1280x720 clips (made here with ff
 the shared test videos, 3.75 s of each), a voiceover, an SRT with 7 cues burned in, and
 background music ducked under the voice. x264 ``veryfast`` CRF 20 and AAC 192k on both sides.
 
-adloom's side is :func:`tools.editor.own_media.assemble_own_media`, what the CLI runs, end
+adloom's side is :func:`adloom.tools.editor.own_media.assemble_own_media`, what the CLI runs, end
 to end in a fresh asset store: probing every file, reading and repairing the SRT, writing
 the ASS captions, measuring voice and music loudness, the render and the output's stream
 check. The hand-written side is one ffmpeg command with the same cuts, the same ASS file
@@ -53,8 +53,8 @@ CUES = [
 
 def prepare(data: Path, workdir: Path) -> dict[str, Path]:
     """The four 1280x720 clips and the 7-cue SRT (not timed)."""
-    from tools.ffmpeg import run_ffmpeg
-    from tools.subtitles import Cue, write_srt
+    from adloom.tools.ffmpeg import run_ffmpeg
+    from adloom.tools.subtitles import Cue, write_srt
 
     clips = []
     for index, (source, start) in enumerate(SOURCES):
@@ -72,7 +72,7 @@ def prepare(data: Path, workdir: Path) -> dict[str, Path]:
 
 
 def own_media(data: Path, workdir: Path):
-    from tools.editor.own_media import OwnMedia
+    from adloom.tools.editor.own_media import OwnMedia
 
     return OwnMedia(
         clips=[workdir / f"clip{i}.mp4" for i in range(len(SOURCES))], voice=data / VOICE, music=data / MUSIC,
@@ -83,8 +83,8 @@ def own_media(data: Path, workdir: Path):
 
 def _context(data_dir: Path):
     from adloom.config import Settings
-    from storage.assets import AssetStore
-    from tools.context import ToolContext
+    from adloom.storage.assets import AssetStore
+    from adloom.tools.context import ToolContext
 
     settings = Settings(data_dir=data_dir)
     return ToolContext(settings=settings, assets=AssetStore(settings.data_dir))
@@ -124,10 +124,10 @@ def hand_written_command(data: Path, workdir: Path, captions: Path, out: Path, c
 
 def worker(kind: str, data: Path, workdir: Path) -> None:
     """Render once and print the seconds it took (only the assembly is timed)."""
-    from tools.editor.own_media import assemble_own_media, build_own_media_timeline
-    from tools.editor.render import plan_timeline
-    from tools.ffmpeg import ffmpeg_exe
-    from tools.media_checks import check_streams
+    from adloom.tools.editor.own_media import assemble_own_media, build_own_media_timeline
+    from adloom.tools.editor.render import plan_timeline
+    from adloom.tools.ffmpeg import ffmpeg_exe
+    from adloom.tools.media_checks import check_streams
 
     out = workdir / f"{kind}.mp4"
     with tempfile.TemporaryDirectory(prefix="store-", dir=workdir) as store:
@@ -161,7 +161,7 @@ def picture_difference(workdir: Path) -> float:
     """Mean absolute grey-level difference of the two outputs at three times (0 = identical)."""
     import numpy as np
 
-    from tools.media_checks import extract_frames
+    from adloom.tools.media_checks import extract_frames
 
     times = [2.0, 7.0, 12.0]
     ours, hand = (extract_frames(workdir / f"{kind}.mp4", times) for kind in ("adloom", "ffmpeg"))

@@ -4,7 +4,7 @@ The composition: four video clips from the shared test data cover-fitted to 9:16
 together (3 + 4 + 4 + 4 s), a voiceover, background music ducked under it, burned-in ASS
 captions and a logo watermark; x264 ``veryfast`` CRF 20 and AAC 192k for both.
 
-Ours is :func:`tools.editor.render` end to end: probing every input, measuring the voice
+Ours is :func:`adloom.tools.editor.render` end to end: probing every input, measuring the voice
 and music loudness, building the graph and running ffmpeg. The hand-written command uses
 the same mix gains (a person would have measured them once) and the same encoder settings.
 
@@ -64,7 +64,7 @@ def write_captions(path: Path) -> None:
 
 
 def timeline(data: Path, captions: Path):
-    from tools.editor import LogoOverlay, MusicTrack, SubtitleTrack, Timeline, VideoClip, VoiceTrack
+    from adloom.tools.editor import LogoOverlay, MusicTrack, SubtitleTrack, Timeline, VideoClip, VoiceTrack
 
     return Timeline(
         width=WIDTH, height=HEIGHT, fps=FPS,
@@ -107,8 +107,8 @@ def hand_written_command(data: Path, captions: Path, out: Path, voice_db: float,
 
 def worker(kind: str, data: Path, workdir: Path) -> None:
     """Render once and print the seconds it took (only the render is timed)."""
-    from tools.editor import plan_timeline, render
-    from tools.ffmpeg import ffmpeg_exe
+    from adloom.tools.editor import plan_timeline, render
+    from adloom.tools.ffmpeg import ffmpeg_exe
 
     captions = workdir / "captions.ass"
     out = workdir / f"{kind}.mp4"

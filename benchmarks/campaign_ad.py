@@ -17,8 +17,8 @@ from pathlib import Path
 
 from adloom.config import load_settings
 from adloom.runs import start_run
-from graphs.campaign import VARIANT_CHAIN
-from tools.media_checks import check_streams
+from adloom.graphs.campaign import VARIANT_CHAIN
+from adloom.tools.media_checks import check_streams
 
 TARGET_S = 90.0
 MEDIA_NODES = VARIANT_CHAIN[1:]

@@ -12,12 +12,12 @@ import argparse
 import time
 
 from adloom.config import load_settings
-from agents.brief import load_brief
-from agents.copywriter import write_variant_copy
-from agents.llm_access import AgentLLM
-from agents.planner import plan_campaign
-from tools.context import ResidentModels
-from tools.embeddings.tool import embed_texts
+from adloom.agents.brief import load_brief
+from adloom.agents.copywriter import write_variant_copy
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import plan_campaign
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import embed_texts
 
 
 def main() -> None:

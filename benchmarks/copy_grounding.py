@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 
 from adloom.console import shared_data_dir
-from agents.copywriter import write_slogan
-from agents.llm_access import AgentLLM
-from evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path
-from evals.grounding_eval import evaluate_model, format_report, load_eval_briefs
-from tools.config import LLMSettings
-from tools.context import ResidentModels
+from adloom.agents.copywriter import write_slogan
+from adloom.agents.llm_access import AgentLLM
+from adloom.evals.copy_eval import evaluate_copy, format_report_table, load_slogan_rows, slogan_csv_path
+from adloom.evals.grounding_eval import evaluate_model, format_report, load_eval_briefs
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
 
 
 def main() -> None:

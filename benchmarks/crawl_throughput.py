@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the lo
 
 from loopback_http import LoopbackSite  # noqa: E402
 
-from tools.scrape.items import CrawlOptions, CrawlSource  # noqa: E402
-from tools.scrape.runner import crawl_sources  # noqa: E402
+from adloom.tools.scrape.items import CrawlOptions, CrawlSource  # noqa: E402
+from adloom.tools.scrape.runner import crawl_sources  # noqa: E402
 
 
 def peak_rss_mib(who: int) -> float:

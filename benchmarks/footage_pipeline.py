@@ -18,12 +18,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from adloom.config import Settings  # noqa: E402
-from storage.assets import AssetStore, sha256_file  # noqa: E402
-from tools.context import ToolContext  # noqa: E402
-from tools.scenes import detect_clips, inspect_video, represent_clip  # noqa: E402
-from tools.subtitles.unit_segmentation import segment_text  # noqa: E402
-from tools.vision import describe_clips  # noqa: E402
-from tools.vision.description import ClipInput  # noqa: E402
+from adloom.storage.assets import AssetStore, sha256_file  # noqa: E402
+from adloom.tools.context import ToolContext  # noqa: E402
+from adloom.tools.scenes import detect_clips, inspect_video, represent_clip  # noqa: E402
+from adloom.tools.subtitles.unit_segmentation import segment_text  # noqa: E402
+from adloom.tools.vision import describe_clips  # noqa: E402
+from adloom.tools.vision.description import ClipInput  # noqa: E402
 
 FOOTAGE = (
     "video/pyscenedetect/testvideo.mp4",

@@ -8,7 +8,7 @@ the VAE decode, seconds per image (or clip) at the family's default step count, 
 memory (``torch.cuda.max_memory_allocated`` on CUDA) for up to three configurations:
 
 - ``plain``: diffusers' defaults (fp32, no compile);
-- ``ours``: ``tools.model_manager``'s choice (bf16/fp16 on CUDA);
+- ``ours``: ``adloom.tools.model_manager``'s choice (bf16/fp16 on CUDA);
 - ``compiled``: ours plus ``torch.compile`` of the denoiser (its first call, the
   compilation, is printed separately);
 
@@ -39,7 +39,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.model_manager import dtype_name, resolve_device, resolve_dtype  # noqa: E402
+from adloom.tools.model_manager import dtype_name, resolve_device, resolve_dtype  # noqa: E402
 
 # Published CogVideoX inference times for 50 steps, 49 frames at 720x480 (model cards / README).
 PUBLISHED_CLIP_SECONDS = {"cogvideox-2b": {"A100": 90.0, "H100": 45.0}, "cogvideox-5b": {"A100": 180.0, "H100": 90.0}}

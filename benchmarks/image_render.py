@@ -24,9 +24,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import av  # noqa: E402
 
-from tools.aspects import ASPECT_SIZES  # noqa: E402
-from tools.image import TemplateRequest, load_text_reader, match_score, render_template  # noqa: E402
-from tools.image.layouts import LAYOUTS  # noqa: E402
+from adloom.tools.aspects import ASPECT_SIZES  # noqa: E402
+from adloom.tools.image import TemplateRequest, load_text_reader, match_score, render_template  # noqa: E402
+from adloom.tools.image.layouts import LAYOUTS  # noqa: E402
 
 COLORS = ["#2B1B17", "#F5E6CC", "#D9822B"]
 TEXTS = {

@@ -23,8 +23,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tools.ffmpeg import ffmpeg_exe  # noqa: E402
-from tools.video import KenBurnsScene, build_kenburns_command, render_kenburns  # noqa: E402
+from adloom.tools.ffmpeg import ffmpeg_exe  # noqa: E402
+from adloom.tools.video import KenBurnsScene, build_kenburns_command, render_kenburns  # noqa: E402
 
 MOVES = ["zoom_in", "pan_left", "parallax", "zoom_out", "pan_up"]
 

@@ -19,8 +19,8 @@ from typing import Annotated, Any
 import llama_cpp
 from pydantic import BaseModel, Field
 
-from tools.config import LLMSettings
-from tools.llm.embedded import EmbeddedBackend, resolve_model_path, verify_sha256
+from adloom.tools.config import LLMSettings
+from adloom.tools.llm.embedded import EmbeddedBackend, resolve_model_path, verify_sha256
 
 MESSAGES = [
     {"role": "system", "content": "You write short, upbeat ad copy."},

@@ -26,10 +26,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tools.asr import load_recognizer, transcribe  # noqa: E402
-from tools.config import ASRSettings, TTSSettings  # noqa: E402
-from tools.context import ResidentModels  # noqa: E402
-from tools.subtitles import (  # noqa: E402
+from adloom.tools.asr import load_recognizer, transcribe  # noqa: E402
+from adloom.tools.config import ASRSettings, TTSSettings  # noqa: E402
+from adloom.tools.context import ResidentModels  # noqa: E402
+from adloom.tools.subtitles import (  # noqa: E402
     CaptionRules,
     align_script,
     format_srt,
@@ -38,7 +38,7 @@ from tools.subtitles import (  # noqa: E402
     segment_captions,
     write_ass,
 )
-from tools.tts import build_voiceover, load_engine, synthesize_scene  # noqa: E402
+from adloom.tools.tts import build_voiceover, load_engine, synthesize_scene  # noqa: E402
 
 SCRIPT = [
     ("Meet Northwind Cold Brew.", 3.0),

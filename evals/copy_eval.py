@@ -6,7 +6,7 @@ and the human-written slogan in ``output``). For each row the generator gets the
 description and returns one line of copy; corpus BLEU-4 and mean ROUGE-L F against the
 human slogan are reported for the generator and for a first-sentence baseline (the
 description's first sentence, a floor any useful generator should beat). Metric rules
-are in :mod:`evals.text_metrics`.
+are in :mod:`adloom.evals.text_metrics`.
 
 Typical use::
 
@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from evals.text_metrics import bleu4, corpus_rouge_l, rouge_l, sentence_bleu4
-from storage.files import write_json_atomic
+from adloom.evals.text_metrics import bleu4, corpus_rouge_l, rouge_l, sentence_bleu4
+from adloom.storage.files import write_json_atomic
 
 SLOGAN_CSV_IN_SHARED_DATA = Path("copy") / "slogan_test-curated.csv"
 DESCRIPTION_COLUMN = "desc"

@@ -7,7 +7,7 @@ neither ids nor positions leak the answer. The product information is the footag
 content note from ``video/SCENE_CUTS.json``. The selection agent is asked for exactly as
 many clips as the reference has; the result is scored with SRA (and selection recall),
 WCD on its script lines, and SSA of the subtitle segmentation of those lines; SSA is
-also reported for the general caption segmenter (:mod:`tools.subtitles.segment`) as a
+also reported for the general caption segmenter (:mod:`adloom.tools.subtitles.segment`) as a
 baseline. With a judge model, VSC/Fact/Coh/Logic are added.
 
 Footage: testvideo.mp4, big_buck_bunny_0_30.webm, fades.mp4, chaplin.mp4; only videos
@@ -25,18 +25,18 @@ from statistics import mean
 
 from pydantic import BaseModel
 
-from agents.brief import Brief, parse_brief
-from agents.footage import FootageClip, select_and_script
-from agents.llm_access import AgentLLM
-from evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, ssa, wcd
-from storage.assets import AssetStore
-from storage.files import write_json_atomic
-from tools.context import ResidentModels, ToolContext
-from tools.scenes.tool import ClipOut, DetectRequest, detect_scenes
-from tools.subtitles.align import scenes_from_durations, time_script_evenly
-from tools.subtitles.segment import CaptionRules, segment_captions
-from tools.subtitles.unit_segmentation import segment_text
-from tools.vision import describe_clips
+from adloom.agents.brief import Brief, parse_brief
+from adloom.agents.footage import FootageClip, select_and_script
+from adloom.agents.llm_access import AgentLLM
+from adloom.evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, ssa, wcd
+from adloom.storage.assets import AssetStore
+from adloom.storage.files import write_json_atomic
+from adloom.tools.context import ResidentModels, ToolContext
+from adloom.tools.scenes.tool import ClipOut, DetectRequest, detect_scenes
+from adloom.tools.subtitles.align import scenes_from_durations, time_script_evenly
+from adloom.tools.subtitles.segment import CaptionRules, segment_captions
+from adloom.tools.subtitles.unit_segmentation import segment_text
+from adloom.tools.vision import describe_clips
 
 FOOTAGE = (
     "video/pyscenedetect/testvideo.mp4",

@@ -7,7 +7,7 @@
   where ``expected = seconds * words_per_second`` is what the clip's duration allows.
   0 is a perfect fit; lower is better.
 - **SSA** (subtitle segmentation accuracy): the share of script lines whose subtitle
-  segments obey every VC-LLM rule (:func:`tools.subtitles.unit_segmentation.segmentation_problems`).
+  segments obey every VC-LLM rule (:func:`adloom.tools.subtitles.unit_segmentation.segmentation_problems`).
 - **VSC, Fact, Coh, Logic** (0–2 each): scores from an LLM judge, only when one is given.
 """
 
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from agents.llm_access import AgentLLM
-from tools.llm.prompts import load_prompt
-from tools.subtitles.unit_segmentation import segmentation_problems
+from adloom.agents.llm_access import AgentLLM
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.subtitles.unit_segmentation import segmentation_problems
 
 
 def sra(predicted: Sequence[str], reference: Sequence[str]) -> float:

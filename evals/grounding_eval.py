@@ -28,15 +28,15 @@ from pathlib import Path
 
 import yaml
 
-from agents.brief import Brief, parse_brief
-from agents.config import CopywriterSettings
-from agents.copywriter import VariantCopy, write_variant_copy
-from agents.grounding import claim_words, grounds_for, neutral_words, words
-from agents.llm_access import AgentLLM
-from agents.planner import plan_campaign
-from storage.files import write_json_atomic
-from tools.config import LLMSettings
-from tools.context import ResidentModels
+from adloom.agents.brief import Brief, parse_brief
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.copywriter import VariantCopy, write_variant_copy
+from adloom.agents.grounding import claim_words, grounds_for, neutral_words, words
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import plan_campaign
+from adloom.storage.files import write_json_atomic
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
 
 BRIEFS_FILE = "grounding_briefs.yaml"
 
@@ -50,7 +50,7 @@ class EvalBrief:
 
 def load_eval_briefs(limit: int | None = None, per_category: int | None = None) -> list[EvalBrief]:
     """The eval's briefs, in file order; ``per_category`` keeps the first N of each category."""
-    data = yaml.safe_load(resources.files("evals").joinpath(BRIEFS_FILE).read_text("utf-8"))
+    data = yaml.safe_load(resources.files("adloom.evals").joinpath(BRIEFS_FILE).read_text("utf-8"))
     found: list[EvalBrief] = []
     counts: dict[str, int] = {}
     for entry in data["briefs"]:

@@ -31,28 +31,28 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy, Send, interrupt
 
-from agents.animator import SceneVideo, animate_scenes
-from agents.art_director import ArtDirection, direct_art, plain_scenes_from, tones_from
-from agents.assembly import assemble_ad
-from agents.brief import Brief
-from agents.captioner import Captions, write_captions
-from agents.config import CopywriterSettings
-from agents.copywriter import VariantCopy, own_headline_problems, own_scene_text_problems, write_variant_copy
-from agents.critic import Check, review_copy
-from agents.manifest import write_manifest
-from agents.media_review import review_media
-from agents.planner import CampaignPlan, Variant, plan_campaign
-from agents.platforms import video_aspects
-from agents.music_library import LibraryTrack
-from agents.revisions import GateDecision, gate_preview, plan_revision
-from agents.voice_director import script_fit_error, shorter_line_feedback, speak
-from graphs.state import CampaignState, VariantTask
-from graphs.tracking import STAGES, GraphContext, stage_words, tracked
-from tools.editor.tool import AssembleResult
-from tools.llm.prompts import load_prompt
-from tools.media_checks import measure_loudness
-from tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
-from tools.tts.tool import VoiceoverResult
+from adloom.agents.animator import SceneVideo, animate_scenes
+from adloom.agents.art_director import ArtDirection, direct_art, plain_scenes_from, tones_from
+from adloom.agents.assembly import assemble_ad
+from adloom.agents.brief import Brief
+from adloom.agents.captioner import Captions, write_captions
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.copywriter import VariantCopy, own_headline_problems, own_scene_text_problems, write_variant_copy
+from adloom.agents.critic import Check, review_copy
+from adloom.agents.manifest import write_manifest
+from adloom.agents.media_review import review_media
+from adloom.agents.planner import CampaignPlan, Variant, plan_campaign
+from adloom.agents.platforms import video_aspects
+from adloom.agents.music_library import LibraryTrack
+from adloom.agents.revisions import GateDecision, gate_preview, plan_revision
+from adloom.agents.voice_director import script_fit_error, shorter_line_feedback, speak
+from adloom.graphs.state import CampaignState, VariantTask
+from adloom.graphs.tracking import STAGES, GraphContext, stage_words, tracked
+from adloom.tools.editor.tool import AssembleResult
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.media_checks import measure_loudness
+from adloom.tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
+from adloom.tools.tts.tool import VoiceoverResult
 
 MAX_REVISIONS_PER_NODE = 1
 VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")

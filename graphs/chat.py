@@ -2,19 +2,19 @@
 
 Each marketer message is one invocation on the conversation's thread (the checkpointer
 keeps the thread's messages and brief draft). A product page's link in the message is read
-first (``read_link``, :mod:`agents.page_brief`): the page's brief fills the draft. Then the
+first (``read_link``, :mod:`adloom.agents.page_brief`): the page's brief fills the draft. Then the
 turn goes to one of two planners:
 
-- ``supervise``, for an LLM that calls tools (:func:`tools.llm.calls_tools`): the agents
-  are its tools (:mod:`agents.chat_supervisor`). It records the brief, previews copy, and
+- ``supervise``, for an LLM that calls tools (:func:`adloom.tools.llm.calls_tools`): the agents
+  are its tools (:mod:`adloom.agents.chat_supervisor`). It records the brief, previews copy, and
   starts a run by calling ``make_ad`` or ``cut_footage``; every call and result is kept in
   the thread's ``transcript``.
 - ``understand``, for the embedded model: it reads what the message says about the brief
-  (:mod:`agents.chat_planner`, schema-constrained); while something required is missing,
+  (:mod:`adloom.agents.chat_planner`, schema-constrained); while something required is missing,
   ``ask`` says what; once the brief is complete the run starts, from the attached videos
   when there are any.
 
-A message that lists several products is a batch (:mod:`agents.batch`): ``understand``
+A message that lists several products is a batch (:mod:`adloom.agents.batch`): ``understand``
 reads each item as its own message and, once every one is complete, queues them;
 ``next_in_queue`` starts the next after each run ends.
 
@@ -42,10 +42,10 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from agents.batch import MAX_ITEMS, batch_items, item_message
-from agents.brief import BriefError
-from agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ask_for_missing, read_turn, unsupported_platforms_note
-from agents.chat_supervisor import (
+from adloom.agents.batch import MAX_ITEMS, batch_items, item_message
+from adloom.agents.brief import BriefError
+from adloom.agents.chat_planner import REQUIRED_FIELDS, BriefDraft, ask_for_missing, read_turn, unsupported_platforms_note
+from adloom.agents.chat_supervisor import (
     LAUNCH_TOOLS,
     MAX_TOOL_ROUNDS,
     Launch,
@@ -62,12 +62,12 @@ from agents.chat_supervisor import (
     user_text,
     write_copy,
 )
-from agents.page_brief import page_link, read_linked_page
-from agents.platforms import PLATFORM_LIMITS, video_aspects
-from graphs.campaign import RunContext, build_campaign_graph
-from graphs.footage import FootageContext, build_footage_graph
-from tools.llm import calls_tools
-from tools.tts.voices import VOICES
+from adloom.agents.page_brief import page_link, read_linked_page
+from adloom.agents.platforms import PLATFORM_LIMITS, video_aspects
+from adloom.graphs.campaign import RunContext, build_campaign_graph
+from adloom.graphs.footage import FootageContext, build_footage_graph
+from adloom.tools.llm import calls_tools
+from adloom.tools.tts.voices import VOICES
 
 
 def append_messages(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
@@ -132,7 +132,7 @@ def emit(payload: dict) -> None:
 
 
 def report_tool_progress(label: str, fraction: float) -> None:
-    """A :data:`tools.context.ProgressCallback` that streams to the chat's clients."""
+    """A :data:`adloom.tools.context.ProgressCallback` that streams to the chat's clients."""
     emit({"type": "progress", "label": label, "fraction": round(float(fraction), 3)})
 
 

@@ -21,12 +21,12 @@ from typing import Annotated, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
 
-from agents.brief import Brief
-from agents.footage import FootageClip, FootagePlan, select_and_script, shorten_line
-from graphs.state import merge_dicts
-from graphs.tracking import GraphContext, tracked
-from storage.files import copy_file_atomic, write_json_atomic
-from tools.editor.timeline import (
+from adloom.agents.brief import Brief
+from adloom.agents.footage import FootageClip, FootagePlan, select_and_script, shorten_line
+from adloom.graphs.state import merge_dicts
+from adloom.graphs.tracking import GraphContext, tracked
+from adloom.storage.files import copy_file_atomic, write_json_atomic
+from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
     LogoOverlay,
     MusicTrack,
@@ -35,16 +35,16 @@ from tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from tools.editor.tool import AssembleRequest, assemble
-from tools.scenes.detect import FootageInputError, inspect_video
-from tools.scenes.tool import DetectRequest, DetectResult, detect_scenes
-from tools.subtitles.ass import write_ass
-from tools.subtitles.srt import format_srt
-from tools.subtitles.unit_segmentation import segment_text, segmentation_problems, timed_captions
-from tools.subtitles.webvtt import format_vtt
-from tools.tts.errors import ScriptTooLongError
-from tools.tts.tool import VoiceoverRequest, VoiceScene, voiceover
-from tools.vision import describe_clips
+from adloom.tools.editor.tool import AssembleRequest, assemble
+from adloom.tools.scenes.detect import FootageInputError, inspect_video
+from adloom.tools.scenes.tool import DetectRequest, DetectResult, detect_scenes
+from adloom.tools.subtitles.ass import write_ass
+from adloom.tools.subtitles.srt import format_srt
+from adloom.tools.subtitles.unit_segmentation import segment_text, segmentation_problems, timed_captions
+from adloom.tools.subtitles.webvtt import format_vtt
+from adloom.tools.tts.errors import ScriptTooLongError
+from adloom.tools.tts.tool import VoiceoverRequest, VoiceScene, voiceover
+from adloom.tools.vision import describe_clips
 
 MIN_CAPTION_WINDOW_S = 0.6
 TAIL_AFTER_VOICE_S = 0.8

@@ -19,8 +19,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from agents.llm_access import AgentLLM
-from tools.context import ToolContext
+from adloom.agents.llm_access import AgentLLM
+from adloom.tools.context import ToolContext
 
 EventSink = Callable[[str, str, dict], None]
 
@@ -74,7 +74,7 @@ class GraphContext:
 
     @property
     def llm(self) -> AgentLLM:
-        """The configured LLM, loaded (and kept warm in ``tools.models``) on first use."""
+        """The configured LLM, loaded (and kept warm in ``adloom.tools.models``) on first use."""
         if self._llm is None:
             self._llm = AgentLLM.load(self.tools.settings.llm, self.tools.models)
         return self._llm

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.files import write_bytes_atomic
+from adloom.storage.files import write_bytes_atomic
 
 AssetKind = Literal[
     "image", "video", "audio", "subtitles", "text", "json", "font", "model", "other"

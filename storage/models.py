@@ -207,7 +207,7 @@ class RunEvent(Base):
 
 
 class Asset(Base):
-    """A stored file (see :class:`storage.assets.AssetRef`) and the run that produced it."""
+    """A stored file (see :class:`adloom.storage.assets.AssetRef`) and the run that produced it."""
 
     __tablename__ = "assets"
 

@@ -1,7 +1,7 @@
 """The queries and commands the CLI, the scheduler and the graphs run against the database.
 
 Every function takes an open :class:`sqlalchemy.orm.Session` (see
-``storage.database.Database.session``) and leaves committing to it. Inputs are plain
+``adloom.storage.database.Database.session``) and leaves committing to it. Inputs are plain
 dicts, since storage sits below every other package and imports none of them.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.assets import AssetRef
-from storage.models import (
+from adloom.storage.assets import AssetRef
+from adloom.storage.models import (
     RUN_EVENT_KINDS,
     RUN_STATUSES,
     Asset,
@@ -166,7 +166,7 @@ def set_run_status(session: Session, run_id: str, status: str, error: str | None
     """Move a run to ``status``; a finished status stamps ``finished_at``, ``running`` clears it.
 
     Raises:
-        ValueError: ``status`` is not one of :data:`storage.models.RUN_STATUSES`.
+        ValueError: ``status`` is not one of :data:`adloom.storage.models.RUN_STATUSES`.
         RunNotFoundError: no such run.
     """
     if status not in RUN_STATUSES:
@@ -278,7 +278,7 @@ def record_asset(session: Session, run_id: str | None, ref: AssetRef | Mapping[s
     """Record a stored file against a run.
 
     Args:
-        ref: an :class:`~storage.assets.AssetRef` or its ``model_dump()``: path, sha256,
+        ref: an :class:`~adloom.storage.assets.AssetRef` or its ``model_dump()``: path, sha256,
             kind, tool, backend, metadata.
 
     Raises:

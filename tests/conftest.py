@@ -47,7 +47,7 @@ socket.socket.connect = _loopback_only_connect  # type: ignore[method-assign]
 
 # The pydantic-ai style guard: a request to a non-loopback LLM endpoint raises
 # RemoteModelRequestBlocked before any network I/O, for the whole session.
-import tools.llm.openai_compatible as _llm_openai_compatible  # noqa: E402
+import adloom.tools.llm.openai_compatible as _llm_openai_compatible  # noqa: E402
 
 _llm_openai_compatible.ALLOW_MODEL_REQUESTS = False
 
@@ -74,7 +74,7 @@ def settings(tmp_path: Path):
 @pytest.fixture
 def tool_context(settings):
     """A ToolContext over a fresh asset store."""
-    from storage.assets import AssetStore
-    from tools.context import ToolContext
+    from adloom.storage.assets import AssetStore
+    from adloom.tools.context import ToolContext
 
     return ToolContext(settings=settings, assets=AssetStore(settings.data_dir))

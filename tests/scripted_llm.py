@@ -1,6 +1,6 @@
 """A scripted chat backend for tests, plus valid replies for the campaign's LLM calls.
 
-:class:`ScriptedBackend` implements the real :class:`tools.llm.backend.ChatBackend`
+:class:`ScriptedBackend` implements the real :class:`adloom.tools.llm.backend.ChatBackend`
 protocol, so everything above it (``generate_structured``, ``AgentLLM``, the agents and
 the campaign graph) runs for real; only the model's words are chosen by the test. Replies
 are picked by the JSON schema's title the caller asks for (``PlanDraft``,
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from tools.config import LLMSettings
-from tools.context import ResidentModels
-from tools.embeddings.tool import embed_texts
-from tools.llm import Completion, FunctionSpec, ToolCall, override_backend
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import embed_texts
+from adloom.tools.llm import Completion, FunctionSpec, ToolCall, override_backend
 
 GARBAGE = "Sure! Here is some great copy for you, I hope you like it."
 """A reply that is not JSON at all: every structured call fails on it."""

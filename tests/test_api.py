@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from adloom.api.app import create_app
 from adloom.config import Settings
 from scripted_llm import ScriptedBackend, models_with_backend
-from storage import records
-from storage.database import open_database
+from adloom.storage import records
+from adloom.storage.database import open_database
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
 
 
@@ -333,7 +333,7 @@ def test_the_music_library_lists_uploaded_tracks_with_their_credit_and_refuses_w
 
 
 def test_voices_are_listed_with_a_sample_to_hear_and_a_missing_one_says_how_to_add_it(client):
-    from tools.tts.voices import VOICES
+    from adloom.tools.tts.voices import VOICES
 
     voices = {voice["id"]: voice for voice in client.get("/api/voices").json()}
     assert voices["heart"]["available"] and voices["heart"]["description"].startswith("female")

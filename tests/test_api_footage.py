@@ -22,11 +22,11 @@ from adloom.api.uploads import MATROSKA, sniff, store_upload_stream
 from adloom.config import Settings
 from conftest import REPO_ROOT
 from scripted_llm import ScriptedBackend, models_with_backend
-from storage import records
-from storage.assets import AssetStore
-from storage.database import open_database
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import open_database
 from test_api import read_events
-from tools.ffmpeg import probe, run_ffmpeg
+from adloom.tools.ffmpeg import probe, run_ffmpeg
 
 EXAMPLE_BRIEF = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text())
 # The API takes only uploaded files; the example's photo ships inside a package, not as an upload.

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tools.asr import ASRBackendError, load_recognizer, packaged_whisper_base, transcribe
-from tools.asr.whisper_files import MANIFEST_NAME
-from tools.config import ASRSettings
-from tools.context import ResidentModels
+from adloom.tools.asr import ASRBackendError, load_recognizer, packaged_whisper_base, transcribe
+from adloom.tools.asr.whisper_files import MANIFEST_NAME
+from adloom.tools.config import ASRSettings
+from adloom.tools.context import ResidentModels
 
 JFK_REFERENCE = (
     "And so my fellow Americans, ask not what your country can do for you, "
@@ -97,7 +97,7 @@ def test_model_setting_must_name_a_ctranslate2_folder(tmp_path: Path):
 
 
 def test_transcribe_tool_uses_the_asset_cache(tool_context, shared_data: Path):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["asr.transcribe"]
     clip = shared_data / "speech" / "faster_whisper_stereo_diarization.wav"
@@ -108,7 +108,7 @@ def test_transcribe_tool_uses_the_asset_cache(tool_context, shared_data: Path):
 
 
 def test_transcribe_tool_needs_exactly_one_source(tool_context):
-    from tools.registry import ToolInputError, load_tools
+    from adloom.tools.registry import ToolInputError, load_tools
 
     tool = load_tools(plugins=False)["asr.transcribe"]
     with pytest.raises(ToolInputError, match="exactly one"):

@@ -14,19 +14,19 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from tools.context import ResidentModels
-from tools.editor.inputs import MediaInputError
-from tools.editor.own_media import (
+from adloom.tools.context import ResidentModels
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.editor.own_media import (
     OwnMedia,
     assemble_own_media,
     build_own_media_timeline,
     inspect_clip,
     share_length,
 )
-from tools.editor.timeline import StillImage, VideoClip
-from tools.editor.user_captions import load_user_captions
-from tools.ffmpeg import run_ffmpeg
-from tools.media_checks import check_streams, extract_frames, ocr_frame
+from adloom.tools.editor.timeline import StillImage, VideoClip
+from adloom.tools.editor.user_captions import load_user_captions
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.media_checks import check_streams, extract_frames, ocr_frame
 
 OCR = ResidentModels()  # one OCR engine for the whole file (loading it takes about 1.5 s)
 
@@ -283,7 +283,7 @@ def test_cli_assembles_and_refuses_bad_input(files: dict[str, Path], tmp_path: P
 
 def test_brief_media_section_feeds_the_same_assembly(files: dict[str, Path], tmp_path: Path) -> None:
     from adloom.assemble_command import media_from_brief
-    from agents.brief import BriefError, parse_brief
+    from adloom.agents.brief import BriefError, parse_brief
 
     data = {
         "brand": {"name": "Acme", "logo": str(files["logo"]), "font": str(files["font"])},

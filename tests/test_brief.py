@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.brief import DEFAULT_COLORS, PLATFORMS, Brief, BriefError, brand_colors, load_brief, parse_brief
-from tools.colours import parse_hex
-from tools.image.palette import NEAR_WHITE, contrast_ratio, saturation
+from adloom.agents.brief import DEFAULT_COLORS, PLATFORMS, Brief, BriefError, brand_colors, load_brief, parse_brief
+from adloom.tools.colours import parse_hex
+from adloom.tools.image.palette import NEAR_WHITE, contrast_ratio, saturation
 from conftest import REPO_ROOT
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"

@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 
 from adloom.config import Settings
-from agents.brief import load_brief
-from agents.critic import Check
+from adloom.agents.brief import load_brief
+from adloom.agents.critic import Check
 from conftest import REPO_ROOT
-from graphs.campaign import MAX_REVISIONS_PER_NODE, VARIANT_CHAIN, RunContext, build_campaign_graph
-from graphs.checkpoint import open_checkpointer
+from adloom.graphs.campaign import MAX_REVISIONS_PER_NODE, VARIANT_CHAIN, RunContext, build_campaign_graph
+from adloom.graphs.checkpoint import open_checkpointer
 from scripted_llm import GARBAGE, VALID_NORTHWIND_COPY, ScriptedBackend, copy_reply, models_with_backend, northwind_script
-from storage.assets import AssetStore, sha256_file
-from tools.context import ToolContext
-from tools.media_checks import check_streams
-from tools.subtitles import parse_srt, parse_vtt
+from adloom.storage.assets import AssetStore, sha256_file
+from adloom.tools.context import ToolContext
+from adloom.tools.media_checks import check_streams
+from adloom.tools.subtitles import parse_srt, parse_vtt
 
 SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "campaign.mmd"
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -156,7 +156,7 @@ def fail_tiktok_copy_until_revised(monkeypatch, rounds_failing: int) -> None:
     fails review; in a live run this happens when the brief changes under finished copy (a
     price edited at a gate). The extra check stands in for that, to drive the send-back.
     """
-    import graphs.campaign as campaign
+    import adloom.graphs.campaign as campaign
 
     real = campaign.review_copy
     reviews = []

@@ -13,7 +13,7 @@ from adloom.cli import app as cli_app
 from adloom.config import Settings
 from conftest import needs_piper
 from scripted_llm import ScriptedBackend, models_with_backend
-from storage import records
+from adloom.storage import records
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, shoe_script
 
 
@@ -83,7 +83,7 @@ def test_attach_refuses_missing_and_unknown_files_without_a_turn(service, tmp_pa
 def test_terminal_chat_cuts_the_ad_from_attached_footage(tmp_path, capsys):
     import json
 
-    from tools.scenes.tool import write_two_scene_video
+    from adloom.tools.scenes.tool import write_two_scene_video
 
     shots = write_two_scene_video(tmp_path / "my shots.mp4", seconds_each=2.5)
     selection = json.dumps({"clips": [{"clip_id": "v1c2", "line": "Recycled sole."},

@@ -14,7 +14,7 @@ from langgraph.types import Command
 
 from adloom.config import Settings
 from conftest import needs_piper
-from agents.chat_planner import (
+from adloom.agents.chat_planner import (
     BriefDraft,
     ChatTurn,
     ask_for_missing,
@@ -24,16 +24,16 @@ from agents.chat_planner import (
     unsupported_platforms_note,
     variants_named,
 )
-from agents.llm_access import AgentLLM
-from agents.music_library import LibraryTrack
-from agents.revisions import GateDecision, gate_preview, plan_revision
-from graphs.campaign import APPROVAL_GATES, RunContext
-from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
-from graphs.checkpoint import open_checkpointer
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.music_library import LibraryTrack
+from adloom.agents.revisions import GateDecision, gate_preview, plan_revision
+from adloom.graphs.campaign import APPROVAL_GATES, RunContext
+from adloom.graphs.chat import ChatContext, build_chat_graph, report_tool_progress
+from adloom.graphs.checkpoint import open_checkpointer
 from scripted_llm import ScriptedBackend, copy_reply, filling_script_lines, models_with_backend, plan_reply
-from storage.assets import AssetStore
-from tools.context import ToolContext
-from tools.tts.voices import VoiceChoice
+from adloom.storage.assets import AssetStore
+from adloom.tools.context import ToolContext
+from adloom.tools.tts.voices import VoiceChoice
 
 FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
 SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
@@ -137,7 +137,7 @@ def test_missing_fields_are_asked_for_by_name():
 
 def test_invented_names_are_dropped(tmp_path):
     """A model that names a product the marketer never mentioned does not get it into the brief."""
-    from agents.chat_planner import read_turn
+    from adloom.agents.chat_planner import read_turn
 
     settings = Settings(data_dir=tmp_path, llm={"max_retries": 0})
     backend = ScriptedBackend({"ChatTurn": [json.dumps({"product_name": "Nimbus 9000", "brand_name": "Stride"})]})
@@ -206,7 +206,7 @@ def test_louder_music_is_the_level_not_another_track():
 
 @pytest.mark.slow
 def test_other_music_at_the_render_gate_plays_a_library_track_credited_in_the_manifest(tmp_path, shared_data):
-    from agents.licences import licence_records
+    from adloom.agents.licences import licence_records
 
     chat = ChatHarness(tmp_path, ScriptedBackend(shoe_script()))
     track = LibraryTrack(1, "Vibe Ace", "Vibe Ace by Kevin MacLeod, CC BY 3.0",
@@ -423,7 +423,7 @@ def test_unclear_request_asks_again_and_reject_stops_without_a_manifest(tmp_path
 
 def test_no_gates_means_no_interrupts(tmp_path):
     """RunContext without approval gates (``adloom run``) never pauses."""
-    from graphs.campaign import RunContext as Plain
+    from adloom.graphs.campaign import RunContext as Plain
 
     assert Plain.__dataclass_fields__["approval_gates"].default == frozenset()
 
@@ -513,7 +513,7 @@ BATCH_MESSAGE = """TikTok ads for these, our brand is Stride, for weekend runner
 
 
 def test_a_list_in_a_message_is_a_batch_with_the_shared_words_before_it():
-    from agents.batch import batch_items, item_message
+    from adloom.agents.batch import batch_items, item_message
 
     header, items = batch_items(BATCH_MESSAGE)
     assert header == "TikTok ads for these, our brand is Stride, for weekend runners:"
@@ -565,9 +565,9 @@ def test_a_batch_makes_each_product_s_ad_one_after_another(tmp_path):
 
 
 def test_the_shape_is_said_aloud_with_its_default_and_a_named_shape_reaches_the_brief():
-    from agents.chat_planner import aspect_named
-    from agents.chat_supervisor import Launch
-    from graphs.chat import _start_run
+    from adloom.agents.chat_planner import aspect_named
+    from adloom.agents.chat_supervisor import Launch
+    from adloom.graphs.chat import _start_run
 
     assert aspect_named("a square ad for LinkedIn") == "1:1" and aspect_named("in 16:9") == "16:9"
     assert aspect_named("a square lamp base") is None  # a word about the product, not the ad's shape

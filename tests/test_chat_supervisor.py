@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from agents.chat_supervisor import MAX_TOOL_ROUNDS, answer_unanswered, attached_videos, planner_functions
+from adloom.agents.chat_supervisor import MAX_TOOL_ROUNDS, answer_unanswered, attached_videos, planner_functions
 from fake_openai_server import FakeOpenAIServer, reply_text, reply_tool_calls
-from graphs.campaign import APPROVAL_GATES
+from adloom.graphs.campaign import APPROVAL_GATES
 from scripted_llm import ScriptedBackend, ScriptedToolBackend
 from test_chat_graph import FIRST_MESSAGE, SECOND_MESSAGE, ChatHarness, shoe_script
-from tools.ffmpeg import probe
-from tools.llm.openai_compatible import OpenAICompatibleBackend
-from tools.scenes.tool import write_two_scene_video
+from adloom.tools.ffmpeg import probe
+from adloom.tools.llm.openai_compatible import OpenAICompatibleBackend
+from adloom.tools.scenes.tool import write_two_scene_video
 
 STATED = {"brand_name": "Stride", "product_name": "running shoe",
           "product_description": "A light running shoe with a recycled foam sole", "audience": "weekend runners",

@@ -179,8 +179,8 @@ def test_the_run_bar_fills_over_the_whole_run_weighed_by_typical_stage_seconds()
     from rich.progress import Progress
 
     from adloom.console import RunProgress
-    from graphs.campaign import campaign_stages
-    from graphs.tracking import STAGES
+    from adloom.graphs.campaign import campaign_stages
+    from adloom.graphs.tracking import STAGES
 
     printed = StringIO()
     run = RunProgress(Progress(console=Console(file=printed, width=200)))

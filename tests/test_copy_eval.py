@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from evals.copy_eval import (
+from adloom.evals.copy_eval import (
     SloganRow,
     evaluate_copy,
     first_sentence_baseline,
@@ -15,8 +15,8 @@ from evals.copy_eval import (
     slogan_csv_path,
     write_report,
 )
-from evals.text_metrics import bleu4, corpus_rouge_l
-from storage.assets import sha256_file
+from adloom.evals.text_metrics import bleu4, corpus_rouge_l
+from adloom.storage.assets import sha256_file
 
 
 @pytest.fixture(scope="module")

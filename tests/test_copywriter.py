@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from agents.brief import PLATFORMS, load_brief, parse_brief
-from agents.config import CopywriterSettings
-from agents.copywriter import (
+from adloom.agents.brief import PLATFORMS, load_brief, parse_brief
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.copywriter import (
     copy_problems,
     fit_phrase,
     least_words,
@@ -22,10 +22,10 @@ from agents.copywriter import (
     write_voiceover_script,
     word_budgets,
 )
-from agents.grounding import unsupported_claims
-from agents.llm_access import AgentLLM
-from agents.planner import Scene, Variant, allocate_durations, scene_count_for
-from agents.platforms import PLATFORM_LIMITS
+from adloom.agents.grounding import unsupported_claims
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import Scene, Variant, allocate_durations, scene_count_for
+from adloom.agents.platforms import PLATFORM_LIMITS
 from conftest import REPO_ROOT
 from scripted_llm import (
     GARBAGE,
@@ -36,7 +36,7 @@ from scripted_llm import (
     short_script_lines,
     warm_models,
 )
-from tools.config import LLMSettings
+from adloom.tools.config import LLMSettings
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 
@@ -318,7 +318,7 @@ def test_fit_phrase_cuts_only_where_a_phrase_ends():
 
 
 def test_a_page_fact_written_as_a_list_item_reads_inside_a_sentence():
-    from agents.copy_patterns import claim_clause
+    from adloom.agents.copy_patterns import claim_clause
 
     assert claim_clause("Tidewell Kettle", "Holds 0.9 litres") == "Tidewell Kettle holds 0.9 litres"
     assert claim_clause("Tidewell Kettle", "Made from brushed steel") == "Tidewell Kettle, made from brushed steel"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.editor import (
+from adloom.tools.editor import (
     EndCard,
     LogoOverlay,
     MediaInputError,
@@ -22,10 +22,10 @@ from tools.editor import (
     render,
     render_aspects,
 )
-from tools.ffmpeg import escape_filter_value
-from tools.image.frame_zones import safe_area
-from tools.media_checks import check_streams, extract_frames, measure_loudness, mp4_top_level_boxes
-from tools.registry import get_tool
+from adloom.tools.ffmpeg import escape_filter_value
+from adloom.tools.image.frame_zones import safe_area
+from adloom.tools.media_checks import check_streams, extract_frames, measure_loudness, mp4_top_level_boxes
+from adloom.tools.registry import get_tool
 
 W, H, FPS = 270, 480, 30
 ASS_TEMPLATE = """[Script Info]
@@ -289,7 +289,7 @@ def test_assemble_tool_stores_probes_and_caches(tool_context, media, tmp_path):
 
 
 def test_each_aspect_shows_the_clip_composed_for_it(tmp_path):
-    from tools.ffmpeg import run_ffmpeg
+    from adloom.tools.ffmpeg import run_ffmpeg
 
     tall, wide = tmp_path / "tall.mp4", tmp_path / "wide.mp4"
     for path, colour, size in ((tall, "red", "90x160"), (wide, "blue", "160x90")):

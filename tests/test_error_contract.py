@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.brief import BriefError, load_brief
+from adloom.agents.brief import BriefError, load_brief
 from conftest import REPO_ROOT
 from test_cli import adloom_command, adloom_env, explain, run_adloom
-from tools.editor.inputs import MediaInputError
-from tools.editor.user_captions import MAX_SUBTITLE_BYTES, load_user_captions, read_subtitle_file
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.editor.user_captions import MAX_SUBTITLE_BYTES, load_user_captions, read_subtitle_file
 
 EXAMPLE = yaml.safe_load((REPO_ROOT / "examples" / "brief.yaml").read_text("utf-8"))
 
@@ -100,8 +100,8 @@ def test_problems_a_run_would_meet_late_are_all_refused_before_it_starts(tmp_pat
     assert_nothing_written(tmp_path)
     database = tmp_path / "data" / "adloom.db"
     if database.exists():
-        from storage import records
-        from storage.database import open_database
+        from adloom.storage import records
+        from adloom.storage.database import open_database
 
         with open_database(f"sqlite:///{database}").session() as session:
             assert records.list_runs(session) == []
@@ -201,7 +201,7 @@ def test_an_empty_data_dir_in_the_file_is_refused(tmp_path, monkeypatch):
 
 
 def test_nul_bytes_in_brief_text_are_refused():
-    from agents.brief import parse_brief
+    from adloom.agents.brief import parse_brief
 
     with pytest.raises(BriefError) as caught:
         parse_brief({"brand": {"name": "a\x00b"}, "product": {"name": "P", "description": "d", "facts": ["x\x00"]}})
@@ -210,8 +210,8 @@ def test_nul_bytes_in_brief_text_are_refused():
 
 
 def test_resume_checks_the_run_against_todays_settings_before_it_continues(tmp_path):
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     database = open_database(f"sqlite:///{tmp_path / 'data' / 'adloom.db'}")
     brief = {**EXAMPLE, "language": "en"}

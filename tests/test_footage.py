@@ -13,19 +13,19 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from adloom.config import Settings
-from agents.brief import load_brief, parse_brief
-from agents.footage import FootageClip, _draft_model, fact_source, plan_problems, select_and_script, word_budget
-from agents.llm_access import AgentLLM
+from adloom.agents.brief import load_brief, parse_brief
+from adloom.agents.footage import FootageClip, _draft_model, fact_source, plan_problems, select_and_script, word_budget
+from adloom.agents.llm_access import AgentLLM
 from conftest import REPO_ROOT
 from fake_openai_server import FakeOpenAIServer, reply_text
 from scripted_llm import GARBAGE, ScriptedBackend, models_with_backend, warm_models
-from storage.assets import AssetStore
-from tools.config import WORDS_PER_SECOND, FootageSettings, LLMSettings
-from tools.context import ToolContext
-from tools.ffmpeg import probe, run_ffmpeg
-from tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
-from tools.vision import describe_clips
-from tools.vision.openai_vlm import OpenAIVisionDescriber
+from adloom.storage.assets import AssetStore
+from adloom.tools.config import WORDS_PER_SECOND, FootageSettings, LLMSettings
+from adloom.tools.context import ToolContext
+from adloom.tools.ffmpeg import probe, run_ffmpeg
+from adloom.tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
+from adloom.tools.vision import describe_clips
+from adloom.tools.vision.openai_vlm import OpenAIVisionDescriber
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "footage.mmd"
@@ -41,7 +41,7 @@ def _write_spoken_video(folder: Path) -> Path:
 
     import hibari
 
-    from tools.tts.wav import write_wav
+    from adloom.tools.tts.wav import write_wav
 
     card = folder / "card.png"
     image = Image.new("RGB", (960, 540), "white")
@@ -128,7 +128,7 @@ def test_openai_vision_describer_sends_the_spatial_and_temporal_frames(media, mo
 
 
 def test_openai_vision_describer_errors_say_what_to_set():
-    from tools.llm.openai_compatible import LLMAuthenticationError
+    from adloom.tools.llm.openai_compatible import LLMAuthenticationError
 
     with pytest.raises(ValueError, match="ADLOOM_FOOTAGE__VLM_MODEL"):
         OpenAIVisionDescriber(model="", base_url="http://127.0.0.1:9/v1")
@@ -163,7 +163,7 @@ def _llm(script) -> tuple[AgentLLM, ScriptedBackend]:
 
 
 def test_a_line_too_long_for_its_clip_loses_whole_sentences_not_half_a_phrase():
-    from agents.footage import shorten_line
+    from adloom.agents.footage import shorten_line
 
     line = "Single-origin Colombian beans. Recyclable 330 ml cans. No added sugar."
     assert shorten_line(line, 9) == "Single-origin Colombian beans. Recyclable 330 ml cans."
@@ -246,7 +246,7 @@ def test_k_outside_the_clips_is_an_input_error(brief):
 
 
 def test_graph_shape_matches_the_snapshot():
-    from graphs.footage import build_footage_graph
+    from adloom.graphs.footage import build_footage_graph
 
     drawn = build_footage_graph().compile().get_graph().draw_mermaid()
     if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
@@ -260,8 +260,8 @@ def test_graph_shape_matches_the_snapshot():
 @pytest.mark.slow
 def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_path):
     from adloom.runs import resume_run, start_footage_run
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = Settings(data_dir=tmp_path / "data", footage=FootageSettings(ocr=False))
     answer = _draft(("v3c1", "Smooth cold brew coffee."), ("v1c2", "No added sugar."))
@@ -346,8 +346,8 @@ def test_cli_makes_an_ad_through_an_openai_compatible_endpoint(media, tmp_path):
 
 @pytest.mark.slow
 def test_footage_mode_on_the_shared_videos_shows_no_bars_title_cards_or_black(shared_data, tmp_path):
-    from tools.media_checks.frames import extract_frames
-    from tools.scenes.screening import is_bars, is_black
+    from adloom.tools.media_checks.frames import extract_frames
+    from adloom.tools.scenes.screening import is_bars, is_black
 
     videos = [shared_data / "video" / name for name in
               ("moviepy/smpte-2997.mp4", "moviepy/big_buck_bunny_0_30.webm", "pyscenedetect/testvideo.mp4")]
@@ -376,7 +376,7 @@ def test_footage_mode_on_the_shared_videos_shows_no_bars_title_cards_or_black(sh
 
 @pytest.mark.slow
 def test_remix_benchmark_on_the_shared_footage(shared_data, module_settings, tmp_path):
-    from evals.footage_eval import evaluate_footage, format_report, write_report
+    from adloom.evals.footage_eval import evaluate_footage, format_report, write_report
 
     llm, _ = _llm({"": [GARBAGE]})
     report = evaluate_footage(module_settings, shared_data, distractors=3, seed=0, llm=llm, models=warm_models())
@@ -398,8 +398,8 @@ def test_remix_benchmark_on_the_shared_footage(shared_data, module_settings, tmp
 @pytest.mark.slow
 def test_a_failed_footage_run_resumes_without_redoing_finished_steps(media, tmp_path):
     from adloom.runs import RunFailed, resume_run, start_footage_run
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     settings = Settings(data_dir=tmp_path / "data", footage=FootageSettings(ocr=False))
     calls = {"n": 0}
@@ -465,9 +465,9 @@ def _tiny_llava(folder: Path) -> Path:
 
 
 def test_local_transformers_vlm_describes_from_a_saved_folder(media, module_settings, tmp_path):
-    from tools.llm.backend import ModelNotFoundError
-    from tools.vision import load_describer
-    from tools.vision.transformers_vlm import TransformersVisionDescriber
+    from adloom.tools.llm.backend import ModelNotFoundError
+    from adloom.tools.vision import load_describer
+    from adloom.tools.vision.transformers_vlm import TransformersVisionDescriber
 
     folder = _tiny_llava(tmp_path / "tiny-llava")
     ctx = _context(module_settings, describer="transformers", vlm_model=str(folder))

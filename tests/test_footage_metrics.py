@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, ssa, wcd
-from tools.subtitles.unit_segmentation import (
+from adloom.evals.footage_metrics import JudgeScores, judge_ad, selection_recall, sra, ssa, wcd
+from adloom.tools.subtitles.unit_segmentation import (
     MAX_SEGMENT_UNITS,
     max_segments,
     segment_text,
@@ -124,9 +124,9 @@ def test_ssa_counts_lines_segmented_by_the_rules():
 
 
 def test_judge_scores_come_from_a_schema_valid_answer():
-    from agents.llm_access import AgentLLM
+    from adloom.agents.llm_access import AgentLLM
     from tests.scripted_llm import ScriptedBackend
-    from tools.config import LLMSettings
+    from adloom.tools.config import LLMSettings
 
     backend = ScriptedBackend({"JudgeScores": ['{"vsc": 3, "fact": 1, "coh": 1, "logic": 1}',
                                                '{"vsc": 2, "fact": 1, "coh": 2, "logic": 0}']})

@@ -25,12 +25,12 @@ from adloom.api.app import create_app
 from adloom.api.security import host_name
 from adloom.api.settings import LOOPBACK_NAMES
 from adloom.config import ConfigError, Settings, load_settings
-from agents.brief import BriefError, load_brief, parse_brief
-from tools.editor.inputs import MediaInputError, probe_input, require_image
-from tools.editor.user_captions import read_subtitle_file
-from tools.image.inputs import ImageInputError, load_image
-from tools.scrape.feeds import parse_feed
-from tools.scrape.items import ParseError
+from adloom.agents.brief import BriefError, load_brief, parse_brief
+from adloom.tools.editor.inputs import MediaInputError, probe_input, require_image
+from adloom.tools.editor.user_captions import read_subtitle_file
+from adloom.tools.image.inputs import ImageInputError, load_image
+from adloom.tools.scrape.feeds import parse_feed
+from adloom.tools.scrape.items import ParseError
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.tts.coqui_engine import coqui_unavailable_reason, resolve_coqui_voice
-from tools.tts.engines import load_engine
-from tools.tts.errors import TTSBackendError
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.tts.coqui_engine import coqui_unavailable_reason, resolve_coqui_voice
+from adloom.tools.tts.engines import load_engine
+from adloom.tools.tts.errors import TTSBackendError
 
 UNAVAILABLE = coqui_unavailable_reason()
 needs_coqui = pytest.mark.skipif(UNAVAILABLE is not None, reason=UNAVAILABLE or "")

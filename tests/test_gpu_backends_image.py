@@ -11,17 +11,17 @@ import torch
 from PIL import Image
 
 from tiny_diffusion import build_clip, build_stable_diffusion
-from tools.config import ImageSettings
-from tools.context import ResidentModels
-from tools.image.clip_ranking import FALLBACK_METHOD, rank_candidates
-from tools.image.diffusers_backend import (
+from adloom.tools.config import ImageSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.image.clip_ranking import FALLBACK_METHOD, rank_candidates
+from adloom.tools.image.diffusers_backend import (
     DiffusersBackendError,
     detect_family,
     generate_images,
     load_image_pipelines,
     snap_size,
 )
-from tools.model_manager import ModelNotFoundError, UnknownSchedulerError
+from adloom.tools.model_manager import ModelNotFoundError, UnknownSchedulerError
 
 
 @pytest.fixture(scope="module")
@@ -213,15 +213,15 @@ def test_clip_ranking_orders_by_clip_score(clip_folder, sd_folder, resident):
 
 def _context(tmp_path: Path, image: ImageSettings, resident: ResidentModels):
     from adloom.config import Settings
-    from storage.assets import AssetStore
-    from tools.context import ToolContext
+    from adloom.storage.assets import AssetStore
+    from adloom.tools.context import ToolContext
 
     settings = Settings(data_dir=tmp_path / "data", image=image)
     return ToolContext(settings=settings, assets=AssetStore(settings.data_dir), models=resident)
 
 
 def test_generate_tool_ranks_stores_and_caches(tmp_path, sd_folder, clip_folder, resident):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["image.generate"]
     ctx = _context(tmp_path, _settings(sd_folder, clip_model=str(clip_folder)), resident)
@@ -247,7 +247,7 @@ def test_generate_tool_ranks_stores_and_caches(tmp_path, sd_folder, clip_folder,
 
 
 def test_generate_tool_falls_back_to_the_critic_checks_without_clip(tmp_path, sd_folder, resident):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["image.generate"]
     ctx = _context(tmp_path, _settings(sd_folder), resident)
@@ -262,8 +262,8 @@ def test_generate_tool_falls_back_to_the_critic_checks_without_clip(tmp_path, sd
 
 
 def test_generate_tool_refuses_the_template_backend(tool_context):
-    from tools.image.generate_tool import ImageBackendNotSelected
-    from tools.registry import load_tools
+    from adloom.tools.image.generate_tool import ImageBackendNotSelected
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["image.generate"]
     with pytest.raises(ImageBackendNotSelected, match=r"\[image\] backend = 'diffusers'"):

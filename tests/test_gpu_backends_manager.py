@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tools.config import ImageSettings
-from tools.context import ResidentModels
-from tools.model_manager import (
+from adloom.tools.config import ImageSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.model_manager import (
     DeviceUnavailableError,
     ModelMemoryError,
     ModelNotFoundError,

@@ -10,12 +10,12 @@ import torch
 from PIL import Image
 from tiny_diffusion import build_cogvideox, build_motion_adapter, build_stable_diffusion
 
-from tools.config import VideoSettings
-from tools.context import ResidentModels
-from tools.ffmpeg import probe
-from tools.video.errors import VideoBackendError
-from tools.video.animatediff_backend import choose_animatediff_model, generate_animatediff, load_animatediff
-from tools.video.cogvideox_backend import (
+from adloom.tools.config import VideoSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.ffmpeg import probe
+from adloom.tools.video.errors import VideoBackendError
+from adloom.tools.video.animatediff_backend import choose_animatediff_model, generate_animatediff, load_animatediff
+from adloom.tools.video.cogvideox_backend import (
     choose_cogvideox_model,
     frames_for,
     generate_cogvideox,
@@ -188,15 +188,15 @@ def test_animatediff_on_cuda_with_model_offload_and_first_frame(sd_base, lightni
 
 def _context(tmp_path: Path, video: VideoSettings, resident: ResidentModels):
     from adloom.config import Settings
-    from storage.assets import AssetStore
-    from tools.context import ToolContext
+    from adloom.storage.assets import AssetStore
+    from adloom.tools.context import ToolContext
 
     settings = Settings(data_dir=tmp_path / "data", video=video)
     return ToolContext(settings=settings, assets=AssetStore(settings.data_dir), models=resident)
 
 
 def test_generate_tool_encodes_the_scene_length_and_caches(tmp_path, cog_t2v, resident):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["video.generate"]
     ctx = _context(tmp_path, _cog_settings(cog_t2v), resident)
@@ -219,8 +219,8 @@ def test_generate_tool_encodes_the_scene_length_and_caches(tmp_path, cog_t2v, re
 
 
 def test_generate_tool_refuses_the_kenburns_backend(tool_context):
-    from tools.registry import load_tools
-    from tools.video.generate_tool import VideoBackendNotSelected
+    from adloom.tools.registry import load_tools
+    from adloom.tools.video.generate_tool import VideoBackendNotSelected
 
     with pytest.raises(VideoBackendNotSelected, match=r"\[video\] backend = 'cogvideox' or 'animatediff'"):
         load_tools(plugins=False)["video.generate"].run({"prompt": "x"}, tool_context)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from agents import copy_patterns
-from agents.brief import load_brief, parse_brief
-from agents.copywriter import copy_problems, pattern_candidates, pattern_script, script_problems, word_budgets
-from agents.grounding import BriefGrounds, claim_words, grounds_for, neutral_words, words
-from agents.planner import Scene, Variant, allocate_durations, scene_count_for
-from agents.platforms import PLATFORM_LIMITS
+from adloom.agents import copy_patterns
+from adloom.agents.brief import load_brief, parse_brief
+from adloom.agents.copywriter import copy_problems, pattern_candidates, pattern_script, script_problems, word_budgets
+from adloom.agents.grounding import BriefGrounds, claim_words, grounds_for, neutral_words, words
+from adloom.agents.planner import Scene, Variant, allocate_durations, scene_count_for
+from adloom.agents.platforms import PLATFORM_LIMITS
 from conftest import REPO_ROOT
-from evals.grounding_eval import _claims_not_in_product, flesch_reading_ease, load_eval_briefs
+from adloom.evals.grounding_eval import _claims_not_in_product, flesch_reading_ease, load_eval_briefs
 from scripted_llm import warm_models
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
@@ -130,7 +130,7 @@ def test_every_lexicon_group_gives_its_reason():
     import yaml
     from importlib import resources
 
-    groups = yaml.safe_load(resources.files("agents").joinpath("grounding_data", "neutral_words.yaml")
+    groups = yaml.safe_load(resources.files("adloom.agents").joinpath("grounding_data", "neutral_words.yaml")
                             .read_text("utf-8"))["groups"]
     assert all(group["reason"].strip() and group["words"] for group in groups.values())
     # YAML reads a bare no, on, off or yes as a boolean: every entry must stay a word.

@@ -17,9 +17,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from pydantic import ValidationError
 
-from agents.icons import ICON_WORDS, choose_icon, icons_for
-from tools.aspects import ASPECT_SIZES
-from tools.image import (
+from adloom.agents.icons import ICON_WORDS, choose_icon, icons_for
+from adloom.tools.aspects import ASPECT_SIZES
+from adloom.tools.image import (
     ImageInputError,
     TemplateRequest,
     TextFitError,
@@ -27,14 +27,14 @@ from tools.image import (
     render_template,
     safe_area,
 )
-from tools.image.compositing import subject_focus
-from tools.image.frame_zones import caption_band
-from tools.image.icons import draw_icon
-from tools.image.inputs import load_image, resolve_font
-from tools.image.layouts import LAYOUTS
-from tools.image.template import split_text_layers
-from tools.image.legibility import OCR_MODEL_KEY, load_text_reader, normalised_words
-from tools.image.palette import (
+from adloom.tools.image.compositing import subject_focus
+from adloom.tools.image.frame_zones import caption_band
+from adloom.tools.image.icons import draw_icon
+from adloom.tools.image.inputs import load_image, resolve_font
+from adloom.tools.image.layouts import LAYOUTS
+from adloom.tools.image.template import split_text_layers
+from adloom.tools.image.legibility import OCR_MODEL_KEY, load_text_reader, normalised_words
+from adloom.tools.image.palette import (
     BackgroundSample,
     BrandPalette,
     contrast_ratio,
@@ -42,7 +42,7 @@ from tools.image.palette import (
     parse_hex,
     pick_text_color,
 )
-from tools.image.text_fit import fit_text
+from adloom.tools.image.text_fit import fit_text
 
 BRAND_COLORS = ["#2B1B17", "#F5E6CC", "#D9822B"]
 ASPECTS = list(ASPECT_SIZES)
@@ -253,7 +253,7 @@ def test_safe_zone_of_9_16_keeps_platform_ui_areas_clear():
     ("layout", "aspect"), [("hero", "9:16"), ("quote", "1:1"), ("end_card", "16:9")]
 )
 def test_ocr_reads_back_the_headline(layout, aspect, tool_context, brand_dir, product_photo):
-    from tools.image.tool import render_image
+    from adloom.tools.image.tool import render_image
 
     request = _request(layout, aspect, product_images=[str(product_photo)])
     result = render_image(request, tool_context)
@@ -266,7 +266,7 @@ def test_ocr_reads_back_the_headline(layout, aspect, tool_context, brand_dir, pr
 
 
 def test_unreadable_words_are_reported_after_one_retry(tool_context):
-    from tools.image.tool import render_image
+    from adloom.tools.image.tool import render_image
 
     # PP-OCR's English/Chinese models cannot read Armenian, so the match stays near zero.
     result = render_image(_request("headline", headline="Բարեւ աշխարհ բոլորին", subline=None, cta=None),
@@ -309,7 +309,7 @@ def test_product_photo_and_logo_are_composited(brand_dir, product_photo):
 
 
 def test_picture_tones_grade_the_photo_and_never_the_brand_colours(brand_dir, product_photo):
-    from tools.image.grading import grade
+    from adloom.tools.image.grading import grade
 
     photo = [str(product_photo)]
     neutral = render_template(_request("hero", "1:1", subline=None, price=None, product_images=photo))
@@ -436,7 +436,7 @@ def test_missing_font_and_logo_name_the_file(tmp_path, brand_dir):
 
 
 def test_no_system_font_says_how_to_fix(monkeypatch):
-    from tools.image import inputs
+    from adloom.tools.image import inputs
 
     monkeypatch.setattr(inputs, "SYSTEM_FONT_CANDIDATES", ())
     monkeypatch.setenv("PATH", "")  # and no fc-match to ask
@@ -464,8 +464,8 @@ def test_same_input_gives_same_bytes(product_photo, brand_dir):
 
 
 def test_repeated_call_is_served_from_the_asset_cache(tool_context, monkeypatch, product_photo, tmp_path):
-    from tools.image import tool as image_tool
-    from tools.image import template
+    from adloom.tools.image import tool as image_tool
+    from adloom.tools.image import template
 
     request = _request("split", "4:5", product_images=[str(product_photo)])
     first = image_tool.render_image(request, tool_context)
@@ -485,7 +485,7 @@ def test_repeated_call_is_served_from_the_asset_cache(tool_context, monkeypatch,
 
 
 def test_tool_is_registered_and_stores_png(tool_context):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     spec = load_tools(plugins=False)["image.render"]
     result = spec.run(spec.example(), tool_context)
@@ -497,7 +497,7 @@ def test_tool_is_registered_and_stores_png(tool_context):
 
 
 def test_the_template_lays_out_the_words_whatever_backend_makes_pictures(tool_context):
-    from tools.image.tool import render_image
+    from adloom.tools.image.tool import render_image
 
     tool_context.settings.image.backend = "diffusers"  # pictures come from image.generate; words from here
     result = render_image(_request("headline"), tool_context)
@@ -539,7 +539,7 @@ def test_the_background_layer_has_no_words_and_the_price_badge_moves_with_its_pr
 
 
 def test_the_tool_stores_the_background_and_each_text_layer(tool_context):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     spec = load_tools(plugins=False)["image.render"]
     result = spec.run(spec.example(), tool_context)

@@ -13,10 +13,10 @@ import pytest
 from packaging.requirements import Requirement
 
 from adloom.config import Settings
-from agents.licences import licence_records, model_licence
+from adloom.agents.licences import licence_records, model_licence
 from conftest import REPO_ROOT
-from storage import records
-from storage.database import open_database
+from adloom.storage import records
+from adloom.storage.database import open_database
 from test_cli import explain, run_adloom
 
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))

@@ -19,9 +19,9 @@ from langchain_core.messages import AIMessage
 from pydantic import BaseModel, Field, SecretStr
 
 from fake_openai_server import FakeOpenAIServer, reply_error, reply_text
-from tools.config import LLMSettings
-from tools.context import ResidentModels
-from tools.llm import (
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.llm import (
     Completion,
     ModelIntegrityError,
     ModelNotFoundError,
@@ -33,7 +33,7 @@ from tools.llm import (
     override_backend,
     parse_json_object,
 )
-from tools.llm.embedded import (
+from adloom.tools.llm.embedded import (
     PACKAGED_MODEL_SHA256,
     PACKAGED_MODELS,
     EmbeddedBackend,
@@ -43,14 +43,14 @@ from tools.llm.embedded import (
     resolve_model_path,
     verify_sha256,
 )
-from tools.llm.openai_compatible import (
+from adloom.tools.llm.openai_compatible import (
     LLMAuthenticationError,
     OpenAICompatibleBackend,
     RemoteModelRequestBlocked,
     strict_json_schema,
 )
-from tools.llm.transformers_local import TransformersBackend
-from tools.registry import get_tool
+from adloom.tools.llm.transformers_local import TransformersBackend
+from adloom.tools.registry import get_tool
 
 
 class AdHeadline(BaseModel):
@@ -189,7 +189,7 @@ def test_a_model_in_part_packages_is_joined_once_and_checked(tmp_path, monkeypat
         (folder / f"part{number:02d}.bin").write_bytes(data)
         (folder.parent / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    monkeypatch.setattr("tools.llm.embedded.MODEL_CACHE", tmp_path / "cache")
+    monkeypatch.setattr("adloom.tools.llm.embedded.MODEL_CACHE", tmp_path / "cache")
     model = PackagedModel("test-model", "Test-Model.Q4", tuple(f"adloomtest_part{i}" for i in (1, 2, 3)),
                           tuple(f"data/part{i:02d}.bin" for i in (1, 2, 3)),
                           hashlib.sha256(b"".join(parts)).hexdigest(), "-r requirements/x.txt", "Apache-2.0")

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from fake_openai_server import FakeOpenAIServer, reply_text, reply_tool_calls
-from tools.config import LLMSettings
-from tools.llm import ToolCallingBackend, FunctionSpec, calls_tools
-from tools.llm.backend import check_tool_messages
-from tools.llm.embedded import EmbeddedBackend
-from tools.llm.openai_compatible import OpenAICompatibleBackend
+from adloom.tools.config import LLMSettings
+from adloom.tools.llm import ToolCallingBackend, FunctionSpec, calls_tools
+from adloom.tools.llm.backend import check_tool_messages
+from adloom.tools.llm.embedded import EmbeddedBackend
+from adloom.tools.llm.openai_compatible import OpenAICompatibleBackend
 
 UPDATE_BRIEF = FunctionSpec(
     name="update_brief",

@@ -17,20 +17,20 @@ import pytest
 import yaml
 from PIL import Image
 
-from agents.animator import animate_scenes
-from agents.art_director import direct_art, drawable, plain_scenes_from, scene_request, tones_from
-from agents.assembly import assemble_ad
-from agents.brief import BriefError, check_brief_files, load_brief, parse_brief
-from agents.captioner import write_captions
-from agents.copywriter import PlatformCopy, ScriptLine, VariantCopy
-from agents.critic import Check
-from agents.media_review import review_media
-from agents.planner import Scene, Variant
-from agents.voice_director import ScriptFitError, speak
+from adloom.agents.animator import animate_scenes
+from adloom.agents.art_director import direct_art, drawable, plain_scenes_from, scene_request, tones_from
+from adloom.agents.assembly import assemble_ad
+from adloom.agents.brief import BriefError, check_brief_files, load_brief, parse_brief
+from adloom.agents.captioner import write_captions
+from adloom.agents.copywriter import PlatformCopy, ScriptLine, VariantCopy
+from adloom.agents.critic import Check
+from adloom.agents.media_review import review_media
+from adloom.agents.planner import Scene, Variant
+from adloom.agents.voice_director import ScriptFitError, speak
 from adloom.config import Settings
 from adloom.runs import start_run
 from conftest import REPO_ROOT
-from graphs.campaign import VARIANT_CHAIN, revision_feedback
+from adloom.graphs.campaign import VARIANT_CHAIN, revision_feedback
 from scripted_llm import (
     ScriptedBackend,
     models_with_backend,
@@ -39,11 +39,11 @@ from scripted_llm import (
     script_reply,
     short_script_lines,
 )
-from storage import records
-from storage.database import open_database
+from adloom.storage import records
+from adloom.storage.database import open_database
 from test_campaign_graph import CampaignRun
 from test_cli import explain, run_adloom
-from tools.media_checks import check_streams, extract_frames, measure_loudness, ocr_frame
+from adloom.tools.media_checks import check_streams, extract_frames, measure_loudness, ocr_frame
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 
@@ -370,9 +370,9 @@ def test_cli_refuses_a_brief_whose_music_is_not_audio(tmp_path):
 
 @pytest.mark.slow
 def test_diffusion_pictures_and_generated_clips_flow_through_the_chain(short_brief, tmp_path):
-    from storage.assets import AssetStore
+    from adloom.storage.assets import AssetStore
     from tiny_diffusion import build_motion_adapter, build_stable_diffusion
-    from tools.context import ToolContext
+    from adloom.tools.context import ToolContext
 
     base = build_stable_diffusion(tmp_path / "tiny-sd")
     adapter = build_motion_adapter(tmp_path / "tiny-motion")

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.context import ResidentModels
-from tools.editor import StillImage, SubtitleTrack, Timeline, render
-from tools.editor.inputs import MediaInputError
-from tools.ffmpeg import run_ffmpeg
-from tools.media_checks import (
+from adloom.tools.context import ResidentModels
+from adloom.tools.editor import StillImage, SubtitleTrack, Timeline, render
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.media_checks import (
     NSFW_MODEL_KEY,
     SAFE_BELOW,
     SYNC_LIMIT_S,
@@ -197,7 +197,7 @@ def test_sync_pairs_look_alikes_and_words_heard_as_two():
 
 
 def test_layout_faults_are_found_in_what_ocr_saw():
-    from tools.media_checks.frame_layout import SeenText, layout_problems
+    from adloom.tools.media_checks.frame_layout import SeenText, layout_problems
 
     headline = (0.1, 0.3, 0.9, 0.4)
     caption = (0.15, 0.35, 0.85, 0.42)  # over the headline
@@ -221,7 +221,7 @@ def test_layout_faults_are_found_in_what_ocr_saw():
 
 
 def test_a_large_headline_set_at_the_safe_edge_is_not_read_as_over_it():
-    from tools.media_checks.frame_layout import SeenText, layout_problems
+    from adloom.tools.media_checks.frame_layout import SeenText, layout_problems
 
     # The detector's box for a 150 px line reaches 12 px past the letters (4:5 safe area from 6.5%).
     charging = (0.054, 0.256, 0.864, 0.411)
@@ -231,7 +231,7 @@ def test_a_large_headline_set_at_the_safe_edge_is_not_read_as_over_it():
 
 
 def test_caption_lines_are_found_and_their_size_measured_in_what_ocr_saw():
-    from tools.media_checks.frame_layout import SeenText, caption_font_sizes
+    from adloom.tools.media_checks.frame_layout import SeenText, caption_font_sizes
 
     captions = [(0.0, 2.0, ("Meet Arc Desk Lamp.", "USB-C charging port.")), (2.0, 4.0, ("Order today",))]
     frames = [
@@ -253,9 +253,9 @@ def test_caption_lines_are_found_and_their_size_measured_in_what_ocr_saw():
 def test_a_headline_panned_off_the_frame_is_read_as_cut(tmp_path):
     from PIL import ImageDraw
 
-    from tools.image.inputs import find_system_font
-    from tools.image.text_fit import font_at
-    from tools.media_checks.frame_layout import layout_problems, read_frames
+    from adloom.tools.image.inputs import find_system_font
+    from adloom.tools.image.text_fit import font_at
+    from adloom.tools.media_checks.frame_layout import layout_problems, read_frames
 
     frame = Image.new("RGB", (540, 960), (30, 30, 60))
     draw = ImageDraw.Draw(frame)

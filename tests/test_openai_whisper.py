@@ -13,12 +13,12 @@ import torch
 from test_asr import JFK_REFERENCE, word_error_rate
 from typer.testing import CliRunner
 
-from tools.asr import load_recognizer, transcribe
-from tools.asr.openai_whisper_backend import OpenAIWhisperError, transcribe_openai_whisper
-from tools.asr.whisper_conversion import WhisperConversionError, read_ctranslate2_model, whisper_checkpoint
-from tools.asr.whisper_files import packaged_whisper_base
-from tools.config import ASRSettings
-from tools.context import ResidentModels
+from adloom.tools.asr import load_recognizer, transcribe
+from adloom.tools.asr.openai_whisper_backend import OpenAIWhisperError, transcribe_openai_whisper
+from adloom.tools.asr.whisper_conversion import WhisperConversionError, read_ctranslate2_model, whisper_checkpoint
+from adloom.tools.asr.whisper_files import packaged_whisper_base
+from adloom.tools.config import ASRSettings
+from adloom.tools.context import ResidentModels
 
 TINY_DIMS = {"n_mels": 80, "n_audio_ctx": 1500, "n_audio_state": 16, "n_audio_head": 2, "n_audio_layer": 1,
              "n_vocab": 51865, "n_text_ctx": 32, "n_text_state": 16, "n_text_head": 2, "n_text_layer": 1}

@@ -17,12 +17,12 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from typer.testing import CliRunner
 
-from agents.brief import BriefError, check_brief_files, load_brief, parse_brief
-from agents.page_brief import PageBriefError, brief_from_page, page_claims, prepare_page_brief
+from adloom.agents.brief import BriefError, check_brief_files, load_brief, parse_brief
+from adloom.agents.page_brief import PageBriefError, brief_from_page, page_claims, prepare_page_brief
 from conftest import REPO_ROOT
 from loopback_http import LoopbackSite
-from storage.assets import AssetStore
-from tools.scrape.page_text import clean_text
+from adloom.storage.assets import AssetStore
+from adloom.tools.scrape.page_text import clean_text
 
 PAGES = REPO_ROOT / "tests" / "data" / "pages"
 
@@ -312,7 +312,7 @@ def test_script_injection_never_reaches_the_brief(site: LoopbackSite, assets: As
 
 
 def test_a_web_page_cannot_name_local_files(tmp_path: Path, assets: AssetStore):
-    from tools.scrape.page_fetch import FetchRules, PageFetchError, fetch
+    from adloom.tools.scrape.page_fetch import FetchRules, PageFetchError, fetch
 
     with pytest.raises(PageFetchError, match="may not name files on this machine"):
         fetch("file:///etc/hostname", FetchRules())
@@ -456,7 +456,7 @@ def _chat(tmp_path: Path, allow_private_pages: bool):
 
 
 def test_a_pasted_link_fills_the_chat_brief(site: LoopbackSite, tmp_path: Path):
-    from agents.chat_planner import BriefDraft
+    from adloom.agents.chat_planner import BriefDraft
 
     harness = _chat(tmp_path, allow_private_pages=True)
     link = site.url("no-jsonld.html")
@@ -544,7 +544,7 @@ def test_https_pages_are_verified_against_the_host_name(tmp_path: Path, assets: 
 
 def test_prices_written_on_real_pages_are_read_to_the_same_amount_as_price_parser(shared_data: Path):
     """price-parser's real e-commerce strings: every price the text reader finds has price-parser's amount."""
-    from tools.scrape.page_text import find_prices
+    from adloom.tools.scrape.page_text import find_prices
 
     examples = json.loads((shared_data / "products/price-parser/price_parsing_examples.json").read_text("utf-8"))
     cases = examples["PRICE_PARSING_EXAMPLES_BUGS_CAUGHT"] + examples["PRICE_PARSING_EXAMPLES_NEW"]
@@ -603,8 +603,8 @@ def test_pasting_the_link_in_the_chat_makes_the_ad(site: LoopbackSite, tmp_path:
 
 
 def test_in_the_chat_the_message_names_one_of_several_products(site: LoopbackSite, tmp_path: Path):
-    from agents.chat_planner import BriefDraft
-    from agents.page_brief import read_linked_page
+    from adloom.agents.chat_planner import BriefDraft
+    from adloom.agents.page_brief import read_linked_page
 
     assets = AssetStore(tmp_path / "data")
     link = site.url("several-products.html")
@@ -619,7 +619,7 @@ def test_in_the_chat_the_message_names_one_of_several_products(site: LoopbackSit
 
 def test_a_page_with_too_many_elements_is_read_from_its_markup_only(tmp_path: Path, assets: AssetStore):
     """300,000 list items fit the size limit; BeautifulSoup would take 15 s on them, so the text is not read."""
-    from tools.scrape.page_text import MAX_ELEMENTS
+    from adloom.tools.scrape.page_text import MAX_ELEMENTS
 
     items = b"<li>feature</li>" * (MAX_ELEMENTS + 10_000)
     bare = tmp_path / "bare.html"

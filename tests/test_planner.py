@@ -7,9 +7,9 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from agents.brief import load_brief, parse_brief
-from agents.llm_access import AgentLLM
-from agents.planner import (
+from adloom.agents.brief import load_brief, parse_brief
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import (
     MIN_SCENE_SECONDS,
     PLAN_REASKS,
     CampaignPlan,
@@ -19,7 +19,7 @@ from agents.planner import (
 )
 from conftest import REPO_ROOT
 from scripted_llm import GARBAGE, ScriptedBackend, plan_reply
-from tools.config import LLMSettings
+from adloom.tools.config import LLMSettings
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-import tools.registry as registry
-from tools.context import ToolContext
-from tools.registry import ToolInputError, ToolRegistrationError, get_tool, tool_agent
+import adloom.tools.registry as registry
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import ToolInputError, ToolRegistrationError, get_tool, tool_agent
 
 _HEADER = """\
 from pydantic import BaseModel
-from tools.context import ToolContext
-from tools.registry import tool_agent
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import tool_agent
 
 
 class Words(BaseModel):

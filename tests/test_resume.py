@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
-from storage import records
-from storage.database import Database, open_database
+from adloom.storage import records
+from adloom.storage.database import Database, open_database
 from test_cli import FAST_CONFIG, adloom_command, adloom_env, explain, run_adloom
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"

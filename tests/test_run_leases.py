@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from adloom.runs import RunLease
-from storage import records
-from storage.assets import AssetStore
-from storage.database import open_database
-from storage.models import utc_now
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import open_database
+from adloom.storage.models import utc_now
 from test_cli import adloom_command, adloom_env
 from test_storage import BRIEF, new_database_url  # noqa: F401  (a fixture)
 
@@ -30,8 +30,8 @@ LEASE_S = 1.5
 _HOLD_A_RUN = textwrap.dedent("""
     import sys, time
     from adloom.runs import RunLease
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
     url, run_id, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     database = open_database(url)
     RunLease(database, run_id, seconds).acquire()
@@ -128,7 +128,7 @@ def test_an_expired_lease_shows_interrupted_and_a_finished_run_never_does(new_da
 # --- child processes ----------------------------------------------------------------------
 
 _ENCODE_FOREVER = textwrap.dedent("""
-    from tools.ffmpeg import run_ffmpeg
+    from adloom.tools.ffmpeg import run_ffmpeg
     print("encoding", flush=True)
     run_ffmpeg(["-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5:duration=600", "-f", "null", "-"])
 """)
@@ -228,7 +228,7 @@ def test_migration_0005_adds_the_lease_columns_and_down_removes_them_keeping_run
     from alembic import command
     from sqlalchemy import inspect, text
 
-    from storage.database import alembic_config
+    from adloom.storage.database import alembic_config
 
     url = new_database_url()
     database = open_database(url)

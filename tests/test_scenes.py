@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from storage.assets import sha256_file
-from tools.ffmpeg import run_ffmpeg
-from tools.media_checks.frames import extract_frames
-from tools.scenes import FootageInputError, clip_frame_times, detect_clips, inspect_video, represent_clip
-from tools.scenes.detect import Clip
-from tools.scenes.frames import SPATIAL_LONG_SIDE, TEMPORAL_LONG_SIDE
-from tools.scenes.screening import is_black
-from tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
+from adloom.storage.assets import sha256_file
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.media_checks.frames import extract_frames
+from adloom.tools.scenes import FootageInputError, clip_frame_times, detect_clips, inspect_video, represent_clip
+from adloom.tools.scenes.detect import Clip
+from adloom.tools.scenes.frames import SPATIAL_LONG_SIDE, TEMPORAL_LONG_SIDE
+from adloom.tools.scenes.screening import is_black
+from adloom.tools.scenes.tool import DetectRequest, detect_scenes, write_two_scene_video
 
 TESTVIDEO = "video/pyscenedetect/testvideo.mp4"
 

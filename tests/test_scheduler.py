@@ -30,13 +30,13 @@ from adloom.scheduler import (
     schedule_history,
     sync_jobs,
 )
-from agents.brief import load_brief
+from adloom.agents.brief import load_brief
 from loopback_http import LoopbackSite
 from scripted_llm import warm_models
-from storage import records
-from storage.database import open_database
-from storage.models import Run, ScheduleRun, Source, Trend
-from tools.scrape.items import CrawlOptions
+from adloom.storage import records
+from adloom.storage.database import open_database
+from adloom.storage.models import Run, ScheduleRun, Source, Trend
+from adloom.tools.scrape.items import CrawlOptions
 
 UTC = timezone.utc
 REALTIME = "trends/google_trends/pytrends_realtimetrends_US.txt"

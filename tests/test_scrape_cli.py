@@ -10,8 +10,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from adloom.cli import app
-from storage.database import open_database
-from storage.models import Source
+from adloom.storage.database import open_database
+from adloom.storage.models import Source
 
 
 @pytest.fixture

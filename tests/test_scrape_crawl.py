@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from loopback_http import LoopbackSite
-from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource, ScrapedItem
-from tools.scrape.pipelines import MAX_TITLE_CHARS, canonical_url, clean_text
-from tools.scrape.runner import crawl_sources
+from adloom.tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource, ScrapedItem
+from adloom.tools.scrape.pipelines import MAX_TITLE_CHARS, canonical_url, clean_text
+from adloom.tools.scrape.runner import crawl_sources
 
 RSS_PARSER_FEEDS = ["reddit.rss", "reddit-atom.rss", "guardian.rss", "heise.atom", "craigslist.rss"]
 HN = "trends/hackernews/hn_frontpage_2023-10_jblanava"

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from loopback_http import LoopbackSite
-from storage.database import open_database
-from storage.models import Brand, Source, TrendItem
-from tools.scrape.items import USER_AGENT, CrawlOptions, CrawlSource
-from tools.scrape.network_safety import UnsafeAddressError, check_url, is_public_address
-from tools.scrape.runner import CrawlFailed, crawl_sources
-from tools.scrape.store import store_crawl
+from adloom.storage.database import open_database
+from adloom.storage.models import Brand, Source, TrendItem
+from adloom.tools.scrape.items import USER_AGENT, CrawlOptions, CrawlSource
+from adloom.tools.scrape.network_safety import UnsafeAddressError, check_url, is_public_address
+from adloom.tools.scrape.runner import CrawlFailed, crawl_sources
+from adloom.tools.scrape.store import store_crawl
 
 HN_PAGE = "trends/hackernews/hn_frontpage_2023-10_jblanava.html"
 
@@ -55,7 +55,7 @@ def test_allow_list_is_per_host_and_port_and_schemes_are_http_only():
 def test_the_resolver_refuses_a_private_answer_for_a_name_nobody_allow_listed():
     from scrapy.settings import Settings as ScrapySettings
 
-    from tools.scrape.network_safety import PRIVATE_HOSTS_SETTING, PublicAddressResolver
+    from adloom.tools.scrape.network_safety import PRIVATE_HOSTS_SETTING, PublicAddressResolver
 
     process = SimpleNamespace(settings=ScrapySettings({PRIVATE_HOSTS_SETTING: ["Intranet.test"]}))
     # No reactor is needed to check an answer (importing one here would install it in pytest's process).

@@ -26,11 +26,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.pool import NullPool
 
-from storage import records
-from storage.assets import AssetStore
-from storage.database import DatabaseUnavailableError, alembic_config, open_database
-from storage.models import Asset, Base, Brand, Product, Run, RunEvent
-from storage.records import (
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import DatabaseUnavailableError, alembic_config, open_database
+from adloom.storage.models import Asset, Base, Brand, Product, Run, RunEvent
+from adloom.storage.records import (
     RunNotFoundError,
     create_run,
     get_run,
@@ -151,7 +151,7 @@ def test_downgrade_to_base_and_upgrade_again(db, database_url: str):
 _OPEN_WHEN_TOLD = """
 import sys, time
 from pathlib import Path
-from storage.database import open_database
+from adloom.storage.database import open_database
 ready, go, urls = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 ready.touch()
 deadline = time.monotonic() + 60

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.ffmpeg import run_ffmpeg
-from tools.image.frame_zones import caption_band
-from tools.subtitles import (
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.image.frame_zones import caption_band
+from adloom.tools.subtitles import (
     LINE_LIMIT_BY_ASPECT,
     Caption,
     CaptionColors,
@@ -35,7 +35,7 @@ from tools.subtitles import (
     time_script_evenly,
     write_ass,
 )
-from tools.subtitles.ass import ass_color
+from adloom.tools.subtitles.ass import ass_color
 
 PRODUCT = "Northwind Cold Brew"
 
@@ -347,7 +347,7 @@ def test_script_timing_without_audio_spreads_words_over_each_scene():
 @pytest.mark.slow
 def test_voiceover_to_captions_carries_the_exact_script(tool_context):
     """TTS -> ASR -> alignment through the tools: captions show the script even where ASR errs."""
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tools = load_tools(plugins=False)
     lines = [("Meet Northwind Cold Brew.", 2.5), ("Steeped for eighteen hours from Colombian beans.", 4.5),
@@ -423,7 +423,7 @@ def test_ass_writer_checks_its_inputs(tmp_path: Path):
 
 
 def test_subtitles_tool_without_audio_times_captions_from_the_script(tool_context):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     result = load_tools(plugins=False)["subtitles.build"].run({
         "scenes": [{"text": f"Meet {PRODUCT}, smooth and bold.", "seconds": 3.0},
@@ -473,7 +473,7 @@ def test_burned_captions_move_off_the_text_the_video_shows(keep_clear: bool, tmp
 def test_captions_burn_at_the_em_size_the_layout_chose(font_name: str | None, tmp_path: Path, shared_data: Path):
     """libass sizes a face by its winAscent + winDescent, taller than its em: the writer makes up the
     difference, so a capital letter stands its cap height times the aspect's caption size."""
-    from tools.image.frame_zones import caption_font_px
+    from adloom.tools.image.frame_zones import caption_font_px
 
     size = (540, 960)
     background = tmp_path / "background.mp4"

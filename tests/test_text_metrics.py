@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from evals.text_metrics import (
+from adloom.evals.text_metrics import (
     RougeScore,
     bleu4,
     brevity_penalty,

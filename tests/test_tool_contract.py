@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from storage.assets import AssetRef, sha256_file
-from tools.registry import _NAME_PATTERN, ToolRegistrationError, ToolSpec, load_tools
+from adloom.storage.assets import AssetRef, sha256_file
+from adloom.tools.registry import _NAME_PATTERN, ToolRegistrationError, ToolSpec, load_tools
 
 TESTS_DIR = Path(__file__).resolve().parent
 INCLUDE_PLUGINS = os.environ.get("ADLOOM_CONTRACT_PLUGINS") == "1"
@@ -87,7 +87,7 @@ def _context_for(name: str, tool_context, tmp_path):
 
     from tiny_diffusion import build_cogvideox, build_stable_diffusion
 
-    from tools.config import ImageSettings, VideoSettings
+    from adloom.tools.config import ImageSettings, VideoSettings
 
     if name == "image.generate":
         section = {"image": ImageSettings(backend="diffusers", model=str(build_stable_diffusion(tmp_path / "sd")), steps=2)}

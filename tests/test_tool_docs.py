@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-import tools.registry as registry
-from storage.assets import sha256_file
-from tools.registry import ENTRY_POINT_GROUP, load_tools
+import adloom.tools.registry as registry
+from adloom.storage.assets import sha256_file
+from adloom.tools.registry import ENTRY_POINT_GROUP, load_tools
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOC = REPO_ROOT / "docs" / "adding-a-tool-agent.md"

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from agents.brief import load_brief, parse_brief
-from agents.config import CopywriterSettings
-from agents.copywriter import write_variant_copy
-from agents.llm_access import AgentLLM
-from agents.planner import plan_campaign
-from agents.trends import (
+from adloom.agents.brief import load_brief, parse_brief
+from adloom.agents.config import CopywriterSettings
+from adloom.agents.copywriter import write_variant_copy
+from adloom.agents.llm_access import AgentLLM
+from adloom.agents.planner import plan_campaign
+from adloom.agents.trends import (
     TopicMember,
     best_matching_trend,
     cluster_items,
@@ -29,16 +29,16 @@ from agents.trends import (
     score_topics,
     trend_text,
 )
-from agents.untrusted_text import MAX_UNTRUSTED_CHARS, clean_untrusted, render_trend_block
+from adloom.agents.untrusted_text import MAX_UNTRUSTED_CHARS, clean_untrusted, render_trend_block
 from conftest import REPO_ROOT
 from loopback_http import LoopbackSite
 from scripted_llm import ScriptedBackend, models_with_backend, northwind_script, warm_models
-from storage import records
-from storage.database import open_database
-from storage.models import Source, TrendItem
-from tools.config import LLMSettings
-from tools.scrape.items import CrawlOptions, CrawlSource
-from tools.scrape.runner import crawl_sources
+from adloom.storage import records
+from adloom.storage.database import open_database
+from adloom.storage.models import Source, TrendItem
+from adloom.tools.config import LLMSettings
+from adloom.tools.scrape.items import CrawlOptions, CrawlSource
+from adloom.tools.scrape.runner import crawl_sources
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 OPEN, CLOSE = "<<<TREND DATA\n", "\nTREND DATA>>>"
@@ -117,8 +117,8 @@ def test_trend_text_is_capped_and_names_the_topic():
 
 
 def test_near_duplicate_titles_across_sources_keep_the_most_engaged_one():
-    from tools.scrape.dedupe import drop_near_duplicate_titles
-    from tools.scrape.items import ScrapedItem
+    from adloom.tools.scrape.dedupe import drop_near_duplicate_titles
+    from adloom.tools.scrape.items import ScrapedItem
 
     def item(source: int, title: str, points: float) -> ScrapedItem:
         return ScrapedItem(source_id=source, kind="rss", url=f"https://s{source}.example/{int(points)}", title=title,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import needs_piper
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.ffmpeg import probe
-from tools.tts import (
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.ffmpeg import probe
+from adloom.tools.tts import (
     OUTPUT_SAMPLE_RATE,
     ScriptTooLongError,
     SilentSpeechError,
@@ -23,7 +23,7 @@ from tools.tts import (
     measure_loudness,
     synthesize_scene,
 )
-from tools.tts.wav import read_wav, write_wav
+from adloom.tools.tts.wav import read_wav, write_wav
 
 SENTENCE = "Meet Northwind Cold Brew, steeped for eighteen hours."
 _RESIDENT = ResidentModels()  # voices stay loaded across this module's tests
@@ -148,7 +148,7 @@ def test_piper_voice_that_is_not_a_file_is_named(tmp_path: Path):
 
 
 def test_voiceover_tool_reports_loudness_and_reuses_the_cache(tool_context):
-    from tools.registry import load_tools
+    from adloom.tools.registry import load_tools
 
     tool = load_tools(plugins=False)["tts.voiceover"]
     request = {

@@ -10,15 +10,15 @@ import pytest
 from PIL import Image, ImageDraw
 
 from adloom.config import Settings
-from storage.assets import AssetStore
-from tools.config import VideoSettings
-from tools.context import ToolContext
-from tools.editor.inputs import MediaInputError
-from tools.ffmpeg import probe
-from tools.registry import get_tool
-from tools.video import KenBurnsScene, plan_spans, render_kenburns
-from tools.video.errors import VideoBackendError
-from tools.video.tool import AnimateRequest, AnimateScene
+from adloom.storage.assets import AssetStore
+from adloom.tools.config import VideoSettings
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.ffmpeg import probe
+from adloom.tools.registry import get_tool
+from adloom.tools.video import KenBurnsScene, plan_spans, render_kenburns
+from adloom.tools.video.errors import VideoBackendError
+from adloom.tools.video.tool import AnimateRequest, AnimateScene
 
 FPS = 30
 
@@ -179,7 +179,7 @@ def test_full_size_portrait_render(tmp_path, key_images):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tools.video.kenburns import Move, plan_move  # noqa: E402
+from adloom.tools.video.kenburns import Move, plan_move  # noqa: E402
 
 MOVES = ["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down"]
 
@@ -242,8 +242,8 @@ def test_a_pan_keeps_the_headline_inside_the_frame(tmp_path, keep_text):
 
 
 def test_the_animator_keeps_every_drawn_text_of_a_key_image_in_view():
-    from agents.animator import text_region
-    from storage.assets import AssetRef
+    from adloom.agents.animator import text_region
+    from adloom.storage.assets import AssetRef
 
     image = AssetRef(path="/x.png", sha256="0" * 64, kind="image", tool="image.render", metadata={
         "width": 1080, "height": 1920,
@@ -254,8 +254,8 @@ def test_the_animator_keeps_every_drawn_text_of_a_key_image_in_view():
 
 
 def test_where_text_shows_on_screen_over_a_move_and_after_a_crop_to_another_shape():
-    from tools.editor.timeline import region_after_cover
-    from tools.video.kenburns import text_on_screen
+    from adloom.tools.editor.timeline import region_after_cover
+    from adloom.tools.video.kenburns import text_on_screen
 
     headline, brand = (0.08, 0.22, 0.92, 0.4), (0.08, 0.78, 0.4, 0.8)
     keep = (0.08, 0.22, 0.92, 0.8)
@@ -286,7 +286,7 @@ def _text_layer(path: Path, size=(200, 60)) -> Path:
 
 
 def test_text_layers_stay_put_and_appear_in_turn_while_the_background_moves(tmp_path, key_images):
-    from tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
+    from adloom.tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
 
     texts = (TextOverlay(_text_layer(tmp_path / "a.png"), 80, 100), TextOverlay(_text_layer(tmp_path / "b.png"), 80, 400))
     scene = KenBurnsScene(key_images["red"], 2.0, "zoom_in", texts=texts)
@@ -312,7 +312,7 @@ def test_text_layers_stay_put_and_appear_in_turn_while_the_background_moves(tmp_
 
 
 def test_a_layered_scene_refuses_parallax(tmp_path, key_images):
-    from tools.video.kenburns import TextOverlay
+    from adloom.tools.video.kenburns import TextOverlay
 
     scene = KenBurnsScene(key_images["red"], 1.0, "parallax",
                           texts=(TextOverlay(_text_layer(tmp_path / "a.png"), 10, 10),))
@@ -321,7 +321,7 @@ def test_a_layered_scene_refuses_parallax(tmp_path, key_images):
 
 
 def test_slide_reveal_brings_the_text_in_from_the_left(tmp_path, key_images):
-    from tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
+    from adloom.tools.video.kenburns import REVEAL_S, TextOverlay, reveal_times
 
     texts = (TextOverlay(_text_layer(tmp_path / "a.png"), 80, 100),)
     scene = KenBurnsScene(key_images["red"], 2.0, "zoom_in", texts=texts, reveal="slide")

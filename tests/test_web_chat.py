@@ -135,7 +135,7 @@ def test_marketer_goes_from_request_through_approval_to_a_video(browser, server_
 
 @pytest.mark.slow
 def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path):
-    from tools.scenes.tool import write_two_scene_video
+    from adloom.tools.scenes.tool import write_two_scene_video
 
     shots = write_two_scene_video(tmp_path / "beach shots.mp4", seconds_each=2.5)
     selection = json.dumps({"clips": [{"clip_id": "v1c1", "line": "Light shoes."},
@@ -157,8 +157,8 @@ def test_marketer_attaches_footage_and_gets_the_ad_cut_from_it(browser, tmp_path
 
 
 def test_the_runs_list_says_a_run_needs_review_as_its_manifest_does(browser, tmp_path):
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     with serving(tmp_path, shoe_script()) as url:
         database = open_database(Settings(data_dir=tmp_path / "data").database_url)
@@ -200,9 +200,9 @@ def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks
     import io
     import zipfile
 
-    from storage import records
-    from storage.database import open_database
-    from tools.ffmpeg import run_ffmpeg
+    from adloom.storage import records
+    from adloom.storage.database import open_database
+    from adloom.tools.ffmpeg import run_ffmpeg
 
     data = tmp_path / "data"
     run_dir = data / "runs" / "run-c"
@@ -299,8 +299,8 @@ def server_process(data_dir: Path, port: int) -> Iterator[subprocess.Popen]:
 
 @pytest.mark.slow
 def test_the_page_reconnects_after_the_server_restarts_mid_run_and_the_run_goes_on(browser, tmp_path):
-    from storage import records
-    from storage.database import open_database
+    from adloom.storage import records
+    from adloom.storage.database import open_database
 
     data = tmp_path / "data"
     with socket.socket() as probe:
@@ -482,9 +482,9 @@ def test_an_unknown_platform_is_named_back_and_an_over_long_model_answer_is_no_c
 
 
 def test_two_versions_of_an_ad_are_shown_side_by_side_with_their_headlines(browser, tmp_path):
-    from storage import records
-    from storage.database import open_database
-    from tools.ffmpeg import run_ffmpeg
+    from adloom.storage import records
+    from adloom.storage.database import open_database
+    from adloom.tools.ffmpeg import run_ffmpeg
 
     data = tmp_path / "data"
     run_dir = data / "runs" / "run-v"

@@ -1,7 +1,7 @@
 """Typed settings for each tool: which backend provides it and how to load the model.
 
 The front door (``adloom.config.Settings``) composes these sections; tools receive the
-composed object through their :class:`tools.context.ToolContext` and read only their own
+composed object through their :class:`adloom.tools.context.ToolContext` and read only their own
 section.
 """
 
@@ -46,7 +46,7 @@ Precision = Literal["auto", "bf16", "fp16", "fp32"]
 
 
 class _AcceleratedSection(_Section):
-    """Where and how a local GPU model runs (see :mod:`tools.model_manager`)."""
+    """Where and how a local GPU model runs (see :mod:`adloom.tools.model_manager`)."""
 
     device: Device = Field(default="auto", description="auto picks cuda, then mps, then cpu.")
     dtype: Precision = Field(default="auto", description="auto: bf16 (or fp16) on cuda, fp16 on mps, fp32 on cpu.")

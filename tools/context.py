@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.assets import AssetStore
-from tools.config import ToolSettings
+from adloom.storage.assets import AssetStore
+from adloom.tools.config import ToolSettings
 
 ProgressCallback = Callable[[str, float], None]
 """Called with a short label and a fraction in [0, 1] as a long tool call advances."""
@@ -23,7 +23,7 @@ class ResidentModels:
     """Loaded models kept warm in this process, one per key, loaded on first use.
 
     Entries are kept in least-recently-used order. Two optional limits serve the GPU
-    tools (see :mod:`tools.model_manager`): a *slot* (one resident model per tool: loading
+    tools (see :mod:`adloom.tools.model_manager`): a *slot* (one resident model per tool: loading
     another key into the same slot drops the old one first) and a *memory budget* (after a
     load, the least recently used other entries are dropped until the measured total fits).
     Calls without them behave exactly as a plain cache.

@@ -17,8 +17,8 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
-from tools.child_processes import child_process_options
-from tools.context import ProgressCallback, ignore_progress
+from adloom.tools.child_processes import child_process_options
+from adloom.tools.context import ProgressCallback, ignore_progress
 
 
 class FFmpegError(RuntimeError):

@@ -3,7 +3,7 @@
 The diffusion, video, CLIP and speech backends all load through here so that they agree on
 what ``device = "auto"`` means, find model folders the same way (a path, or a Hugging Face
 id already in the local cache — never a download), stay warm in the process's
-:class:`~tools.context.ResidentModels` (one resident pipeline per tool, a memory budget,
+:class:`~adloom.tools.context.ResidentModels` (one resident pipeline per tool, a memory budget,
 least-recently-used eviction), and turn an out-of-memory error into advice.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from tools.context import ProgressCallback, ResidentModels, ignore_progress
+from adloom.tools.context import ProgressCallback, ResidentModels, ignore_progress
 
 _HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}

@@ -25,7 +25,7 @@ from importlib.metadata import entry_points
 
 from pydantic import BaseModel, ValidationError
 
-from tools.context import ToolContext
+from adloom.tools.context import ToolContext
 
 ENTRY_POINT_GROUP = "adloom.tools"
 BUILTIN_DISTRIBUTION = "adloom"

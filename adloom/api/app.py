@@ -25,7 +25,7 @@ from adloom.api.security import TOKEN_COOKIE, GuardMiddleware
 from adloom.api.studio_routes import studio_router
 from adloom.api.thread_routes import thread_router
 from adloom.config import Settings
-from tools.context import ResidentModels
+from adloom.tools.context import ResidentModels
 
 
 SERVED_FOLDERS = ("assets", "runs")

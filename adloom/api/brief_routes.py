@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.brief import Platform
+from adloom.agents.brief import Platform
 
 brief_router = APIRouter()
 
@@ -31,7 +31,7 @@ def brief_from_page_route(request: Request, body: PageBriefIn) -> JSONResponse:
 
     422 with ``problems`` when the page cannot be used (not a product page, refused address, too large, ...).
     """
-    from agents.page_brief import PageBriefError, brief_from_page
+    from adloom.agents.page_brief import PageBriefError, brief_from_page
 
     service = request.app.state.service
     if body.allow_private and not service.settings.server.allow_private_pages:

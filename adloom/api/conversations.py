@@ -23,16 +23,16 @@ from langgraph.types import Command
 from adloom.config import Settings
 from adloom.music import library as music_library
 from adloom.runs import RunLease, settings_record
-from agents.chat_supervisor import attachment
-from agents.revisions import GateDecision
-from graphs.campaign import APPROVAL_GATES
-from graphs.chat import ChatContext, build_chat_graph, report_tool_progress
-from graphs.checkpoint import open_checkpointer
-from storage import records
-from storage.assets import AssetStore
-from storage.database import Database, open_database
-from storage.models import utc_now
-from tools.context import ResidentModels, ToolContext
+from adloom.agents.chat_supervisor import attachment
+from adloom.agents.revisions import GateDecision
+from adloom.graphs.campaign import APPROVAL_GATES
+from adloom.graphs.chat import ChatContext, build_chat_graph, report_tool_progress
+from adloom.graphs.checkpoint import open_checkpointer
+from adloom.storage import records
+from adloom.storage.assets import AssetStore
+from adloom.storage.database import Database, open_database
+from adloom.storage.models import utc_now
+from adloom.tools.context import ResidentModels, ToolContext
 
 EventSink = Callable[[dict], None]
 MAX_MESSAGE_CHARS = 4000

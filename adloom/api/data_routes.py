@@ -15,13 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from adloom.api.uploads import UploadError, UploadPurpose, store_upload
-from agents.brief import Brand as BriefBrand
-from agents.brief import Product as BriefProduct
-from storage import models, records
-from storage.files import campaign_zip
-from tools.context import ToolContext
-from tools.editor.inputs import MediaInputError
-from tools.editor.own_media import OwnMedia, assemble_own_media
+from adloom.agents.brief import Brand as BriefBrand
+from adloom.agents.brief import Product as BriefProduct
+from adloom.storage import models, records
+from adloom.storage.files import campaign_zip
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.editor.own_media import OwnMedia, assemble_own_media
 
 data_router = APIRouter()
 

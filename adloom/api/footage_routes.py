@@ -29,11 +29,11 @@ from adloom.api.security import FOOTAGE_UPLOAD_PATH
 from adloom.api.uploads import UploadError, store_upload_stream
 from adloom.config import Settings
 from adloom.runs import PreparedRun, execute_prepared, prepare_footage_run
-from agents.brief import Brief, BriefError, check_brief_files, parse_brief
-from graphs.footage import check_videos
-from storage import records
-from tools.context import ProgressCallback, ResidentModels
-from tools.scenes.detect import FootageInputError
+from adloom.agents.brief import Brief, BriefError, check_brief_files, parse_brief
+from adloom.graphs.footage import check_videos
+from adloom.storage import records
+from adloom.tools.context import ProgressCallback, ResidentModels
+from adloom.tools.scenes.detect import FootageInputError
 
 footage_router = APIRouter(tags=["footage"])
 log = logging.getLogger(__name__)

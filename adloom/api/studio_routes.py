@@ -7,9 +7,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from adloom.music import MAX_CREDIT, MAX_TITLE, add_track, library
-from agents.music_library import LibraryTrack
-from agents.voice_director import preview_voice
-from tools.tts.voices import VOICES
+from adloom.agents.music_library import LibraryTrack
+from adloom.agents.voice_director import preview_voice
+from adloom.tools.tts.voices import VOICES
 
 studio_router = APIRouter(tags=["studio"])
 

@@ -30,12 +30,12 @@ from adloom.api.conversations import (
 from adloom.api.data_routes import MAX_ROW_ID
 from adloom.api.events import sse_lines
 from adloom.music import library as music_library
-from tools.aspects import Aspect
-from agents.chat_planner import MAX_VARIANTS, BriefFacts
-from agents.revisions import GateDecision
-from graphs.campaign import campaign_stages
-from graphs.tracking import STAGES
-from tools.tts.voices import VOICES
+from adloom.tools.aspects import Aspect
+from adloom.agents.chat_planner import MAX_VARIANTS, BriefFacts
+from adloom.agents.revisions import GateDecision
+from adloom.graphs.campaign import campaign_stages
+from adloom.graphs.tracking import STAGES
+from adloom.tools.tts.voices import VOICES
 
 thread_router = APIRouter(tags=["chat"])
 

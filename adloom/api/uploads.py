@@ -16,8 +16,8 @@ import shutil
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
-from storage.assets import AssetKind, AssetRef, AssetStore
-from tools.image.inputs import ImageInputError, check_font_bytes, check_image_bytes
+from adloom.storage.assets import AssetKind, AssetRef, AssetStore
+from adloom.tools.image.inputs import ImageInputError, check_font_bytes, check_image_bytes
 
 UploadPurpose = Literal["product_photo", "logo", "music", "font", "clip", "voice"]
 StreamedPurpose = Literal["footage"]

@@ -1,7 +1,7 @@
 """Alembic environment for adloom's schema.
 
-There is no ``alembic.ini``: :func:`storage.database.alembic_config` builds the
-configuration in code. :func:`storage.database.open_database` hands over a connection
+There is no ``alembic.ini``: :func:`adloom.storage.database.alembic_config` builds the
+configuration in code. :func:`adloom.storage.database.open_database` hands over a connection
 that already holds the migration lock (``config.attributes["connection"]``); without
 one, for example when a developer runs ``alembic.command.revision(..., autogenerate=True)``,
 a connection is opened from ``sqlalchemy.url``.
@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from storage.models import Base
+from adloom.storage.models import Base
 
 config = context.config
 

@@ -1,10 +1,10 @@
 """Speech recognition: faster-whisper (default) or openai-whisper, with the packaged Whisper base weights."""
 
-from tools.asr.backends import Recognizer, load_recognizer, transcribe
-from tools.asr.cached import transcribe_cached
-from tools.asr.errors import ASRBackendError
-from tools.asr.transcript import Segment, Transcript, Word
-from tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
+from adloom.tools.asr.backends import Recognizer, load_recognizer, transcribe
+from adloom.tools.asr.cached import transcribe_cached
+from adloom.tools.asr.errors import ASRBackendError
+from adloom.tools.asr.transcript import Segment, Transcript, Word
+from adloom.tools.asr.whisper_files import WhisperFilesError, packaged_whisper_base
 
 __all__ = [
     "ASRBackendError",

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from tools.asr.errors import ASRBackendError
-from tools.asr.transcript import Transcript
-from tools.backends import BackendTable
-from tools.config import ASRSettings
-from tools.context import ResidentModels
+from adloom.tools.asr.errors import ASRBackendError
+from adloom.tools.asr.transcript import Transcript
+from adloom.tools.backends import BackendTable
+from adloom.tools.config import ASRSettings
+from adloom.tools.context import ResidentModels
 
 ASR_BACKENDS = BackendTable(
     setting="[asr] backend",
     entries={
-        "faster-whisper": "tools.asr.faster_whisper_backend:load_faster_whisper",
-        "openai-whisper": "tools.asr.openai_whisper_backend:load_openai_whisper",
+        "faster-whisper": "adloom.tools.asr.faster_whisper_backend:load_faster_whisper",
+        "openai-whisper": "adloom.tools.asr.openai_whisper_backend:load_openai_whisper",
     },
     error=ASRBackendError,
 )

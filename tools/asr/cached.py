@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.assets import AssetRef, cache_key, sha256_file
-from tools.asr.backends import load_recognizer, transcribe
-from tools.asr.transcript import Transcript
-from tools.context import ToolContext
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.tools.asr.backends import load_recognizer, transcribe
+from adloom.tools.asr.transcript import Transcript
+from adloom.tools.context import ToolContext
 
 TOOL_NAME = "asr.transcribe"
 

@@ -6,11 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.asr.errors import ASRBackendError
-from tools.asr.transcript import Segment, Transcript, Word
-from tools.asr.whisper_files import MODEL_ID, packaged_whisper_base
-from tools.config import ASRSettings
-from tools.context import ResidentModels
+from adloom.tools.asr.errors import ASRBackendError
+from adloom.tools.asr.transcript import Segment, Transcript, Word
+from adloom.tools.asr.whisper_files import MODEL_ID, packaged_whisper_base
+from adloom.tools.config import ASRSettings
+from adloom.tools.context import ResidentModels
 
 COMPUTE_TYPE = "int8"
 

@@ -1,7 +1,7 @@
 """Speech recognition with openai-whisper (PyTorch) from a ``.pt`` checkpoint, offline.
 
 ``[asr] model`` names the checkpoint; empty uses the packaged Whisper base weights,
-converted once from their CTranslate2 form (:mod:`tools.asr.whisper_conversion`). Audio
+converted once from their CTranslate2 form (:mod:`adloom.tools.asr.whisper_conversion`). Audio
 is decoded with PyAV (through faster-whisper's decoder) rather than the ``ffmpeg`` binary
 openai-whisper would look for on PATH. Runs on the ``[asr] device`` (fp16 on CUDA).
 """
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from tools.asr.errors import ASRBackendError
-from tools.asr.transcript import Segment, Transcript, Word
-from tools.asr.whisper_conversion import alignment_heads_dump, packaged_openai_whisper
-from tools.config import ASRSettings
-from tools.context import ResidentModels
-from tools.model_manager import module_bytes, resolve_device
+from adloom.tools.asr.errors import ASRBackendError
+from adloom.tools.asr.transcript import Segment, Transcript, Word
+from adloom.tools.asr.whisper_conversion import alignment_heads_dump, packaged_openai_whisper
+from adloom.tools.config import ASRSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.model_manager import module_bytes, resolve_device
 
 BACKEND = "openai-whisper"
 SAMPLE_RATE = 16000

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from storage.assets import AssetRef
-from tools.asr import Transcript, transcribe_cached
-from tools.asr.cached import TOOL_NAME
-from tools.context import ToolContext
-from tools.registry import tool_agent
+from adloom.storage.assets import AssetRef
+from adloom.tools.asr import Transcript, transcribe_cached
+from adloom.tools.asr.cached import TOOL_NAME
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import tool_agent
 
 
 class TranscribeRequest(BaseModel):
@@ -40,7 +40,7 @@ def _example() -> TranscribeRequest:
     if not clip.is_file():
         import hibari
 
-        from tools.tts.wav import write_wav
+        from adloom.tools.tts.wav import write_wav
 
         speech = hibari.Hibari(threads=1)("Hello world.", seed=0)
         write_wav(clip, speech, hibari.SAMPLE_RATE)

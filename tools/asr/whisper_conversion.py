@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tools.asr.whisper_files import MODEL_BIN_SHA256, packaged_whisper_base
+from adloom.tools.asr.whisper_files import MODEL_BIN_SHA256, packaged_whisper_base
 
 SUPPORTED_BINARY_VERSION = 6
 _NUMPY_TYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: np.uint16}

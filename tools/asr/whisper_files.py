@@ -21,7 +21,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from storage.assets import sha256_file
+from adloom.storage.assets import sha256_file
 
 FOLDER_NAME = "whisper-base-ct2"
 MANIFEST_NAME = "adloom-assembled.json"

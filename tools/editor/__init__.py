@@ -1,8 +1,8 @@
 """Final assembly: a typed :class:`Timeline` rendered to MP4 by one ffmpeg filter graph."""
 
-from tools.editor.encoding import EncodeSettings, X264Preset
-from tools.editor.inputs import MediaInputError
-from tools.editor.render import (
+from adloom.tools.editor.encoding import EncodeSettings, X264Preset
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.editor.render import (
     OutputView,
     RenderResult,
     TimelinePlan,
@@ -12,7 +12,7 @@ from tools.editor.render import (
     render_aspects,
     render_views,
 )
-from tools.editor.timeline import (
+from adloom.tools.editor.timeline import (
     EndCard,
     LogoOverlay,
     MusicTrack,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.ffmpeg import MediaInfo, MediaReadError, probe
-from tools.image.inputs import ImageInputError, load_image
+from adloom.tools.ffmpeg import MediaInfo, MediaReadError, probe
+from adloom.tools.image.inputs import ImageInputError, load_image
 
 # Demuxers that read a single still picture (ffmpeg names them "<codec>_pipe" or "image2").
 _STILL_FORMAT_SUFFIX = "_pipe"

@@ -1,6 +1,6 @@
 """Bring your own media: an ad assembled from the marketer's clips, pictures, voice, subtitles and music.
 
-:func:`build_own_media_timeline` turns the files into a :class:`~tools.editor.timeline.Timeline`
+:func:`build_own_media_timeline` turns the files into a :class:`~adloom.tools.editor.timeline.Timeline`
 and :func:`assemble_own_media` renders it through the ``editor.assemble`` tool, the same
 render engine (and asset cache) as the campaign's generated ads. The CLI
 (``adloom assemble``), a brief's ``media:`` section and the API all call these.
@@ -21,7 +21,7 @@ How the files are laid out:
   rotation metadata are turned upright first (ffmpeg applies the display matrix), clips
   at other or variable frame rates are resampled to the output's constant rate; both are
   reported as notes.
-* Captions: the subtitle file when given (:mod:`tools.editor.user_captions`), else, with a
+* Captions: the subtitle file when given (:mod:`adloom.tools.editor.user_captions`), else, with a
   voice, the ``subtitles.build`` tool timed by ASR word timestamps; burned in ``classic``
   or ``highlight`` style with the given font.
 * Music is mixed under the voice and ducked while it speaks; the logo is a watermark.
@@ -39,11 +39,11 @@ from typing import Literal
 import av
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from storage.assets import AssetRef
-from tools.asr import transcribe_cached
-from tools.context import ToolContext
-from tools.editor.encoding import X264Preset
-from tools.editor.inputs import (
+from adloom.storage.assets import AssetRef
+from adloom.tools.asr import transcribe_cached
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.encoding import X264Preset
+from adloom.tools.editor.inputs import (
     MediaInputError,
     is_moving_video,
     is_still_image,
@@ -51,7 +51,7 @@ from tools.editor.inputs import (
     require_audio,
     require_image,
 )
-from tools.editor.timeline import (
+from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
     Aspect,
     LogoOverlay,
@@ -62,14 +62,14 @@ from tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from tools.editor.user_captions import load_user_captions, write_caption_file
-from tools.editor.tool import AssembleRequest, assemble
-from tools.ffmpeg import probe
-from tools.media_checks.frames import extract_frames
-from tools.media_checks.ocr import read_text_boxes
-from tools.scenes.screening import leading_black_s, picture_without_edge_text, sample_video
-from tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
-from tools.subtitles.tool import CaptionScene, SubtitlesRequest, build_subtitles
+from adloom.tools.editor.user_captions import load_user_captions, write_caption_file
+from adloom.tools.editor.tool import AssembleRequest, assemble
+from adloom.tools.ffmpeg import probe
+from adloom.tools.media_checks.frames import extract_frames
+from adloom.tools.media_checks.ocr import read_text_boxes
+from adloom.tools.scenes.screening import leading_black_s, picture_without_edge_text, sample_video
+from adloom.tools.subtitles import LINE_LIMIT_BY_ASPECT, CaptionStyle
+from adloom.tools.subtitles.tool import CaptionScene, SubtitlesRequest, build_subtitles
 
 FillPolicy = Literal["loop", "hold"]
 CaptionSource = Literal["file", "asr", "none"]
@@ -220,7 +220,7 @@ def _visual_lengths(
 
 def frame_clip(clip: ClipFacts, field: str, ctx: ToolContext, notes: list[str]) -> ClipFacts:
     """Skip the clip's black opening and leave text along its top or bottom edge out of the
-    picture (:mod:`tools.scenes.screening`), so the ad neither opens on black nor shows a
+    picture (:mod:`adloom.tools.scenes.screening`), so the ad neither opens on black nor shows a
     watermark cut in half by the crop."""
     lead = leading_black_s(sample_video(clip.path))
     if lead >= clip.duration_s - 1 / clip.nominal_fps:

@@ -1,4 +1,4 @@
-"""Rendering a :class:`~tools.editor.timeline.Timeline`: one ffmpeg command, one filter graph.
+"""Rendering a :class:`~adloom.tools.editor.timeline.Timeline`: one ffmpeg command, one filter graph.
 
 Every input is decoded once; for several aspects the decoded pictures are ``split`` and
 cover-fitted per output, the audio is mixed once and ``asplit`` to each output, and all
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from tools.context import ProgressCallback, ignore_progress
-from tools.editor.encoding import (
+from adloom.tools.context import ProgressCallback, ignore_progress
+from adloom.tools.editor.encoding import (
     AUDIO_SAMPLE_RATE,
     MP4_ARGS,
     TAG_BT709,
@@ -31,8 +31,8 @@ from tools.editor.encoding import (
     format_number,
     h264_video_args,
 )
-from tools.editor.inputs import MediaInputError, require_audio, require_image, require_video
-from tools.editor.timeline import (
+from adloom.tools.editor.inputs import MediaInputError, require_audio, require_image, require_video
+from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
     Aspect,
     EndCard,
@@ -42,10 +42,10 @@ from tools.editor.timeline import (
     Timeline,
     VideoClip,
 )
-from tools.editor.timing import frame_boundaries, frame_count
-from tools.ffmpeg import escape_filter_value, run_ffmpeg
-from tools.image.frame_zones import safe_area
-from tools.tts.loudness import measure as measure_r128
+from adloom.tools.editor.timing import frame_boundaries, frame_count
+from adloom.tools.ffmpeg import escape_filter_value, run_ffmpeg
+from adloom.tools.image.frame_zones import safe_area
+from adloom.tools.tts.loudness import measure as measure_r128
 
 TRUE_PEAK_LIMIT_DBFS = -1.5
 _SILENCE_LUFS = -70.0
@@ -547,7 +547,7 @@ def render_aspects(
     """Render one timeline at several aspects in a single ffmpeg run (inputs decoded once).
 
     Every visual is cover-fitted per aspect (sizes from
-    :data:`~tools.aspects.ASPECT_SIZES`); the logo is sized and placed per aspect.
+    :data:`~adloom.tools.aspects.ASPECT_SIZES`); the logo is sized and placed per aspect.
 
     Args:
         outputs: aspect -> output file, e.g. ``{"9:16": a, "1:1": b, "16:9": c}``.

@@ -1,8 +1,8 @@
 """The typed description of one finished video: what is shown, heard and overlaid, and when.
 
 A :class:`Timeline` is pure data (Pydantic, JSON-serialisable) so that a graph node can put
-it in its state and a tool can cache on it; :mod:`tools.editor.render` turns it into one
-ffmpeg command. File fields take a path or an :class:`~storage.assets.AssetRef` (its
+it in its state and a tool can cache on it; :mod:`adloom.tools.editor.render` turns it into one
+ffmpeg command. File fields take a path or an :class:`~adloom.storage.assets.AssetRef` (its
 ``path`` is used).
 
 Duration rule (the timeline wins): the output lasts ``duration_s`` when it is set, else the
@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from tools.aspects import ASPECT_SIZES, Aspect
+from adloom.tools.aspects import ASPECT_SIZES, Aspect
 
 
 def region_after_cover(

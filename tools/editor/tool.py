@@ -1,7 +1,7 @@
 """The ``editor.assemble`` tool agent: the final MP4(s) of a campaign from a typed timeline.
 
-One ffmpeg run renders every requested aspect (:func:`tools.editor.render_aspects`); each
-output is probed (:func:`tools.media_checks.check_streams`) and stored in the asset cache
+One ffmpeg run renders every requested aspect (:func:`adloom.tools.editor.render_aspects`); each
+output is probed (:func:`adloom.tools.media_checks.check_streams`) and stored in the asset cache
 under its own key, so a resumed run re-renders only the aspects it does not have yet.
 """
 
@@ -16,16 +16,16 @@ from typing import Any
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from storage.assets import AssetRef, cache_key, sha256_file
-from storage.files import write_bytes_atomic
-from tools.context import ToolContext
-from tools.editor.encoding import X264Preset
-from tools.editor.inputs import MediaInputError
-from tools.editor.render import OutputView, render_views, view_clips
-from tools.aspects import Aspect
-from tools.editor.timeline import StillImage, SubtitleTrack, Timeline, VideoClip
-from tools.media_checks.streams import check_streams
-from tools.registry import tool_agent
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.storage.files import write_bytes_atomic
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.encoding import X264Preset
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.editor.render import OutputView, render_views, view_clips
+from adloom.tools.aspects import Aspect
+from adloom.tools.editor.timeline import StillImage, SubtitleTrack, Timeline, VideoClip
+from adloom.tools.media_checks.streams import check_streams
+from adloom.tools.registry import tool_agent
 
 TOOL_NAME = "editor.assemble"
 BACKEND = "ffmpeg"

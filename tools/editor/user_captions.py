@@ -1,18 +1,18 @@
 """A marketer's own subtitle file (SRT or WebVTT) turned into burn-in captions.
 
-The cues are read with :mod:`tools.subtitles` and laid out by the same ASS writer as the
-campaign's generated captions (:func:`tools.subtitles.write_ass`), so both look alike.
+The cues are read with :mod:`adloom.tools.subtitles` and laid out by the same ASS writer as the
+campaign's generated captions (:func:`adloom.tools.subtitles.write_ass`), so both look alike.
 
 Files from people are messy. What is repaired (each repair is reported as a warning):
 overlapping cues (the earlier one ends where the next starts; cues starting together are
 merged), cues running past the end of the video (cut there) and cues starting after it
-(left out). What is refused (:class:`~tools.editor.inputs.MediaInputError`, naming the
+(left out). What is refused (:class:`~adloom.tools.editor.inputs.MediaInputError`, naming the
 file): a file that does not parse (the message gives the line), a cue ending before it
 starts, a file without any cue, a file over :data:`MAX_SUBTITLE_BYTES` and a cue longer than
 :data:`MAX_CUE_CHARACTERS` (no viewer reads it, and laying it out takes minutes).
 
 A subtitle file carries no word timings, so for the ``highlight`` style each cue's words
-are spread over the cue by their length (:func:`tools.subtitles.time_script_evenly`).
+are spread over the cue by their length (:func:`adloom.tools.subtitles.time_script_evenly`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.editor.inputs import MediaInputError
-from tools.subtitles import (
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.subtitles import (
     Caption,
     CaptionStyle,
     Cue,

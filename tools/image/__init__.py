@@ -2,20 +2,20 @@
 
 Public entry points: :class:`TemplateRequest`, :func:`render_template`,
 :func:`render_legible`, :class:`ImageInputError` and the OCR helpers in
-:mod:`tools.image.legibility`. The registered tool agent lives in ``tools.image.tool``.
+:mod:`adloom.tools.image.legibility`. The registered tool agent lives in ``adloom.tools.image.tool``.
 """
 
-from tools.image.inputs import ImageInputError
-from tools.image.legibility import OCR_MODEL_KEY, TextReader, load_text_reader, match_score
-from tools.image.template import (
+from adloom.tools.image.inputs import ImageInputError
+from adloom.tools.image.legibility import OCR_MODEL_KEY, TextReader, load_text_reader, match_score
+from adloom.tools.image.template import (
     CheckedRender,
     RenderedImage,
     TemplateRequest,
     render_legible,
     render_template,
 )
-from tools.image.frame_zones import safe_area
-from tools.image.text_fit import TextFitError
+from adloom.tools.image.frame_zones import safe_area
+from adloom.tools.image.text_fit import TextFitError
 
 __all__ = [
     "OCR_MODEL_KEY",

@@ -2,7 +2,7 @@
 
 A layout paints backgrounds and photos first, then places text. :meth:`Canvas.draw_text`
 measures the pixels already under the text and picks the colour from them (see
-:mod:`tools.image.palette`); when no colour reaches the required contrast against a
+:mod:`adloom.tools.image.palette`); when no colour reaches the required contrast against a
 busy background it lays a solid plate under the text first. Every drawn text is
 recorded as a :class:`PlacedText`, which the OCR check and the tests read back.
 """
@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.image.compositing import (
+from adloom.tools.image.compositing import (
     Side,
     fit_image,
     ink_luminances,
@@ -25,7 +25,7 @@ from tools.image.compositing import (
     paste_with_shadow,
     subject_focus,
 )
-from tools.image.palette import (
+from adloom.tools.image.palette import (
     MIN_SHAPE_CONTRAST,
     MIN_TEXT_CONTRAST,
     NEAR_BLACK,
@@ -36,7 +36,7 @@ from tools.image.palette import (
     pick_text_color,
     to_hex,
 )
-from tools.image.text_fit import FittedText, fit_text, line_extent
+from adloom.tools.image.text_fit import FittedText, fit_text, line_extent
 
 Align = Literal["left", "center", "right"]
 
@@ -134,7 +134,7 @@ class RenderOptions:
         plate_busy_backgrounds: put a solid plate under text on any non-flat background.
         paint_text: False lays everything out and chooses every colour as usual but leaves
             text, its plates and buttons unpainted: the background layer of a render whose
-            text moves on its own layers (:func:`tools.image.template.split_text_layers`).
+            text moves on its own layers (:func:`adloom.tools.image.template.split_text_layers`).
     """
 
     min_font_scale: float = 1.0

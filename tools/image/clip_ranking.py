@@ -3,7 +3,7 @@
 CLIP score is ``100 * max(cos(text embedding, image embedding), 0)`` from a transformers
 ``CLIPModel`` folder (``[image] clip_model``). No CLIP weights ship with adloom, so
 without one the ranking falls back to what the critic can check here: the NSFW
-probability (``tools.media_checks.nsfw``) and OCR (``tools.media_checks.ocr``) — a
+probability (``adloom.tools.media_checks.nsfw``) and OCR (``adloom.tools.media_checks.ocr``) — a
 diffusion image should carry either no text or the text it was asked for, since
 lettering is added later by the brand overlay.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.config import ImageSettings
-from tools.context import ResidentModels
-from tools.model_manager import folder_fingerprint, module_bytes, resolve_device, resolve_model_folder
+from adloom.tools.config import ImageSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.model_manager import folder_fingerprint, module_bytes, resolve_device, resolve_model_folder
 
 CLIP_METHOD = "clip"
 FALLBACK_METHOD = "ocr+nsfw"
@@ -82,9 +82,9 @@ def load_clip_scorer(settings: ImageSettings, models: ResidentModels) -> ClipSco
 def _fallback_scores(
     images: Sequence[Image.Image], rank_text: str | None, models: ResidentModels
 ) -> tuple[list[float], list[dict[str, Any]]]:
-    from tools.image.legibility import match_score
-    from tools.media_checks.nsfw import nsfw_scores
-    from tools.media_checks.ocr import ocr_frame
+    from adloom.tools.image.legibility import match_score
+    from adloom.tools.media_checks.nsfw import nsfw_scores
+    from adloom.tools.media_checks.ocr import ocr_frame
 
     scores, details = [], []
     for image, nsfw in zip(images, nsfw_scores(images, models=models), strict=True):

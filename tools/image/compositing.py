@@ -11,8 +11,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from tools.colours import RGB
-from tools.image.palette import luminance_array, relative_luminance
+from adloom.tools.colours import RGB
+from adloom.tools.image.palette import luminance_array, relative_luminance
 
 SUPERSAMPLE = 4
 Fit = Literal["cover", "contain"]

@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.config import ImageSettings
-from tools.context import ProgressCallback, ResidentModels, ignore_progress
-from tools.model_manager import (
+from adloom.tools.config import ImageSettings
+from adloom.tools.context import ProgressCallback, ResidentModels, ignore_progress
+from adloom.tools.model_manager import (
     Placement,
     explain_out_of_memory,
     folder_fingerprint,

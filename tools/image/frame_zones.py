@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from tools.image.canvas import Box
+from adloom.tools.image.canvas import Box
 
 CAPTION_FONT_SHARE: dict[str, float] = {"9:16": 0.036, "4:5": 0.050, "1:1": 0.062, "16:9": 0.065}
 """Burned caption font size, as a share of the frame's height: 69 px in a 1080x1920 frame,

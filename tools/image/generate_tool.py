@@ -14,13 +14,13 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
-from tools.aspects import Aspect
-from storage.assets import AssetRef, cache_key, sha256_file
-from tools.context import ToolContext
-from tools.image.clip_ranking import rank_candidates
-from tools.image.diffusers_backend import choose_image_model, generate_images, load_image_pipelines
-from tools.model_manager import dtype_name, folder_fingerprint, resolve_model_folder
-from tools.registry import tool_agent
+from adloom.tools.aspects import Aspect
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.tools.context import ToolContext
+from adloom.tools.image.clip_ranking import rank_candidates
+from adloom.tools.image.diffusers_backend import choose_image_model, generate_images, load_image_pipelines
+from adloom.tools.model_manager import dtype_name, folder_fingerprint, resolve_model_folder
+from adloom.tools.registry import tool_agent
 
 TOOL_NAME = "image.generate"
 BACKEND = "diffusers"

@@ -2,7 +2,7 @@
 
 Package ``fontawesomefree``: icons CC BY 4.0, font SIL OFL 1.1; :data:`ATTRIBUTION` goes
 into the manifest's licences. Which icon a scene gets is the art director's choice
-(:mod:`agents.icons`).
+(:mod:`adloom.agents.icons`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from tools.image.text_fit import font_at
+from adloom.tools.image.text_fit import font_at
 
 ATTRIBUTION = "Icons: Font Awesome Free 6.6.0 by Fonticons, Inc. (https://fontawesome.com), CC BY 4.0"
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from tools.image.canvas import (
+from adloom.tools.image.canvas import (
     ATTRIBUTION,
     HEADLINE,
     SUBLINE,
@@ -29,11 +29,11 @@ from tools.image.canvas import (
     Canvas,
     TextRole,
 )
-from tools.image.compositing import has_transparency, linear_fade, paste_with_shadow, radial_glow, shape_mask
-from tools.image.icons import draw_icon
-from tools.image.inputs import ornament_font
-from tools.image.palette import NEAR_BLACK, NEAR_WHITE, contrast_ratio, mix
-from tools.image.text_fit import font_at
+from adloom.tools.image.compositing import has_transparency, linear_fade, paste_with_shadow, radial_glow, shape_mask
+from adloom.tools.image.icons import draw_icon
+from adloom.tools.image.inputs import ornament_font
+from adloom.tools.image.palette import NEAR_BLACK, NEAR_WHITE, contrast_ratio, mix
+from adloom.tools.image.text_fit import font_at
 
 LayoutName = Literal["hero", "split", "headline", "quote", "offer", "end_card"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from tools.colours import RGB, parse_hex, to_hex
+from adloom.tools.colours import RGB, parse_hex, to_hex
 
 MIN_TEXT_CONTRAST = 4.5
 """WCAG 2.x AA minimum for text."""

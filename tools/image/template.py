@@ -3,7 +3,7 @@
 :func:`render_template` draws one layout at one aspect from the brand's palette, font,
 logo and product photos. :func:`render_legible` adds the read-back: it OCRs the result,
 scores it against the words that were meant to be there and, when the score is below
-:data:`~tools.image.legibility.LEGIBLE_THRESHOLD`, renders once more with larger minimum
+:data:`~adloom.tools.image.legibility.LEGIBLE_THRESHOLD`, renders once more with larger minimum
 font sizes and stronger contrast before reporting the outcome (it never raises for an
 illegible result). Output is deterministic: the same request and files give the same bytes.
 """
@@ -20,16 +20,16 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tools.aspects import ASPECT_SIZES, Aspect
-from tools.colours import HexColor
-from tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
-from tools.image.frame_zones import text_area
-from tools.image.grading import Tone, grade
-from tools.image.icons import check_icon
-from tools.image.inputs import load_image, resolve_font
-from tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
-from tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
-from tools.image.palette import BrandPalette
+from adloom.tools.aspects import ASPECT_SIZES, Aspect
+from adloom.tools.colours import HexColor
+from adloom.tools.image.canvas import Box, Canvas, PlacedText, RenderOptions
+from adloom.tools.image.frame_zones import text_area
+from adloom.tools.image.grading import Tone, grade
+from adloom.tools.image.icons import check_icon
+from adloom.tools.image.inputs import load_image, resolve_font
+from adloom.tools.image.layouts import LAYOUTS, LayoutContent, LayoutName
+from adloom.tools.image.legibility import LEGIBLE_THRESHOLD, TextReader, match_score
+from adloom.tools.image.palette import BrandPalette
 
 TEMPLATE_VERSION = 3  # 2: texts stored on their own layers too; 3: icons, caption band
 """Bump when a change alters rendered pixels, so cached renders are not reused."""

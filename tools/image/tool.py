@@ -1,6 +1,6 @@
 """Tool agent ``image.render``: one branded ad image, through the asset cache.
 
-The renderer is the Pillow brand template in :mod:`tools.image`, whatever ``[image]
+The renderer is the Pillow brand template in :mod:`adloom.tools.image`, whatever ``[image]
 backend`` says: that setting chooses where *pictures* come from (``template``: the brief's
 product photos only; ``diffusers``: also generated ones, from ``image.generate``), and the
 template lays the words, logo and pictures out either way. Each render is read back with
@@ -17,13 +17,13 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from storage.assets import AssetRef, cache_key, sha256_file
-from tools.context import ToolContext
-from tools.image import template
-from tools.image.inputs import ImageInputError, resolve_font
-from tools.image.legibility import LEGIBLE_THRESHOLD, OCR_MODEL_KEY, load_text_reader
-from tools.image.template import TEMPLATE_VERSION, TemplateRequest
-from tools.registry import tool_agent
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.tools.context import ToolContext
+from adloom.tools.image import template
+from adloom.tools.image.inputs import ImageInputError, resolve_font
+from adloom.tools.image.legibility import LEGIBLE_THRESHOLD, OCR_MODEL_KEY, load_text_reader
+from adloom.tools.image.template import TEMPLATE_VERSION, TemplateRequest
+from adloom.tools.registry import tool_agent
 
 TOOL_NAME = "image.render"
 BACKEND = "template"

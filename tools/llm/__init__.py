@@ -5,7 +5,7 @@ Agents call :func:`load_backend` with ``ctx.settings.llm`` and ``ctx.models``, t
 that config picks.
 """
 
-from tools.llm.backend import (
+from adloom.tools.llm.backend import (
     ChatBackend,
     Completion,
     LLMError,
@@ -16,9 +16,9 @@ from tools.llm.backend import (
     FunctionSpec,
     calls_tools,
 )
-from tools.llm.backends import LLM_BACKENDS, load_backend, override_backend, resident_key
-from tools.llm.prompts import PromptError, load_prompt
-from tools.llm.structured import (
+from adloom.tools.llm.backends import LLM_BACKENDS, load_backend, override_backend, resident_key
+from adloom.tools.llm.prompts import PromptError, load_prompt
+from adloom.tools.llm.structured import (
     STRUCTURED_TEMPERATURE,
     StructuredOutputError,
     StructuredResult,

@@ -5,7 +5,7 @@ A backend turns a chat (a list of ``{"role", "content"}`` dicts) into a
 it: the embedded model constrains decoding with a grammar, an OpenAI-compatible
 endpoint uses the provider's ``response_format``, a local transformers model is told
 the schema in its prompt. Callers that need a typed object go through
-:func:`tools.llm.structured.generate_structured`, which validates and re-asks.
+:func:`adloom.tools.llm.structured.generate_structured`, which validates and re-asks.
 
 Backends that can call tools (an OpenAI-compatible endpoint) also provide
 :class:`ToolCallingBackend`: given :class:`FunctionSpec` s, a reply may be
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from tools.config import LLMSettings
+from adloom.tools.config import LLMSettings
 
 CHAT_ROLES = ("system", "user", "assistant")
 TOOL_CHAT_ROLES = (*CHAT_ROLES, "tool")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from tools.backends import BackendTable
-from tools.config import LLMSettings
-from tools.context import ResidentModels
-from tools.llm.backend import ChatBackend, LLMError
+from adloom.tools.backends import BackendTable
+from adloom.tools.config import LLMSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.llm.backend import ChatBackend, LLMError
 
 LLM_BACKENDS = BackendTable(
     setting="[llm] backend",
     entries={
-        "embedded": "tools.llm.embedded:EmbeddedBackend",
-        "openai": "tools.llm.openai_compatible:OpenAICompatibleBackend",
-        "transformers": "tools.llm.transformers_local:TransformersBackend",
+        "embedded": "adloom.tools.llm.embedded:EmbeddedBackend",
+        "openai": "adloom.tools.llm.openai_compatible:OpenAICompatibleBackend",
+        "transformers": "adloom.tools.llm.transformers_local:TransformersBackend",
     },
     error=LLMError,
 )

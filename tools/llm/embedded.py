@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.config import LLMSettings
-from tools.llm.backend import (
+from adloom.tools.config import LLMSettings
+from adloom.tools.llm.backend import (
     Completion,
     LLMError,
     ModelIntegrityError,

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from tools.config import LLMSettings
-from tools.llm.backend import (
+from adloom.tools.config import LLMSettings
+from adloom.tools.llm.backend import (
     Completion,
     LLMError,
     ToolCall,
@@ -37,7 +37,7 @@ from tools.llm.backend import (
     check_tool_messages,
     with_schema_instruction,
 )
-from tools.llm.prompts import load_prompt
+from adloom.tools.llm.prompts import load_prompt
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.resources
 from string import Template
 
-PROMPT_PACKAGE = "prompts"
+PROMPT_PACKAGE = "adloom.prompts"
+PROMPT_FOLDER = "prompts"
+"""Where the prompt files are in the repository, as messages name them."""
 
 
 class PromptError(LookupError):
@@ -34,22 +36,22 @@ def load_prompt(name: str, **values: object) -> str:
     if not resource.is_file():
         known = sorted(item.name[:-3] for item in folder.iterdir() if item.name.endswith(".md"))
         raise PromptError(
-            f"no prompt file {PROMPT_PACKAGE}/{name}.md; known prompts: {', '.join(known) or 'none'}"
+            f"no prompt file {PROMPT_FOLDER}/{name}.md; known prompts: {', '.join(known) or 'none'}"
         )
     template = Template(resource.read_text(encoding="utf-8"))
     if not template.is_valid():
         raise PromptError(
-            f"{PROMPT_PACKAGE}/{name}.md has a '$' that starts no valid placeholder; "
+            f"{PROMPT_FOLDER}/{name}.md has a '$' that starts no valid placeholder; "
             "write a literal dollar sign as '$$'"
         )
     placeholders = set(template.get_identifiers())
     missing = sorted(placeholders - set(values))
     unused = sorted(set(values) - placeholders)
     if missing:
-        raise PromptError(f"{PROMPT_PACKAGE}/{name}.md needs a value for: {', '.join(missing)}")
+        raise PromptError(f"{PROMPT_FOLDER}/{name}.md needs a value for: {', '.join(missing)}")
     if unused:
         raise PromptError(
-            f"{PROMPT_PACKAGE}/{name}.md has no placeholder for: {', '.join(unused)} "
+            f"{PROMPT_FOLDER}/{name}.md has no placeholder for: {', '.join(unused)} "
             f"(its placeholders: {', '.join(sorted(placeholders)) or 'none'})"
         )
     return template.substitute({key: str(value) for key, value in values.items()})

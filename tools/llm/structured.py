@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tools.llm.backend import ChatBackend, check_messages
-from tools.llm.prompts import load_prompt
+from adloom.tools.llm.backend import ChatBackend, check_messages
+from adloom.tools.llm.prompts import load_prompt
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -129,7 +129,7 @@ def generate_structured(
     """Ask ``backend`` for an ``output_model`` object, re-asking on invalid replies.
 
     Args:
-        backend: any :class:`ChatBackend` (see :func:`tools.llm.backend.load_backend`).
+        backend: any :class:`ChatBackend` (see :func:`adloom.tools.llm.backend.load_backend`).
         messages: the chat; it should say what to write, the schema is passed for you.
         output_model: the Pydantic model the reply must validate as.
         max_retries: re-asks after the first reply (``LLMSettings.max_retries``).

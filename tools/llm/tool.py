@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.context import ToolContext
-from tools.llm import STRUCTURED_TEMPERATURE, load_backend, parse_json_object
-from tools.registry import tool_agent
+from adloom.tools.context import ToolContext
+from adloom.tools.llm import STRUCTURED_TEMPERATURE, load_backend, parse_json_object
+from adloom.tools.registry import tool_agent
 
 
 class ChatMessage(BaseModel):

@@ -2,7 +2,7 @@
 
 Loading is offline only (``local_files_only=True``). There is no constrained decoding:
 a JSON schema is shown to the model in the prompt, and typed output relies on
-:func:`tools.llm.structured.generate_structured` validating and re-asking.
+:func:`adloom.tools.llm.structured.generate_structured` validating and re-asking.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.config import LLMSettings
-from tools.llm.backend import Completion, ModelNotFoundError, check_messages, with_schema_instruction
-from tools.llm.prompts import load_prompt
+from adloom.tools.config import LLMSettings
+from adloom.tools.llm.backend import Completion, ModelNotFoundError, check_messages, with_schema_instruction
+from adloom.tools.llm.prompts import load_prompt
 
 _FOLDER_CONTENTS = (
     "a transformers model folder must contain config.json, the tokenizer (tokenizer.json or "

@@ -2,15 +2,15 @@
 
 - :func:`check_streams` — codecs, pixel format, sample rate, size, duration, faststart, BT.709.
 - :func:`measure_loudness` — EBU R128 integrated loudness, true peak and range (the TTS
-  tool's implementation, :func:`tools.tts.loudness.measure`).
+  tool's implementation, :func:`adloom.tools.tts.loudness.measure`).
 - :func:`extract_frames` — PIL frames at given times.
 - :func:`ocr_frame` — text in a frame (the image tool's RapidOCR engine and match score).
 - :func:`nsfw_score` / :func:`nsfw_scores` — Open-NSFW probability.
 - :func:`measure_sync` — caption word times against the words heard in the final audio.
 """
 
-from tools.media_checks.frames import extract_frames
-from tools.media_checks.nsfw import (
+from adloom.tools.media_checks.frames import extract_frames
+from adloom.tools.media_checks.nsfw import (
     NSFW_MODEL_KEY,
     SAFE_BELOW,
     UNSAFE_ABOVE,
@@ -19,11 +19,11 @@ from tools.media_checks.nsfw import (
     nsfw_score,
     nsfw_scores,
 )
-from tools.media_checks.ocr import FrameText, ocr_frame
-from tools.media_checks.streams import StreamReport, check_streams, is_faststart, mp4_top_level_boxes
-from tools.media_checks.subtitle_sync import SYNC_LIMIT_S, SyncReport, measure_sync
-from tools.tts.loudness import LoudnessMeasurement
-from tools.tts.loudness import measure as measure_loudness
+from adloom.tools.media_checks.ocr import FrameText, ocr_frame
+from adloom.tools.media_checks.streams import StreamReport, check_streams, is_faststart, mp4_top_level_boxes
+from adloom.tools.media_checks.subtitle_sync import SYNC_LIMIT_S, SyncReport, measure_sync
+from adloom.tools.tts.loudness import LoudnessMeasurement
+from adloom.tools.tts.loudness import measure as measure_loudness
 
 __all__ = [
     "NSFW_MODEL_KEY",

@@ -7,7 +7,7 @@ confidently is a box on screen. Three faults are looked for:
   cropped to "andon Castellano");
 - **on top of each other**: two boxes overlapping (a caption over a headline or a button);
 - **under the platform's UI**: a box reaching out of the aspect's safe area
-  (:func:`tools.image.frame_zones.safe_area`: the 9:16 account bar, action rail and
+  (:func:`adloom.tools.image.frame_zones.safe_area`: the 9:16 account bar, action rail and
   caption zone; an even margin elsewhere).
 
 A fault counts when it is there in two samples in a row, in much the same place: longer
@@ -15,7 +15,7 @@ than a transition or a text's reveal, which may pass the edge of the safe area f
 
 The same reading measures the burned captions: :func:`caption_font_sizes` finds each
 caption line shown at a sample and estimates its font size from the line's height, which
-must reach the aspect's readable size (:data:`tools.image.frame_zones.READABLE_CAPTION_SHARE`).
+must reach the aspect's readable size (:data:`adloom.tools.image.frame_zones.READABLE_CAPTION_SHARE`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from tools.context import ResidentModels
-from tools.aspects import ASPECT_SIZES
-from tools.image.frame_zones import safe_area
-from tools.image.legibility import normalised_words
-from tools.media_checks.frames import extract_frames
-from tools.media_checks.ocr import read_text_boxes
+from adloom.tools.context import ResidentModels
+from adloom.tools.aspects import ASPECT_SIZES
+from adloom.tools.image.frame_zones import safe_area
+from adloom.tools.image.legibility import normalised_words
+from adloom.tools.media_checks.frames import extract_frames
+from adloom.tools.media_checks.ocr import read_text_boxes
 
 FRAME_STEP_S = 2.0
 EDGE = 0.02

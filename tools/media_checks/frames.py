@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from tools.editor.inputs import MediaInputError
+from adloom.tools.editor.inputs import MediaInputError
 
 
 def extract_frames(path: Path | str, times_s: Sequence[float]) -> list[Image.Image]:

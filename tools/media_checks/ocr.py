@@ -1,7 +1,7 @@
 """Reading the text in a video frame (captions, end card) with the image tool's OCR engine.
 
-The engine and the word-match score are :mod:`tools.image.legibility`'s; this module only
-fits them to frames and keeps the engine warm in :class:`~tools.context.ResidentModels`.
+The engine and the word-match score are :mod:`adloom.tools.image.legibility`'s; this module only
+fits them to frames and keeps the engine warm in :class:`~adloom.tools.context.ResidentModels`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from tools.context import ResidentModels
-from tools.image.legibility import OCR_MODEL_KEY, OcrReading, load_text_reader, match_score
+from adloom.tools.context import ResidentModels
+from adloom.tools.image.legibility import OCR_MODEL_KEY, OcrReading, load_text_reader, match_score
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import av
 
-from tools.editor.encoding import AUDIO_SAMPLE_RATE
-from tools.editor.inputs import MediaInputError
+from adloom.tools.editor.encoding import AUDIO_SAMPLE_RATE
+from adloom.tools.editor.inputs import MediaInputError
 
 # ISO/IEC 23001-8 code points as libavcodec stores them.
 _BT709 = 1

@@ -19,7 +19,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.subtitles.align import RecognisedWord, normalise_token
+from adloom.tools.subtitles.align import RecognisedWord, normalise_token
 
 SYNC_LIMIT_S = 0.150
 PAUSE_S = 0.3  # a gap before a heard word from which its start time is not trusted

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import av
 
-from tools.ffmpeg import MediaReadError, probe
+from adloom.tools.ffmpeg import MediaReadError, probe
 
 DETECTORS = ("content", "adaptive")
 DOWNSCALE_WIDTH = 320

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from storage.assets import AssetRef, AssetStore, cache_key
-from tools.media_checks.frames import extract_frames
-from tools.scenes.detect import Clip
+from adloom.storage.assets import AssetRef, AssetStore, cache_key
+from adloom.tools.media_checks.frames import extract_frames
+from adloom.tools.scenes.detect import Clip
 
 SPATIAL_LONG_SIDE = 1280
 TEMPORAL_LONG_SIDE = 256

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.ffmpeg import run_ffmpeg
-from tools.media_checks.ocr import TextBox
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.media_checks.ocr import TextBox
 
 SAMPLE_FPS = 4
 SAMPLE_SIZE = (96, 54)

@@ -1,11 +1,11 @@
 """Tool agent ``scenes.detect``: raw footage to clips with their VC-LLM frames.
 
-It cuts each video at scene changes, screens every clip (:mod:`tools.scenes.screening`:
+It cuts each video at scene changes, screens every clip (:mod:`adloom.tools.scenes.screening`:
 black stretches trimmed; colour bars, blank cards, slates and title cards set aside in
 ``screened_out`` with the reason) and stores each kept clip's representation (spatial +
 temporal frames). Each video stands alone: a file that cannot be used is listed in
 ``rejected`` with the reason, and the others are still cut. Describing the clips is
-:func:`tools.vision.describe_clips`.
+:func:`adloom.tools.vision.describe_clips`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from storage.assets import AssetRef, sha256_file
-from tools.context import ToolContext
-from tools.editor.inputs import MediaInputError
-from tools.ffmpeg import run_ffmpeg
-from tools.registry import tool_agent
-from tools.scenes.detect import DETECTORS, FootageInputError, detect_clips, inspect_video
-from tools.scenes.frames import represent_clip
-from tools.media_checks.ocr import read_text_boxes
-from tools.scenes.screening import picture_without_edge_text, sample_video, text_rejection, trim_and_screen
-from tools.vision.description import ClipInput
+from adloom.storage.assets import AssetRef, sha256_file
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.inputs import MediaInputError
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.registry import tool_agent
+from adloom.tools.scenes.detect import DETECTORS, FootageInputError, detect_clips, inspect_video
+from adloom.tools.scenes.frames import represent_clip
+from adloom.tools.media_checks.ocr import read_text_boxes
+from adloom.tools.scenes.screening import picture_without_edge_text, sample_video, text_rejection, trim_and_screen
+from adloom.tools.vision.description import ClipInput
 
 TOOL_NAME = "scenes.detect"
 

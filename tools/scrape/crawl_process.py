@@ -1,7 +1,7 @@
-"""The crawl child process: ``python -m tools.scrape.crawl_process JOB.json RESULT.json``.
+"""The crawl child process: ``python -m adloom.tools.scrape.crawl_process JOB.json RESULT.json``.
 
 Twisted's reactor cannot be started twice in one process, so each crawl runs here, in a
-fresh interpreter; :mod:`tools.scrape.runner` starts it and reads the result file, which
+fresh interpreter; :mod:`adloom.tools.scrape.runner` starts it and reads the result file, which
 is written atomically once the crawl has finished.
 """
 
@@ -19,11 +19,11 @@ os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
 from scrapy.crawler import CrawlerProcess  # noqa: E402
 
-from storage.files import write_json_atomic  # noqa: E402
-from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource, SourceReport  # noqa: E402
-from tools.scrape.network_safety import PRIVATE_HOSTS_SETTING  # noqa: E402
-from tools.scrape.pipelines import ITEM_PIPELINES  # noqa: E402
-from tools.scrape.spider import SourcesSpider  # noqa: E402
+from adloom.storage.files import write_json_atomic  # noqa: E402
+from adloom.tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource, SourceReport  # noqa: E402
+from adloom.tools.scrape.network_safety import PRIVATE_HOSTS_SETTING  # noqa: E402
+from adloom.tools.scrape.pipelines import ITEM_PIPELINES  # noqa: E402
+from adloom.tools.scrape.spider import SourcesSpider  # noqa: E402
 
 
 def scrapy_settings(options: CrawlOptions) -> dict:
@@ -46,13 +46,13 @@ def scrapy_settings(options: CrawlOptions) -> dict:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
-        "TWISTED_DNS_RESOLVER": "tools.scrape.network_safety.PublicAddressResolver",
+        "TWISTED_DNS_RESOLVER": "adloom.tools.scrape.network_safety.PublicAddressResolver",
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": {
             # Before robots.txt (100), so a refused host is never contacted, not even for robots.txt.
-            "tools.scrape.network_safety.AddressGuardMiddleware": 50,
+            "adloom.tools.scrape.network_safety.AddressGuardMiddleware": 50,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-            "tools.scrape.politeness.SharedRobotsTxtMiddleware": 100,
+            "adloom.tools.scrape.politeness.SharedRobotsTxtMiddleware": 100,
         },
     }
 
@@ -86,7 +86,7 @@ def run_crawl(job: dict) -> CrawlResult:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m tools.scrape.crawl_process JOB.json RESULT.json", file=sys.stderr)
+        print("usage: python -m adloom.tools.scrape.crawl_process JOB.json RESULT.json", file=sys.stderr)
         return 2
     job = json.loads(Path(argv[0]).read_text("utf-8"))
     result = run_crawl(job)

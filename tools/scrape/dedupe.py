@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tools.context import ResidentModels
-from tools.embeddings.tool import embed_texts
-from tools.scrape.items import ScrapedItem
+from adloom.tools.context import ResidentModels
+from adloom.tools.embeddings.tool import embed_texts
+from adloom.tools.scrape.items import ScrapedItem
 
 NEAR_DUPLICATE_SIMILARITY = 0.92
 

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from tools.scrape.items import ParsedEntry, ParseError
+from adloom.tools.scrape.items import ParsedEntry, ParseError
 
 MAX_SUMMARY_CHARS = 2000
 

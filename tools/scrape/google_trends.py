@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, quote_plus, urlparse
 
 import feedparser
 
-from tools.scrape.feeds import _struct_time_to_utc
-from tools.scrape.items import ParsedEntry, ParseError
+from adloom.tools.scrape.feeds import _struct_time_to_utc
+from adloom.tools.scrape.items import ParsedEntry, ParseError
 
 XSSI_PREFIX = ")]}'"
 DEFAULT_REGION = "united_states"

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
-from tools.scrape.items import ParsedEntry, ParseError
+from adloom.tools.scrape.items import ParsedEntry, ParseError
 
 _NUMBER = re.compile(r"(\d+)")
 

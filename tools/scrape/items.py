@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 # One list of source kinds, also enforced by the database; re-exported for the CLI.
-from storage.models import SOURCE_KINDS, SourceKind  # noqa: F401
+from adloom.storage.models import SOURCE_KINDS, SourceKind  # noqa: F401
 USER_AGENT = "adloom-trend-crawler/0.1 (+https://github.com/adloom/adloom; marketing trend research)"
 
 

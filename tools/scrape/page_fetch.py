@@ -2,7 +2,7 @@
 
 The trend crawler fetches many sources in a Scrapy child process; a brief made from a
 product page needs one page and a few images, now, in the caller's process. The rules
-are the crawler's (:mod:`tools.scrape.network_safety`): http and https only; every
+are the crawler's (:mod:`adloom.tools.scrape.network_safety`): http and https only; every
 address the host resolves to must be public unless the page's own ``host:port`` was
 allowed (``--allow-private``); every redirect hop is checked again and may reach a
 non-public address only at that same allowed ``host:port``; the connection goes to an
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from tools.scrape.network_safety import UnsafeAddressError, checked_addresses, host_and_port
+from adloom.tools.scrape.network_safety import UnsafeAddressError, checked_addresses, host_and_port
 
 PAGE_USER_AGENT = "adloom-brief-from-page/0.1 (+https://github.com/adloom/adloom; one page a user asked for)"
 MAX_PAGE_BYTES = 8 * 1024 * 1024

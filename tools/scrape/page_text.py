@@ -1,6 +1,6 @@
 """A product page's own text, for when its structured data is thin: headings, feature lists, spec tables.
 
-:mod:`tools.scrape.product_pages` reads what the page declares (schema.org, OpenGraph);
+:mod:`adloom.tools.scrape.product_pages` reads what the page declares (schema.org, OpenGraph);
 this reads what it shows, with BeautifulSoup. Every piece keeps the CSS selector of its
 element and its text exactly as the page has it (whitespace collapsed, markup dropped),
 so a brief built from it can point at where each value came from.

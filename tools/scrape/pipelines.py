@@ -1,8 +1,8 @@
 """Scrapy item pipelines, in order: normalise, drop repeated URLs, collect per source.
 
-Near-duplicate titles are dropped after the crawl by :mod:`tools.scrape.dedupe`, in the
+Near-duplicate titles are dropped after the crawl by :mod:`adloom.tools.scrape.dedupe`, in the
 parent process, where the embedding model stays loaded between crawls; the database
-write is :mod:`tools.scrape.store`.
+write is :mod:`adloom.tools.scrape.store`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from scrapy.exceptions import DropItem
 from w3lib.html import remove_tags, remove_tags_with_content
 from w3lib.url import canonicalize_url
 
-from tools.scrape.items import ScrapedItem
+from adloom.tools.scrape.items import ScrapedItem
 
 ITEM_PIPELINES = {
-    "tools.scrape.pipelines.NormalisePipeline": 100,
-    "tools.scrape.pipelines.UrlDedupePipeline": 200,
-    "tools.scrape.pipelines.CollectPipeline": 900,
+    "adloom.tools.scrape.pipelines.NormalisePipeline": 100,
+    "adloom.tools.scrape.pipelines.UrlDedupePipeline": 200,
+    "adloom.tools.scrape.pipelines.CollectPipeline": 900,
 }
 MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 1000

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
-from tools.scrape.items import ParsedEntry, ParseError
+from adloom.tools.scrape.items import ParsedEntry, ParseError
 
 SYNTAXES = ["json-ld", "microdata", "opengraph"]
 PRODUCT_TYPES = {"Product", "IndividualProduct", "ProductModel", "SomeProducts", "ProductGroup"}

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from urllib.parse import urljoin
 
-from tools.scrape.items import ParsedEntry, ParseError
+from adloom.tools.scrape.items import ParsedEntry, ParseError
 
 REDDIT_BASE = "https://www.reddit.com"
 

@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.child_processes import child_process_options
-from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
+from adloom.tools.child_processes import child_process_options
+from adloom.tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def crawl_sources(
         result_path = Path(folder) / "result.json"
         job = {"sources": [s.model_dump(mode="json") for s in sources], "options": options.model_dump(mode="json")}
         job_path.write_text(json.dumps(job), encoding="utf-8")
-        command = [sys.executable, "-m", "tools.scrape.crawl_process", str(job_path), str(result_path)]
+        command = [sys.executable, "-m", "adloom.tools.scrape.crawl_process", str(job_path), str(result_path)]
         try:
             completed = subprocess.run(
                 command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=options.process_timeout_s,

@@ -16,13 +16,13 @@ import scrapy
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from tools.scrape.feeds import parse_feed
-from tools.scrape.google_trends import parse_google_trends
-from tools.scrape.hackernews import parse_hackernews
-from tools.scrape.items import CrawlSource, ParsedEntry, ParseError, ScrapedItem, SourceReport
-from tools.scrape.network_safety import host_and_port
-from tools.scrape.product_pages import parse_product_page
-from tools.scrape.reddit import parse_reddit_listing
+from adloom.tools.scrape.feeds import parse_feed
+from adloom.tools.scrape.google_trends import parse_google_trends
+from adloom.tools.scrape.hackernews import parse_hackernews
+from adloom.tools.scrape.items import CrawlSource, ParsedEntry, ParseError, ScrapedItem, SourceReport
+from adloom.tools.scrape.network_safety import host_and_port
+from adloom.tools.scrape.product_pages import parse_product_page
+from adloom.tools.scrape.reddit import parse_reddit_listing
 
 Parser = Callable[[bytes, str], list[ParsedEntry]]
 PARSERS: dict[str, Parser] = {

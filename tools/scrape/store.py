@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Source, TrendItem, utc_now
-from tools.scrape.items import CrawlResult, ScrapedItem
+from adloom.storage.models import Source, TrendItem, utc_now
+from adloom.tools.scrape.items import CrawlResult, ScrapedItem
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The ``scrape.crawl`` tool agent: crawl trend sources, one report per source.
 
-Agents that keep trends in the database use :func:`agents.trends.refresh_brand_trends`,
+Agents that keep trends in the database use :func:`adloom.agents.trends.refresh_brand_trends`,
 which calls the same crawler and adds deduplication, storage and ranking.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.context import ToolContext
-from tools.registry import tool_agent
-from tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
-from tools.scrape.runner import crawl_sources
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import tool_agent
+from adloom.tools.scrape.items import CrawlOptions, CrawlResult, CrawlSource
+from adloom.tools.scrape.runner import crawl_sources
 
 
 class CrawlRequest(BaseModel):

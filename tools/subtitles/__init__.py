@@ -1,6 +1,6 @@
 """Captions: script alignment, segmentation rules, SRT/WebVTT files and burned-in ASS styles."""
 
-from tools.subtitles.align import (
+from adloom.tools.subtitles.align import (
     ScriptScene,
     TimedWord,
     align_script,
@@ -8,17 +8,17 @@ from tools.subtitles.align import (
     scenes_from_durations,
     time_script_evenly,
 )
-from tools.subtitles.ass import CaptionColors, CaptionStyle, burn_captions, font_family, write_ass
-from tools.subtitles.cues import Cue, SubtitleDocument, SubtitleParseError, find_overlaps
-from tools.subtitles.segment import (
+from adloom.tools.subtitles.ass import CaptionColors, CaptionStyle, burn_captions, font_family, write_ass
+from adloom.tools.subtitles.cues import Cue, SubtitleDocument, SubtitleParseError, find_overlaps
+from adloom.tools.subtitles.segment import (
     LINE_LIMIT_BY_ASPECT,
     Caption,
     CaptionRules,
     caption_rule_violations,
     segment_captions,
 )
-from tools.subtitles.srt import format_srt, parse_srt, read_srt, write_srt
-from tools.subtitles.webvtt import format_vtt, parse_vtt, read_vtt, write_vtt
+from adloom.tools.subtitles.srt import format_srt, parse_srt, read_srt, write_srt
+from adloom.tools.subtitles.webvtt import format_vtt, parse_vtt, read_vtt, write_vtt
 
 __all__ = [
     "LINE_LIMIT_BY_ASPECT",

@@ -26,7 +26,7 @@ _MIN_WORD_S = 0.06  # shortest time an interpolated word is given before borrowi
 
 
 class RecognisedWord(Protocol):
-    """What alignment needs from an ASR word (e.g. :class:`tools.asr.Word`)."""
+    """What alignment needs from an ASR word (e.g. :class:`adloom.tools.asr.Word`)."""
 
     text: str
     start: float

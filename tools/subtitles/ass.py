@@ -8,7 +8,7 @@ Two styles:
   event (from the word's start to the next word's start), so exactly one word is lit at a
   time, unlike ``\\k`` karaoke, which leaves sung words coloured.
 
-Both sit in the aspect's caption band (:mod:`tools.image.frame_zones`), the strip the
+Both sit in the aspect's caption band (:mod:`adloom.tools.image.frame_zones`), the strip the
 scenes' layouts leave free, inside the platform's safe area.
 
 The ASS canvas (``PlayResX/Y``) is the video size, so sizes and margins are pixels. Line
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from storage.files import write_bytes_atomic
-from tools.ffmpeg import escape_filter_value, run_ffmpeg
-from tools.image.frame_zones import aspect_of, caption_band, caption_font_px, safe_area
-from tools.subtitles.segment import Caption
+from adloom.storage.files import write_bytes_atomic
+from adloom.tools.ffmpeg import escape_filter_value, run_ffmpeg
+from adloom.tools.image.frame_zones import aspect_of, caption_band, caption_font_px, safe_area
+from adloom.tools.subtitles.segment import Caption
 
 CaptionStyle = Literal["classic", "highlight"]
 DEFAULT_FONT_NAME = "DejaVu Sans"
@@ -206,7 +206,7 @@ def write_ass(
     """Write an ASS file rendering ``captions`` in ``style`` for a video of ``video_size``.
 
     Args:
-        captions: from :func:`tools.subtitles.segment.segment_captions` (words carry their times).
+        captions: from :func:`adloom.tools.subtitles.segment.segment_captions` (words carry their times).
         style: ``"classic"`` or ``"highlight"``.
         video_size: (width, height) in pixels.
         out_path: the .ass file to write (atomically).

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tools.subtitles.align import TimedWord, normalise_token
-from tools.subtitles.cues import Cue
+from adloom.tools.subtitles.align import TimedWord, normalise_token
+from adloom.tools.subtitles.cues import Cue
 
 LINE_LIMIT_BY_ASPECT = {"9:16": 22, "4:5": 22, "1:1": 22, "16:9": 36}
 """Characters per caption line: what fits the safe area's width at the caption size of
-:mod:`tools.image.frame_zones` (large enough to read on a phone)."""
+:mod:`adloom.tools.image.frame_zones` (large enough to read on a phone)."""
 _SENTENCE_END = (".", "!", "?", "…", '."', '!"', '?"')
 _CLAUSE_END = (",", ";", ":", "—", "–")
 _FUNCTION_WORDS = frozenset(

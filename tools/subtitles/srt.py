@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from storage.files import write_bytes_atomic
-from tools.subtitles.cues import (
+from adloom.storage.files import write_bytes_atomic
+from adloom.tools.subtitles.cues import (
     Cue,
     SubtitleDocument,
     SubtitleParseError,

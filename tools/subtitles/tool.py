@@ -8,14 +8,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tools.aspects import ASPECT_SIZES, Aspect
-from tools.colours import HexColor
-from storage.assets import AssetRef
-from tools.asr import transcribe_cached
-from tools.context import ToolContext
-from tools.ffmpeg import probe
-from tools.registry import tool_agent
-from tools.subtitles import (
+from adloom.tools.aspects import ASPECT_SIZES, Aspect
+from adloom.tools.colours import HexColor
+from adloom.storage.assets import AssetRef
+from adloom.tools.asr import transcribe_cached
+from adloom.tools.context import ToolContext
+from adloom.tools.ffmpeg import probe
+from adloom.tools.registry import tool_agent
+from adloom.tools.subtitles import (
     CaptionColors,
     CaptionRules,
     align_script,

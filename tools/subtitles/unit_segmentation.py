@@ -17,7 +17,7 @@ segments possible, and :func:`segmentation_problems` names what is broken; that 
 what the SSA metric counts.
 
 :func:`timed_captions` turns per-clip script lines into timed
-:class:`~tools.subtitles.segment.Caption` objects for the SRT/VTT/ASS writers.
+:class:`~adloom.tools.subtitles.segment.Caption` objects for the SRT/VTT/ASS writers.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.subtitles.align import TimedWord
-from tools.subtitles.segment import Caption
+from adloom.tools.subtitles.align import TimedWord
+from adloom.tools.subtitles.segment import Caption
 
 MAX_SEGMENT_UNITS = 13.0
 UNITS_PER_SEGMENT_BUDGET = 10.0

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.model_manager import folder_fingerprint, resolve_device
-from tools.tts.errors import TTSBackendError
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.model_manager import folder_fingerprint, resolve_device
+from adloom.tools.tts.errors import TTSBackendError
 
 CHECKPOINT_NAMES = ("model.pth", "best_model.pth", "model_file.pth")
 
@@ -76,7 +76,7 @@ def resolve_coqui_voice(voice: str) -> CoquiVoice:
 
 @dataclass
 class CoquiEngine:
-    """A loaded Coqui model (see :class:`tools.tts.engines.SpeechEngine`)."""
+    """A loaded Coqui model (see :class:`adloom.tools.tts.engines.SpeechEngine`)."""
 
     synthesizer: object  # TTS.utils.synthesizer.Synthesizer
     voice: str

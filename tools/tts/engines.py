@@ -2,8 +2,8 @@
 
 An engine turns text into float32 samples at its own sample rate and may speed its speech
 up natively (Piper's ``length_scale``, Hibari's ``speed``). Everything after that —
-fitting a scene, resampling, loudness — is shared and lives in :mod:`tools.tts.scene`
-and :mod:`tools.tts.loudness`.
+fitting a scene, resampling, loudness — is shared and lives in :mod:`adloom.tools.tts.scene`
+and :mod:`adloom.tools.tts.loudness`.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from typing import Protocol
 
 import numpy as np
 
-from tools.backends import BackendTable
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.tts.errors import TTSBackendError
+from adloom.tools.backends import BackendTable
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.tts.errors import TTSBackendError
 
 TTS_BACKENDS = BackendTable(
     setting="[tts] backend",
     entries={
-        "piper": "tools.tts.piper_engine:load_piper_engine",
-        "hibari": "tools.tts.hibari_engine:load_hibari_engine",
-        "coqui": "tools.tts.coqui_engine:load_coqui_engine",
+        "piper": "adloom.tools.tts.piper_engine:load_piper_engine",
+        "hibari": "adloom.tools.tts.hibari_engine:load_hibari_engine",
+        "coqui": "adloom.tools.tts.coqui_engine:load_coqui_engine",
     },
     error=TTSBackendError,
 )

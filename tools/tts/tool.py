@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from storage.assets import AssetRef, cache_key
-from tools.context import ToolContext
-from tools.registry import tool_agent
-from tools.tts import (
+from adloom.storage.assets import AssetRef, cache_key
+from adloom.tools.context import ToolContext
+from adloom.tools.registry import tool_agent
+from adloom.tools.tts import (
     MAX_RATE,
     SOCIAL_TARGET_LUFS,
     SpeechEngine,
@@ -19,8 +19,8 @@ from tools.tts import (
     load_engine,
     synthesize_scene,
 )
-from tools.tts.loudness import TRUE_PEAK_CEILING_DBTP
-from tools.tts.scene import SceneVoice
+from adloom.tools.tts.loudness import TRUE_PEAK_CEILING_DBTP
+from adloom.tools.tts.scene import SceneVoice
 
 TOOL_NAME = "tts.voiceover"
 # Bump when synthesis, fitting or normalisation changes what a cached file would contain.
@@ -100,9 +100,9 @@ def voiceover(request: VoiceoverRequest, ctx: ToolContext) -> VoiceoverResult:
     """Speak each scene's line fitted to its duration and join them into one voiceover at -16 LUFS.
 
     A line too long for its scene even at the fastest allowed rate raises
-    ``tools.tts.ScriptTooLongError`` (scene index and a word count that fits), so the
+    ``adloom.tools.tts.ScriptTooLongError`` (scene index and a word count that fits), so the
     copywriter can be asked for a shorter line; a line the voice renders as silence raises
-    ``tools.tts.SilentSpeechError``.
+    ``adloom.tools.tts.SilentSpeechError``.
     """
     settings = ctx.settings.tts
     backend = request.backend or settings.backend

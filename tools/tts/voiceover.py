@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.tts.loudness import (
+from adloom.tools.tts.loudness import (
     SOCIAL_TARGET_LUFS,
     TRUE_PEAK_CEILING_DBTP,
     LoudnessMeasurement,
     normalize_loudness,
 )
-from tools.tts.scene import OUTPUT_SAMPLE_RATE, SceneVoice
-from tools.tts.wav import read_wav, write_wav
+from adloom.tools.tts.scene import OUTPUT_SAMPLE_RATE, SceneVoice
+from adloom.tools.tts.wav import read_wav, write_wav
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from storage.files import write_bytes_atomic
+from adloom.storage.files import write_bytes_atomic
 
 
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int) -> Path:

@@ -1,6 +1,6 @@
 """Video generation backends. ``kenburns`` animates still key images with ffmpeg alone."""
 
-from tools.video.kenburns import (
+from adloom.tools.video.kenburns import (
     KenBurnsResult,
     KenBurnsScene,
     Motion,

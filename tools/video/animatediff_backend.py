@@ -18,10 +18,10 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.config import VideoSettings
-from tools.context import ProgressCallback, ResidentModels, ignore_progress
-from tools.image.diffusers_backend import ModelFamily, detect_family, snap_size
-from tools.model_manager import (
+from adloom.tools.config import VideoSettings
+from adloom.tools.context import ProgressCallback, ResidentModels, ignore_progress
+from adloom.tools.image.diffusers_backend import ModelFamily, detect_family, snap_size
+from adloom.tools.model_manager import (
     Placement,
     explain_out_of_memory,
     folder_fingerprint,
@@ -33,8 +33,8 @@ from tools.model_manager import (
     step_progress,
     swap_scheduler,
 )
-from tools.video.clips import ClipJob, GeneratedClip
-from tools.video.errors import VideoBackendError
+from adloom.tools.video.clips import ClipJob, GeneratedClip
+from adloom.tools.video.errors import VideoBackendError
 
 TRAINED_FRAMES = 16
 TRAINED_FPS = 8.0

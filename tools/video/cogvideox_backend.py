@@ -21,11 +21,11 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.config import VideoSettings
-from tools.context import ProgressCallback, ResidentModels, ignore_progress
-from tools.video.clips import ClipJob, GeneratedClip
-from tools.video.errors import VideoBackendError
-from tools.model_manager import (
+from adloom.tools.config import VideoSettings
+from adloom.tools.context import ProgressCallback, ResidentModels, ignore_progress
+from adloom.tools.video.clips import ClipJob, GeneratedClip
+from adloom.tools.video.errors import VideoBackendError
+from adloom.tools.model_manager import (
     Placement,
     explain_out_of_memory,
     folder_fingerprint,

@@ -14,21 +14,21 @@ from pathlib import Path
 from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 
-from tools.aspects import Aspect
-from storage.assets import AssetRef, cache_key, sha256_file
-from tools.backends import BackendTable
-from tools.context import ToolContext
-from tools.ffmpeg import run_ffmpeg
-from tools.registry import tool_agent
-from tools.video.clips import GeneratedClip
-from tools.video.errors import VideoBackendError, VideoBackendNotSelected
+from adloom.tools.aspects import Aspect
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.tools.backends import BackendTable
+from adloom.tools.context import ToolContext
+from adloom.tools.ffmpeg import run_ffmpeg
+from adloom.tools.registry import tool_agent
+from adloom.tools.video.clips import GeneratedClip
+from adloom.tools.video.errors import VideoBackendError, VideoBackendNotSelected
 
 TOOL_NAME = "video.generate"
 VIDEO_GENERATORS = BackendTable(
     setting="[video] backend",
     entries={
-        "cogvideox": "tools.video.cogvideox_backend:cogvideox_clip_job",
-        "animatediff": "tools.video.animatediff_backend:animatediff_clip_job",
+        "cogvideox": "adloom.tools.video.cogvideox_backend:cogvideox_clip_job",
+        "animatediff": "adloom.tools.video.animatediff_backend:animatediff_clip_job",
     },
     error=VideoBackendError,
 )

@@ -26,8 +26,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from tools.context import ProgressCallback, ignore_progress
-from tools.editor.encoding import (
+from adloom.tools.context import ProgressCallback, ignore_progress
+from adloom.tools.editor.encoding import (
     MP4_ARGS,
     TAG_BT709,
     EncodeSettings,
@@ -35,9 +35,9 @@ from tools.editor.encoding import (
     format_number,
     h264_video_args,
 )
-from tools.editor.inputs import require_image
-from tools.editor.timing import frame_boundaries
-from tools.ffmpeg import run_ffmpeg
+from adloom.tools.editor.inputs import require_image
+from adloom.tools.editor.timing import frame_boundaries
+from adloom.tools.ffmpeg import run_ffmpeg
 
 Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "parallax"]
 """Camera moves. Pans name the direction the view travels over the image (``pan_left``:
@@ -400,7 +400,7 @@ def build_kenburns_command(
     """The ffmpeg arguments rendering ``scenes`` into one silent MP4.
 
     Returns:
-        (arguments for :func:`tools.ffmpeg.run_ffmpeg`, total frames, transition frames)
+        (arguments for :func:`adloom.tools.ffmpeg.run_ffmpeg`, total frames, transition frames)
     """
     if width % 2 or height % 2 or width < 16 or height < 16:
         raise ValueError(f"output size must be even and at least 16x16, got {width}x{height}")

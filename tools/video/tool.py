@@ -2,7 +2,7 @@
 
 The backend comes from ``[video] backend``. ``kenburns`` (the embedded default) moves a
 virtual camera over each still key image and joins the scenes with transitions, all in
-one ffmpeg filter graph (:mod:`tools.video.kenburns`). Results go through the asset
+one ffmpeg filter graph (:mod:`adloom.tools.video.kenburns`). Results go through the asset
 cache: the same images, timings and settings never render twice.
 """
 
@@ -16,16 +16,16 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from storage.assets import AssetRef, cache_key, sha256_file
-from storage.files import write_bytes_atomic
-from tools.context import ToolContext
-from tools.editor.encoding import X264Preset
-from tools.editor.inputs import require_image
-from tools.aspects import ASPECT_SIZES, Aspect
-from tools.editor.timeline import MediaPath
-from tools.registry import tool_agent
-from tools.video.errors import VideoBackendNotSelected
-from tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
+from adloom.storage.assets import AssetRef, cache_key, sha256_file
+from adloom.storage.files import write_bytes_atomic
+from adloom.tools.context import ToolContext
+from adloom.tools.editor.encoding import X264Preset
+from adloom.tools.editor.inputs import require_image
+from adloom.tools.aspects import ASPECT_SIZES, Aspect
+from adloom.tools.editor.timeline import MediaPath
+from adloom.tools.registry import tool_agent
+from adloom.tools.video.errors import VideoBackendNotSelected
+from adloom.tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
 
 TOOL_NAME = "video.animate"
 

@@ -7,24 +7,24 @@ visual statistics), ``openai`` (a multimodal OpenAI-compatible endpoint) or
 
 from __future__ import annotations
 
-from tools.context import ToolContext
-from tools.vision.description import ClipDescriber, ClipDescription, ClipInput, VisualStatistics
+from adloom.tools.context import ToolContext
+from adloom.tools.vision.description import ClipDescriber, ClipDescription, ClipInput, VisualStatistics
 
 
 def load_describer(ctx: ToolContext) -> ClipDescriber:
     """The describer ``[footage] describer`` names, kept warm in ``ctx.models``."""
     settings = ctx.settings.footage
     if settings.describer == "openai":
-        from tools.vision.openai_vlm import OpenAIVisionDescriber
+        from adloom.tools.vision.openai_vlm import OpenAIVisionDescriber
 
         key = ("vision", "openai", settings.vlm_model, settings.vlm_base_url or "")
         return ctx.models.get(key, lambda: OpenAIVisionDescriber.from_settings(settings))
     if settings.describer == "transformers":
-        from tools.vision.transformers_vlm import TransformersVisionDescriber
+        from adloom.tools.vision.transformers_vlm import TransformersVisionDescriber
 
         key = ("vision", "transformers", settings.vlm_model)
         return ctx.models.get(key, lambda: TransformersVisionDescriber.from_settings(settings))
-    from tools.vision.measured import MeasuredDescriber
+    from adloom.tools.vision.measured import MeasuredDescriber
 
     return MeasuredDescriber(ctx, ocr=settings.ocr)
 

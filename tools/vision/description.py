@@ -6,7 +6,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from storage.assets import AssetRef
+from adloom.storage.assets import AssetRef
 
 Basis = Literal["vlm", "speech", "on_screen_text", "visual_statistics"]
 

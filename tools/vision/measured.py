@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tools.asr.cached import transcribe_cached
-from tools.asr.transcript import Transcript
-from tools.context import ToolContext
-from tools.media_checks.ocr import read_text_boxes
-from tools.vision.description import Basis, ClipDescription, ClipInput, VisualStatistics
+from adloom.tools.asr.cached import transcribe_cached
+from adloom.tools.asr.transcript import Transcript
+from adloom.tools.context import ToolContext
+from adloom.tools.media_checks.ocr import read_text_boxes
+from adloom.tools.vision.description import Basis, ClipDescription, ClipInput, VisualStatistics
 
 # A small named palette: dominant colours are reported by the nearest name, which is what
 # a text-only LLM can use ("mostly green and blue"), not as RGB triples.

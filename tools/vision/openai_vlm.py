@@ -3,7 +3,7 @@
 The spatial frame and the temporal frames are sent as ``image_url`` content parts (JPEG
 data URLs) in one user message through LangChain's :class:`ChatOpenAI`; the reply is the
 description. The same loopback guard as the LLM tool applies: with
-``tools.llm.openai_compatible.ALLOW_MODEL_REQUESTS`` False only a loopback endpoint is
+``adloom.tools.llm.openai_compatible.ALLOW_MODEL_REQUESTS`` False only a loopback endpoint is
 called.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from tools.config import FootageSettings
-from tools.llm import openai_compatible
-from tools.llm.backend import LLMError
-from tools.llm.prompts import load_prompt
-from tools.vision.description import ClipDescription, ClipInput
+from adloom.tools.config import FootageSettings
+from adloom.tools.llm import openai_compatible
+from adloom.tools.llm.backend import LLMError
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.vision.description import ClipDescription, ClipInput
 
 _UNUSED_LOCAL_KEY = "unused-local-key"
 _MAX_DESCRIPTION_CHARS = 600

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from tools.config import FootageSettings
-from tools.llm.backend import LLMError, ModelNotFoundError
-from tools.llm.prompts import load_prompt
-from tools.vision.description import ClipDescription, ClipInput
+from adloom.tools.config import FootageSettings
+from adloom.tools.llm.backend import LLMError, ModelNotFoundError
+from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.vision.description import ClipDescription, ClipInput
 
 DEFAULT_MAX_NEW_TOKENS = 80
 

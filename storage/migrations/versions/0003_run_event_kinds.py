@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22
 
-Written out in full rather than importing ``storage.models``: a migration is a frozen
+Written out in full rather than importing ``adloom.storage.models``: a migration is a frozen
 record of the schema at that revision and must not change when the models do.
 """
 

@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04
 
-Written out in full rather than importing ``storage.models``: a migration is a frozen
+Written out in full rather than importing ``adloom.storage.models``: a migration is a frozen
 record of the schema at that revision and must not change when the models do.
 """
 

@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05
 
-Written out in full rather than importing ``storage.models``: a migration is a frozen
+Written out in full rather than importing ``adloom.storage.models``: a migration is a frozen
 record of the schema at that revision and must not change when the models do.
 """
 
