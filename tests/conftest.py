@@ -15,6 +15,16 @@ from pathlib import Path
 
 import pytest
 
+# adloom's settings come from the tests alone: whatever ADLOOM_* a developer's shell sets
+# (ADLOOM_LLM__BACKEND=openai, ADLOOM_DATA_DIR=...) is dropped, for this process and the
+# processes tests start. Kept: the variables that say where the suite's own resources are.
+SUITE_VARIABLES = frozenset({
+    "ADLOOM_SHARED_DATA", "ADLOOM_TEST_POSTGRES_URL", "ADLOOM_CONTRACT_PLUGINS", "ADLOOM_UPDATE_SNAPSHOTS",
+    "ADLOOM_SCREENSHOTS",
+})
+for _name in [name for name in os.environ if name.startswith("ADLOOM_") and name not in SUITE_VARIABLES]:
+    del os.environ[_name]
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")

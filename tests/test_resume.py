@@ -18,6 +18,7 @@ from conftest import REPO_ROOT
 from adloom.storage import records
 from adloom.storage.database import Database, open_database
 from test_cli import FAST_CONFIG, adloom_command, adloom_env, explain, run_adloom
+from waiting import wait_until
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 POLL_TIMEOUT_S = 120
@@ -81,10 +82,12 @@ def test_killed_run_resumes_without_re_running_finished_nodes(tmp_path):
 
     try:
         manifest = out_dir / run_id / "manifest.json"
-        time.sleep(LEASE_S + 0.5)
+        def lease_lapsed() -> bool:
+            with database.session() as session:
+                return records.get_run(session, run_id).shown_status() == "interrupted"
+
+        wait_until(lease_lapsed, timeout_s=LEASE_S * 10, what="the killed run's lease lapsing")
         with database.session() as session:
-            run = records.get_run(session, run_id)
-            assert run.shown_status() == "interrupted", (run.status, run.lease_expires_at)
             before = records.node_event_counts(session, run_id)
         assert before.get("planner") == 1, before
         assert before.get("copywriter", 0) == 0, f"the copywriter finished before the kill: {before}"

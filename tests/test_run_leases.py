@@ -24,6 +24,7 @@ from adloom.storage.database import open_database
 from adloom.storage.models import utc_now
 from test_cli import adloom_command, adloom_env
 from test_storage import BRIEF, new_database_url  # noqa: F401  (a fixture)
+from waiting import wait_until
 
 LEASE_S = 1.5
 
@@ -45,6 +46,17 @@ def new_run(database, run_id: str) -> None:
         records.create_run(session, run_id, brief=BRIEF, brief_path=None, out_dir=None, config={"kind": "campaign"})
 
 
+def lease_expiry(database, run_id: str):
+    with database.session() as session:
+        return records.get_run(session, run_id).lease_expires_at
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def shown_status(database, run_id: str) -> str:
     with database.session() as session:
         return records.get_run(session, run_id).shown_status()
@@ -60,7 +72,10 @@ def test_a_live_run_is_held_by_one_process_and_resumable_once_it_dies(new_databa
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding", holder.stderr.read()
-        time.sleep(LEASE_S * 2)  # longer than the lease: only the heartbeat keeps it
+        first_expiry = lease_expiry(database, run_id)
+        # Past the lease's first end: only the heartbeat keeps it.
+        wait_until(lambda: lease_expiry(database, run_id) > first_expiry + timedelta(seconds=LEASE_S),
+                   timeout_s=LEASE_S * 10, what="the holder's heartbeat renewing its lease twice")
         assert shown_status(database, run_id) == "running"
 
         # A second real process: `adloom resume` is refused and names the holder.
@@ -75,8 +90,8 @@ def test_a_live_run_is_held_by_one_process_and_resumable_once_it_dies(new_databa
         holder.kill()
         holder.wait(timeout=30)
 
-    time.sleep(LEASE_S + 0.5)
-    assert shown_status(database, run_id) == "interrupted"
+    wait_until(lambda: shown_status(database, run_id) == "interrupted", timeout_s=LEASE_S * 10,
+               what="the killed holder's lease lapsing")
     listed = subprocess.run(adloom_command("runs", "list"), cwd=tmp_path, capture_output=True, text=True,
                             env=adloom_env(tmp_path / "data", ADLOOM_DATABASE_URL=url), timeout=120)
     assert listed.returncode == 0 and "interrupted" in listed.stdout, listed.stderr
@@ -114,9 +129,9 @@ def test_an_expired_lease_shows_interrupted_and_a_finished_run_never_does(new_da
         records.acquire_run_lease(session, "c" * 32, "1" * 32, "pid 1 on a", 0.05)
         records.acquire_run_lease(session, "d" * 32, "1" * 32, "pid 1 on a", 0.05)
         records.set_run_status(session, "d" * 32, "succeeded")
-    time.sleep(0.1)
+    wait_until(lambda: shown_status(database, "c" * 32) == "interrupted", timeout_s=10,
+               what="a 0.05 s lease lapsing")
     with database.session() as session:
-        assert records.get_run(session, "c" * 32).shown_status() == "interrupted"
         assert records.get_run(session, "d" * 32).shown_status() == "succeeded"
         later = utc_now() - timedelta(hours=1)
         assert records.get_run(session, "c" * 32).shown_status(now=later) == "running"
@@ -179,7 +194,8 @@ def test_ffmpeg_dies_when_adloom_is_killed():
             time.sleep(0.05)
         assert len(found) == 1, "ffmpeg did not start"
         ffmpeg = found[0]
-        time.sleep(2)  # well into the encode, as in a real run (not while ffmpeg is still starting)
+        # Well into the encode, as in a real run, not while ffmpeg is still starting.
+        wait_until(lambda: cpu_seconds(ffmpeg) >= 0.05, timeout_s=30, what="ffmpeg encoding")
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=30)
         deadline = time.monotonic() + 10

@@ -37,6 +37,7 @@ from adloom.storage import records
 from adloom.storage.database import open_database
 from adloom.storage.models import Run, ScheduleRun, Source, Trend
 from adloom.tools.scrape.items import CrawlOptions
+from waiting import wait_until
 
 UTC = timezone.utc
 REALTIME = "trends/google_trends/pytrends_realtimetrends_US.txt"
@@ -184,12 +185,13 @@ def test_jobs_persist_across_a_scheduler_restart_and_a_missed_tick_runs_once(tmp
     restarted = build_scheduler(settings, blocking=False)
     restarted.start()  # the stored job is 5 minutes late, within the misfire grace: it runs once now
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not schedule_history(database, schedule.id):
-            time.sleep(0.2)
-        time.sleep(1.0)
-        job = restarted.get_job(f"{JOB_ID_PREFIX}{schedule.id}")
-        assert job is not None and job.next_run_time > datetime.now(UTC)
+        wait_until(lambda: schedule_history(database, schedule.id), timeout_s=60, what="the missed tick running")
+
+        def rescheduled() -> bool:
+            job = restarted.get_job(f"{JOB_ID_PREFIX}{schedule.id}")
+            return job is not None and job.next_run_time > datetime.now(UTC)
+
+        wait_until(rescheduled, timeout_s=30, what="the job's next tick in the future")
     finally:
         restarted.shutdown(wait=True)
         crashed.shutdown(wait=False)
