@@ -388,9 +388,11 @@ def build_campaign_graph() -> StateGraph:
     graph = StateGraph(CampaignState, context_schema=RunContext)
     graph.add_node("planner", tracked("planner", plan_node), retry_policy=llm_retry)
     for position, name in enumerate(VARIANT_CHAIN):
-        following = VARIANT_CHAIN[position + 1:position + 2]
+        # On to the next link; a gate may also send the variant back to any earlier one.
+        earlier = VARIANT_CHAIN[:position] if name in APPROVAL_GATES else ()
+        destinations = (*VARIANT_CHAIN[position + 1:position + 2], *earlier)
         graph.add_node(
-            name, _gated(name, tracked(name, _chain_link(name, _CHAIN_BODIES[name]))), destinations=following,
+            name, _gated(name, tracked(name, _chain_link(name, _CHAIN_BODIES[name]))), destinations=destinations,
             retry_policy=llm_retry if name == "copywriter" else None,
         )
     graph.add_node("critic", tracked("critic", critic_node), destinations=(*VARIANT_CHAIN, "manifest", END))

@@ -7,6 +7,7 @@ Only the LLM's words are scripted (``override_backend``); every gate pause is a 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ from adloom.storage.assets import AssetStore
 from adloom.tools.context import ToolContext
 from adloom.tools.tts.voices import VoiceChoice
 
+SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "chat.mmd"
 FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
 SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
 
@@ -600,3 +602,14 @@ def test_another_length_at_a_gate_makes_the_ad_again_at_that_length(tmp_path):
     assert again.values["run_id"] != first_run and again.values["brief"]["duration_s"] == 8
     assert again.values["draft"]["duration_s"] == 8  # the brief card shows the new length
     assert len(chat.backend.calls_for("PlanDraft")) == 2  # planned anew
+
+
+def test_chat_graph_shape_matches_the_snapshot():
+    drawn = build_chat_graph().compile().get_graph().draw_mermaid()
+    if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(drawn, encoding="utf-8")
+    assert drawn == SNAPSHOT.read_text(encoding="utf-8"), (
+        f"the chat graph's nodes or edges changed. If that is intended, regenerate {SNAPSHOT} with\n"
+        "  ADLOOM_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_chat_graph.py -k snapshot\n"
+        "and review the diff.\nNow drawn:\n" + drawn
+    )
