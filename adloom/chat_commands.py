@@ -60,7 +60,7 @@ def converse(service, thread_id: str, read_line: Callable[[], str]) -> int:
     videos to cut the ad from) to the next message. A turn that failed, or a conversation that
     stopped mid-turn, goes on from its last finished step on "resume".
     """
-    from adloom.api.conversations import ThreadNotFoundError
+    from adloom.conversations import ThreadNotFoundError
     from adloom.agents.chat_supervisor import attachment
     from adloom.agents.revisions import GateDecision
 
@@ -120,7 +120,7 @@ def chat(
     config: ConfigOption = None,
 ) -> None:
     """Chat with the planner: describe the ad, answer its questions, approve its drafts."""
-    from adloom.api.conversations import ChatService, ThreadNotFoundError
+    from adloom.conversations import ChatService, ThreadNotFoundError
 
     settings = settings_or_exit(config)
     service = ChatService(settings)

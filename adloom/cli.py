@@ -72,11 +72,13 @@ def run(
     config: ConfigOption = None,
 ) -> None:
     """Run a campaign from a brief; prints the run id and the output folder."""
+    from adloom.agents.brief import load_brief
     from adloom.runs import start_run
 
     settings = settings_or_exit(config)
     run_and_report(lambda progress, report: start_run(
-        settings, brief, out_dir or settings.runs_dir, config_file=config, reporter=report, progress=progress,
+        settings, load_brief(brief), out_dir or settings.runs_dir, brief_path=brief, config_file=config,
+        reporter=report, progress=progress,
     ))
 
 

@@ -8,7 +8,6 @@ traceback; a run stays resumable). No traceback is ever printed on the terminal.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -182,12 +181,12 @@ def print_outcome(outcome) -> None:
     """Where a finished run's outputs went (an ``adloom.runs.RunOutcome``)."""
     for rejected in outcome.rejected:
         err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
-    manifest = json.loads(Path(outcome.manifest_path).read_text("utf-8"))
+    manifest = outcome.manifest
     for clip in manifest.get("inputs", {}).get("screened_out", []):
         err.print(f"not used: {Path(clip['source']).name} {clip['start_s']:.1f}-{clip['end_s']:.1f} s, {clip['reason']}",
                   markup=False, highlight=False)
     out.print(f"run id:   {outcome.run_id}", highlight=False)
-    out.print(f"status:   {manifest['status']}", highlight=False)
+    out.print(f"status:   {outcome.status}", highlight=False)
     failed = [check for check in manifest.get("checks", []) if not check["passed"]]
     if failed:
         err.print(f"{len(failed)} check(s) failed; review before publishing:", highlight=False)

@@ -16,7 +16,6 @@ Each start and resume also sweeps the scratch files that dead processes left beh
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -115,6 +114,7 @@ class RunOutcome:
     run_dir: Path
     manifest_path: Path
     status: str
+    manifest: dict  # as written to manifest_path
     rejected: list[dict] = field(default_factory=list)  # footage: input files that could not be used
 
 
@@ -129,23 +129,28 @@ def settings_record(settings: Settings, config_file: Path | None) -> dict[str, A
 
 def start_run(
     settings: Settings,
-    brief_path: Path,
+    brief: Brief,
     out_dir: Path,
     *,
+    brief_path: Path | None = None,
     config_file: Path | None = None,
     reporter: EventReporter = _ignore,
     progress: ProgressCallback = ignore_progress,
     models: ResidentModels | None = None,
 ) -> RunOutcome:
-    """Validate the brief and its files, record a new campaign run and execute it.
+    """Check the brief's files and the run's inputs, record a new campaign run and execute it.
+
+    Args:
+        brief_path: the file the brief was read from (:func:`adloom.agents.brief.load_brief`), if any:
+            named in error messages and recorded with the run.
 
     Raises:
-        agents.brief.BriefError: the brief is invalid; nothing has been written.
+        agents.brief.BriefError: the brief's files or the run's inputs are unusable; nothing has been written.
         RunFailed: a failure after the start; the run is resumable.
     """
-    brief = load_brief(brief_path)
-    check_brief_files(brief, str(brief_path))
-    check_run_inputs(settings, brief, Path(out_dir), str(brief_path))
+    source = str(brief_path) if brief_path is not None else "brief"
+    check_brief_files(brief, source)
+    check_run_inputs(settings, brief, Path(out_dir), source)
     run_id, database, out_dir, lease = _create_run(settings, brief, brief_path, out_dir, CAMPAIGN, config_file, {})
     reporter("run", "created", {"run_id": run_id, "out_dir": str(out_dir), "stages": campaign_stages(brief.variants)})
     initial = {"run_id": run_id, "brief": brief.model_dump(mode="json")}
@@ -277,8 +282,8 @@ def resume_run(
         kind = run.config.get("kind", CAMPAIGN)
         stored_brief = run.campaign.brief if run.campaign else None
     if status in FINISHED_STATUSES:
-        manifest = out_dir / run_id / "manifest.json"
-        return RunOutcome(run_id, out_dir / run_id, manifest, status)
+        return RunOutcome(run_id, out_dir / run_id, out_dir / run_id / "manifest.json", status,
+                          _final_state(settings, run_id, kind).get("manifest", {}))
     if stored_brief:
         # The same checks as at the start, against today's settings: a run stopped by a missing
         # model folder resumes once the config names the right one, and is refused until then.
@@ -323,6 +328,13 @@ def _create_run(
             out_dir=str(out_dir), config={**settings_record(settings, config_file), "kind": kind, kind: options},
         )
     return run_id, database, out_dir, RunLease(database, run_id, settings.runs.lease_s).acquire()
+
+
+def _final_state(settings: Settings, run_id: str, kind: str) -> dict:
+    """A run's last checkpointed state (what a finished run made, ``manifest`` included)."""
+    graph = build_footage_graph() if kind == FOOTAGE else build_campaign_graph()
+    with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
+        return graph.compile(checkpointer=saver).get_state({"configurable": {"thread_id": run_id}}).values
 
 
 def _graph_and_context(kind: str, tools: ToolContext, out_dir: Path, record_event: EventReporter,
@@ -376,13 +388,12 @@ def _execute(
         if lease.lost:
             raise RunFailed(run_id, RuntimeError("another process took the run over while this one ran "
                                                  "(its lease was not renewed in time); that process records the outcome"))
-        manifest_path = Path(final["manifest_path"])
-        manifest = json.loads(manifest_path.read_text("utf-8"))
+        manifest_path, manifest = Path(final["manifest_path"]), final["manifest"]
         with database.session() as session:
             records.record_manifest_assets(session, run_id, manifest)
             records.set_run_status(session, run_id, manifest["status"])
         rejected = manifest.get("inputs", {}).get("rejected", [])
-        return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], rejected)
+        return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], manifest, rejected)
     finally:
         lease.release()
 

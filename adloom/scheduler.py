@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import yaml
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adloom.config import Settings, load_settings
 from adloom.runs import EventReporter, RunFailed, RunOutcome, start_run
-from adloom.agents.brief import BriefError, parse_brief
+from adloom.agents.brief import Brief, BriefError, parse_brief
 from adloom.agents.trends import (
     MIN_PRODUCT_MATCH,
     UnknownBrandError,
@@ -46,7 +45,6 @@ from adloom.agents.trends import (
     refresh_brand_trends,
 )
 from adloom.storage.database import Database, open_database
-from adloom.storage.files import write_bytes_atomic
 from adloom.storage.models import Brand, Schedule, ScheduleRun, utc_now
 from adloom.tools.context import ResidentModels
 from adloom.tools.scrape.items import CrawlOptions
@@ -58,7 +56,7 @@ JOB_ID_PREFIX = "adloom-schedule-"
 MISFIRE_GRACE_S = 3600
 SYNC_INTERVAL_S = 60
 
-Launcher = Callable[[Settings, Path, Path, EventReporter], RunOutcome]
+Launcher = Callable[[Settings, Brief, Path, EventReporter], RunOutcome]
 
 
 class ScheduleError(ValueError):
@@ -190,9 +188,9 @@ class TickResult:
     error: str | None = None
 
 
-def start_campaign_run(settings: Settings, brief_path: Path, out_dir: Path, reporter: EventReporter) -> RunOutcome:
+def start_campaign_run(settings: Settings, brief: Brief, out_dir: Path, reporter: EventReporter) -> RunOutcome:
     """The default launcher: a real campaign run (:func:`adloom.runs.start_run`)."""
-    return start_run(settings, brief_path, out_dir, reporter=reporter)
+    return start_run(settings, brief, out_dir, reporter=reporter)
 
 
 def _claim(database: Database, schedule_id: int, fire_time: datetime) -> ScheduleRun | None:
@@ -232,14 +230,6 @@ def _brief_for(brand: Brand, product_name: str, trend_text: str) -> dict:
     return {"brand": brand_data, "product": product_data, "trend": trend_text}
 
 
-def _write_brief(settings: Settings, schedule_id: int, fire_time: datetime, brief: dict) -> Path:
-    # Validated before it is written, so a bad stored brand never leaves a brief file behind.
-    parse_brief(brief, source=f"schedule {schedule_id} brief")
-    path = settings.data_dir / "schedules" / str(schedule_id) / f"{fire_time:%Y%m%dT%H%M%SZ}.yaml"
-    write_bytes_atomic(path, yaml.safe_dump(brief, sort_keys=False, allow_unicode=True).encode("utf-8"))
-    return path
-
-
 def run_tick(
     settings: Settings,
     schedule_id: int,
@@ -253,7 +243,7 @@ def run_tick(
     """Run one tick of a schedule for ``fire_time``, at most once per (schedule, fire time).
 
     Args:
-        launcher: starts the campaign run from a brief file (tests pass a recorder).
+        launcher: starts the campaign run from the brief (tests pass a recorder).
         models: warm models to share (MiniLM for deduplication and ranking).
         crawl_options: crawl limits (defaults when None).
         min_match: the lowest product match a topic needs to be campaigned on.
@@ -284,8 +274,7 @@ def run_tick(
                 return TickResult(schedule_id, fire_time, "skipped", error=reason)
             product_name = trend.data["match"]["product"]
             topic, trend_id, text = trend.topic, trend.id, trend.data["trend_text"]
-            brief = _brief_for(brand, product_name, text)
-        brief_path = _write_brief(settings, schedule_id, fire_time, brief)
+            brief = parse_brief(_brief_for(brand, product_name, text), source=f"schedule {schedule_id} brief")
     except (BriefError, UnknownBrandError, RuntimeError, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         _finish(database, claimed.id, "failed", error=error)
@@ -298,7 +287,7 @@ def run_tick(
             _finish(database, claimed.id, "started", run_id=detail["run_id"])
 
     try:
-        outcome = launcher(settings, brief_path, settings.runs_dir, record_run_id)
+        outcome = launcher(settings, brief, settings.runs_dir, record_run_id)
     except (RunFailed, BriefError) as exc:
         run_id = getattr(exc, "run_id", None)
         _finish(database, claimed.id, "failed", error=str(exc))

@@ -124,10 +124,28 @@ def _publish_media(run_dir: Path, variant_id: str, media: dict) -> tuple[dict, l
     return outputs, entries
 
 
+def publish_manifest(run_dir: Path, manifest: dict, settings: dict | None = None) -> dict:
+    """Finish and write ``run_dir/manifest.json``, for a run of any kind: the manifest's version,
+    the sha256 of every file in the run folder and the licences of what made them.
+
+    Returns:
+        The manifest as written (what the run returns in its state).
+    """
+    manifest = {"manifest_version": MANIFEST_VERSION, **manifest}
+    manifest["run_files"] = {
+        str(path.relative_to(run_dir)): sha256_file(path)
+        for path in sorted(run_dir.rglob("*")) if path.is_file() and path.name != "manifest.json"
+        and not path.name.endswith(".part")
+    }
+    manifest["licences"] = licence_records(manifest, settings)
+    write_json_atomic(run_dir / "manifest.json", manifest)
+    return manifest
+
+
 def write_manifest(
     state: dict, store: AssetStore, out_dir: Path, settings: dict | None = None,
-) -> tuple[Path, list[AssetRef]]:
-    """Write the run folder and its manifest; returns the manifest path and the files' refs.
+) -> tuple[dict, list[AssetRef]]:
+    """Write the run folder and its manifest; returns the manifest and the files' refs.
 
     Args:
         settings: the run's settings as JSON, so the licences name the configured models.
@@ -150,7 +168,6 @@ def write_manifest(
     first = next(iter(variants.values()), {"videos": {}, "images": []})
     all_assets = [*state.get("assets", []), *(ref.model_dump(mode="json") for ref in published)]
     manifest = {
-        "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "status": "succeeded" if all(check["passed"] for check in checks) else "needs_review",
         "created_at": datetime.now(timezone.utc).isoformat(),
@@ -178,14 +195,6 @@ def write_manifest(
             *(_entry(Path(ref["path"]), ref, ref.get("metadata", {}).get("role", "")) for ref in all_assets),
             *media_entries,
         ],
-        "run_files": {
-            str(path.relative_to(run_dir)): sha256_file(path)
-            for path in sorted(run_dir.rglob("*")) if path.is_file() and path.name != "manifest.json"
-            and not path.name.endswith(".part")
-        },
         "timings": state.get("timings", {}),
     }
-    manifest["licences"] = licence_records(manifest, settings)
-    manifest_path = run_dir / "manifest.json"
-    write_json_atomic(manifest_path, manifest)
-    return manifest_path, published
+    return publish_manifest(run_dir, manifest, settings), published

@@ -1,19 +1,23 @@
 """The critic's media checks: is the finished ad what the brief asked for, and does it play?
 
-Each check names the graph node that can fix it (see :class:`adloom.agents.critic.Check`):
+Each check names the graph node responsible for it (see :class:`adloom.agents.critic.Check`).
+A failed check goes back to that node when the node acts on its target
+(:mod:`adloom.agents.feedback`); the others (marked *reported*) are in the manifest's checks,
+since running the chain again would not change them:
 
 - ``images.<scene>``: the key image's words read back by OCR (art director);
-- ``voiceover.loudness``: the voice track at -16 LUFS integrated (voiceover);
-- ``video.<aspect>.streams``: H.264 yuv420p + AAC 48 kHz, size, duration, faststart, BT.709 (editor);
+- ``voiceover.loudness``: the voice track at -16 LUFS integrated (voiceover; reported);
+- ``video.<aspect>.streams``: H.264 yuv420p + AAC 48 kHz, size, duration, faststart, BT.709 (editor;
+  reported);
 - ``video.<aspect>.loudness``: the finished mix at the loudness target (editor);
 - ``captions.sync``: the final audio transcribed again, caption word times against the
-  heard ones, mean offset under 150 ms (subtitles);
+  heard ones, mean offset under 150 ms (subtitles; reported);
 - ``captions.legibility``: OCR of frames in the middle of captions finds their words (subtitles);
 - ``end_card.legibility``: OCR of the end card frame finds the product name and CTA (art director);
 - ``frames.nsfw``: Open-NSFW score of a frame in every scene under the "safe" bound (art director);
 - ``frames.layout.<aspect>``: OCR of a frame every 2 s of every rendered aspect finds no text
   cut by the frame's edge, no two texts on top of each other in two frames in a row, and no
-  text under the platform's UI (:mod:`adloom.tools.media_checks.frame_layout`; editor);
+  text under the platform's UI (:mod:`adloom.tools.media_checks.frame_layout`; editor; reported);
 - ``captions.size.<aspect>``: in the same frames, the caption lines read are at least the
   aspect's readable size (subtitles, which then cuts shorter lines set larger).
 

@@ -2,7 +2,7 @@
 
 "shorter headline", "redo image 2 warmer", "male voice", "other music": each names a part of
 the ad, and each part is made by one node of the campaign's variant chain. A request becomes
-the same ``feedback`` the critic sends back (node -> target -> notes), plus a brief change
+the same :data:`~adloom.agents.feedback.Feedback` the critic sends back (node -> target -> notes), plus a brief change
 where the brief decides the part (the voice, the music from the marketer's library). "headline:
 Run lighter" sets a headline as written, the marketer's own words that no rewrite replaces.
 The graph re-runs the variant from the earliest
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adloom.agents.art_director import scene_key, tone_target
 from adloom.agents.chat_planner import duration_named, platforms_named
+from adloom.agents.feedback import ChainNode, Feedback, feedback_from
 from adloom.agents.llm_access import AgentLLM
 from adloom.agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
 from adloom.agents.platforms import PLATFORM_LIMITS
@@ -34,7 +35,7 @@ Part = Literal["copy", "script", "image", "voice", "captions", "video", "render"
 GateAction = Literal["approve", "reject", "edit"]
 
 # The node that makes each part of the ad, and the feedback target it understands.
-PART_NODES: dict[str, str] = {
+PART_NODES: dict[str, ChainNode] = {
     "copy": "copywriter", "script": "copywriter", "image": "art_director", "voice": "voiceover",
     "captions": "subtitles", "video": "video", "render": "editor",
 }
@@ -76,7 +77,7 @@ class Revision(BaseModel):
     """One request as feedback per node and an optional change to the variant's brief."""
 
     request: str
-    feedback: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    feedback: Feedback = Field(default_factory=dict)
     headlines: dict[str, str] = Field(default_factory=dict, description="Headlines set as written, by platform.")
     duration_s: float | None = Field(default=None, description="Another length: the ad is planned and made anew.")
     scene_texts: dict[int, str] = Field(default_factory=dict, description="Words set on a scene's picture as "
@@ -214,7 +215,7 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
                         feedback={"art_director": {"words": [note]}})
     text = request.lower()
     parts = _parts_by_keyword(text) or (_parts_by_llm(request, llm) if llm is not None else [])
-    feedback: dict[str, dict[str, list[str]]] = {}
+    notes: list[tuple[str, str, str]] = []
     voice = None
     music_patch = None
     unmet: list[str] = []
@@ -252,9 +253,8 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
                 targets = ["loudness"]
         else:
             targets = ["motion"]
-        for target in targets:
-            feedback.setdefault(node, {}).setdefault(target, []).append(note)
-    return Revision(request=request, feedback=feedback, voice=voice, music=music_patch, unmet=unmet)
+        notes += [(node, target, note) for target in targets]
+    return Revision(request=request, feedback=feedback_from(notes), voice=voice, music=music_patch, unmet=unmet)
 
 
 def gate_preview(gate: str, task: dict, *, message: str) -> dict:

@@ -10,14 +10,14 @@ revisions), the media stages alone, and the whole run against the 90 s target.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from adloom.agents.brief import load_brief
 from adloom.config import load_settings
 from adloom.runs import start_run
-from adloom.graphs.campaign import VARIANT_CHAIN
+from adloom.agents.feedback import VARIANT_CHAIN
 from adloom.tools.media_checks import check_streams
 
 TARGET_S = 90.0
@@ -42,9 +42,9 @@ def main() -> None:
                 update={"copywriter": settings.copywriter.model_copy(update={"candidates": args.candidates})}
             )
         started = time.perf_counter()
-        outcome = start_run(settings, args.brief, Path(folder) / "out")
+        outcome = start_run(settings, load_brief(args.brief), Path(folder) / "out", brief_path=args.brief)
         total = time.perf_counter() - started
-        manifest = json.loads(outcome.manifest_path.read_text("utf-8"))
+        manifest = outcome.manifest
 
         by_node: dict[str, float] = {}
         for label, seconds in manifest["timings"].items():

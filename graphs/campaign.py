@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -39,6 +40,7 @@ from adloom.agents.captioner import Captions, write_captions
 from adloom.agents.config import CopywriterSettings
 from adloom.agents.copywriter import VariantCopy, own_headline_problems, own_scene_text_problems, write_variant_copy
 from adloom.agents.critic import Check, review_copy
+from adloom.agents.feedback import FEEDBACK, VARIANT_CHAIN, Feedback, acts_on, earliest, feedback_from
 from adloom.agents.manifest import write_manifest
 from adloom.agents.media_review import review_media
 from adloom.agents.planner import CampaignPlan, Variant, plan_campaign
@@ -55,8 +57,6 @@ from adloom.tools.tts import SOCIAL_TARGET_LUFS, ScriptTooLongError
 from adloom.tools.tts.tool import VoiceoverResult
 
 MAX_REVISIONS_PER_NODE = 1
-VARIANT_CHAIN: tuple[str, ...] = ("copywriter", "art_director", "video", "voiceover", "subtitles", "editor")
-"""The per-variant nodes in the order each hands the variant on."""
 APPROVAL_GATES: tuple[str, ...] = ("video", "editor")
 """Chain nodes a run may pause before for the marketer's approval (video generation, final render)."""
 
@@ -108,7 +108,8 @@ class _Variant:
     def of(cls, task: VariantTask, node: str) -> _Variant:
         plan = CampaignPlan.model_validate(task["plan"])
         variant = next(v for v in plan.variants if v.id == task["variant_id"])
-        return cls(Brief.model_validate(task["brief"]), variant, task["previous"], task["feedback"].get(node, {}))
+        feedback = FEEDBACK.validate_python(task["feedback"])
+        return cls(Brief.model_validate(task["brief"]), variant, task["previous"], feedback.get(node, {}))
 
     @property
     def copy(self) -> VariantCopy:
@@ -154,7 +155,7 @@ def _gated(name: str, node: Callable[[VariantTask, Runtime[RunContext]], dict | 
                 update = {"copy": {task["variant_id"]: revised["previous"]["copy"]}} \
                     if revised["previous"].get("copy") != task["previous"].get("copy") else {}
                 task = revised
-                first = min(task["feedback"], key=VARIANT_CHAIN.index)
+                first = earliest(task["feedback"])
                 if VARIANT_CHAIN.index(first) < position:
                     return Command(goto=Send(first, task), update=update)
         return node(task, runtime)
@@ -314,15 +315,17 @@ def _review_variant(brief: Brief, plan: CampaignPlan, variant: Variant, copy: di
     )
 
 
-def revision_feedback(checks: list[Check], revisions: dict[str, int]) -> dict[str, dict[str, list[str]]]:
-    """Failed checks of one variant as feedback per responsible node, for nodes not yet sent back."""
-    feedback: dict[str, dict[str, list[str]]] = {}
-    for check in checks:
-        # A check owned by a node outside the variant chain (the planner) is reported, not sent back.
-        if (not check.passed and check.responsible in VARIANT_CHAIN
-                and revisions.get(f"{check.variant_id}:{check.responsible}", 0) < MAX_REVISIONS_PER_NODE):
-            feedback.setdefault(check.responsible, {}).setdefault(check.target, []).append(check.detail)
-    return feedback
+def revision_feedback(checks: list[Check], revisions: dict[str, int]) -> Feedback:
+    """Failed checks of one variant as feedback per responsible node, for nodes not yet sent back.
+
+    A failed check no chain node acts on (the planner's, a render's streams, caption timing) is
+    reported, not sent back: running the chain again would change nothing.
+    """
+    return feedback_from([
+        (check.responsible, check.target, check.detail) for check in checks
+        if not check.passed and acts_on(check.responsible, check.target)
+        and revisions.get(f"{check.variant_id}:{check.responsible}", 0) < MAX_REVISIONS_PER_NODE
+    ])
 
 
 def critic_node(state: CampaignState, context: RunContext) -> Command:
@@ -350,7 +353,7 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
         for node_name in feedback:
             key = f"{variant.id}:{node_name}"
             sent_back[key] = revisions.get(key, 0) + 1
-        first = min(feedback, key=VARIANT_CHAIN.index)
+        first = earliest(feedback)
         reasons = "; ".join(f"{c.name} ({c.detail})" for c in variant_checks
                             if not c.passed and c.target in feedback.get(c.responsible, {}))
         context.record_event("critic", "revising", {
@@ -367,9 +370,10 @@ def critic_node(state: CampaignState, context: RunContext) -> Command:
 
 
 def manifest_node(state: CampaignState, context: RunContext) -> dict:
-    path, refs = write_manifest(state, context.tools.assets, context.out_dir,
-                                context.tools.settings.model_dump(mode="json"))
-    return {"manifest_path": str(path), "assets": [ref.model_dump(mode="json") for ref in refs]}
+    manifest, refs = write_manifest(state, context.tools.assets, context.out_dir,
+                                    context.tools.settings.model_dump(mode="json"))
+    return {"manifest": manifest, "manifest_path": str(Path(context.out_dir) / state["run_id"] / "manifest.json"),
+            "assets": [ref.model_dump(mode="json") for ref in refs]}
 
 
 _CHAIN_BODIES: dict[str, Callable[[_Variant, RunContext], dict]] = {

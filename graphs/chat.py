@@ -30,7 +30,6 @@ are written to LangGraph's ``custom`` stream; node results arrive in ``updates``
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -336,7 +335,7 @@ def ask(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
 
 def _finished(final: dict, out_dir: Path, run_id: str) -> tuple[dict, dict, dict]:
     """The marketer's message, the planner's tool result and the manifest's outputs for a finished run."""
-    manifest = json.loads(Path(final["manifest_path"]).read_text("utf-8"))
+    manifest = final["manifest"]
     outputs = manifest["outputs"]
     videos = outputs.get("videos") or {"": outputs["video"]}
     media = [{"kind": "video", "path": path, "label": f"ad {aspect}".strip()} for aspect, path in videos.items()]

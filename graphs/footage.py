@@ -23,9 +23,10 @@ from langgraph.types import RetryPolicy
 
 from adloom.agents.brief import Brief
 from adloom.agents.footage import FootageClip, FootagePlan, select_and_script, shorten_line
+from adloom.agents.manifest import publish_manifest
 from adloom.graphs.state import merge_dicts
 from adloom.graphs.tracking import GraphContext, tracked
-from adloom.storage.files import copy_file_atomic, write_json_atomic
+from adloom.storage.files import copy_file_atomic
 from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
     LogoOverlay,
@@ -64,6 +65,7 @@ class FootageState(TypedDict, total=False):
     captions: dict  # srt, vtt, ass refs; segments per line; rule problems
     render: dict  # AssembleResult
     timings: Annotated[dict[str, float], merge_dicts]
+    manifest: dict  # what the run made, as written to manifest_path
     manifest_path: str
 
 
@@ -251,9 +253,8 @@ def manifest_node(state: FootageState, context: FootageContext) -> dict:
         "render_warnings": video.get("warnings", []),
         "timings": state.get("timings", {}),
     }
-    path = run_dir / "manifest.json"
-    write_json_atomic(path, manifest)
-    return {"manifest_path": str(path)}
+    written = publish_manifest(run_dir, manifest, context.tools.settings.model_dump(mode="json"))
+    return {"manifest": written, "manifest_path": str(run_dir / "manifest.json")}
 
 
 FOOTAGE_STAGES: tuple[str, ...] = ("scenes", "describe", "select", "voiceover", "subtitles", "editor", "manifest")

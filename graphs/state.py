@@ -49,6 +49,7 @@ class CampaignState(TypedDict, total=False):
     revisions: Annotated[dict[str, int], merge_dicts]  # "<variant>:<node>" -> times sent back
     review_round: int  # how many times the critic has sent variants back
     timings: Annotated[dict[str, float], add_timings]  # node (and variant) -> seconds, all passes
+    manifest: dict  # what the run made, as written to manifest_path (nothing reads it back from disk)
     manifest_path: str
 
 

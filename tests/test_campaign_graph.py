@@ -18,7 +18,8 @@ from adloom.config import Settings
 from adloom.agents.brief import load_brief
 from adloom.agents.critic import Check
 from conftest import REPO_ROOT
-from adloom.graphs.campaign import MAX_REVISIONS_PER_NODE, VARIANT_CHAIN, RunContext, build_campaign_graph
+from adloom.agents.feedback import VARIANT_CHAIN
+from adloom.graphs.campaign import MAX_REVISIONS_PER_NODE, RunContext, build_campaign_graph
 from adloom.graphs.checkpoint import open_checkpointer
 from scripted_llm import GARBAGE, VALID_NORTHWIND_COPY, ScriptedBackend, copy_reply, models_with_backend, northwind_script
 from adloom.storage.assets import AssetStore, sha256_file
@@ -92,6 +93,7 @@ def brief() -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_full_run_writes_a_verifiable_manifest(tmp_path):
     brief = load_brief(EXAMPLE).model_dump(mode="json")  # the real 15-second ad
     run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
@@ -172,6 +174,7 @@ def fail_tiktok_copy_until_revised(monkeypatch, rounds_failing: int) -> None:
     monkeypatch.setattr(campaign, "review_copy", review)
 
 
+@pytest.mark.slow
 def test_critic_sends_a_variant_back_once_and_the_fix_is_used(tmp_path, brief, monkeypatch):
     fail_tiktok_copy_until_revised(monkeypatch, rounds_failing=1)
     script = northwind_script()
@@ -197,6 +200,7 @@ def test_critic_sends_a_variant_back_once_and_the_fix_is_used(tmp_path, brief, m
     assert len(run.backend.calls_for("ScriptDraft")) == 1
 
 
+@pytest.mark.slow
 def test_critic_sends_a_variant_back_only_once(tmp_path, brief, monkeypatch):
     fail_tiktok_copy_until_revised(monkeypatch, rounds_failing=2)
     run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
@@ -212,6 +216,7 @@ def test_critic_sends_a_variant_back_only_once(tmp_path, brief, monkeypatch):
     assert failed == ["copy.tiktok.price"]
 
 
+@pytest.mark.slow
 def test_copy_that_grounds_nowhere_ships_pattern_copy_that_passes(tmp_path, brief):
     script = northwind_script()
     script["CopyDraft_tiktok"] = [GARBAGE]
@@ -223,6 +228,7 @@ def test_copy_that_grounds_nowhere_ships_pattern_copy_that_passes(tmp_path, brie
     assert run.finished("copywriter") == ["copywriter:v1"]  # nothing to send back
 
 
+@pytest.mark.slow
 def test_two_variants_fan_out_and_both_get_copy(tmp_path, brief):
     brief["variants"] = 2
     run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
@@ -242,6 +248,7 @@ def test_two_variants_fan_out_and_both_get_copy(tmp_path, brief):
     assert len(run.backend.calls_for("PlanDraft")) == 2
 
 
+@pytest.mark.slow
 def test_failed_run_resumes_from_its_checkpoint_without_replanning(tmp_path, brief):
     def broken(call):
         raise RuntimeError("the model server went away")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adloom.api.conversations import ChatService
+from adloom.conversations import ChatService
 from adloom.chat_commands import converse
 from adloom.cli import app as cli_app
 from adloom.config import Settings

@@ -103,6 +103,7 @@ def test_measured_describer_rests_on_speech_on_screen_text_and_visuals(media, mo
     assert red.visual.motion < 0.02 and "still" in red.text
 
 
+@pytest.mark.slow
 def test_black_and_white_footage_is_described_as_such(shared_data, module_settings):
     ctx = _context(module_settings)
     detected = detect_scenes(DetectRequest(videos=[str(shared_data / "video/moviepy/chaplin.mp4")]), ctx)

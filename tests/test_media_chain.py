@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 import yaml
 from PIL import Image
 
@@ -30,7 +31,8 @@ from adloom.agents.voice_director import ScriptFitError, speak
 from adloom.config import Settings
 from adloom.runs import start_run
 from conftest import REPO_ROOT
-from adloom.graphs.campaign import VARIANT_CHAIN, revision_feedback
+from adloom.agents.feedback import FEEDBACK, acts_on, earliest
+from adloom.graphs.campaign import revision_feedback
 from scripted_llm import (
     ScriptedBackend,
     models_with_backend,
@@ -76,6 +78,7 @@ def short_brief(shared_data):
     return parse_brief(data)
 
 
+@pytest.mark.slow
 def test_a_three_second_ad_is_rendered_checked_and_passes_the_critic(short_brief, tool_context):
     variant = _three_second_variant()
     copy = _copy(["Smooth cold brew.", "Grab a can."])
@@ -207,12 +210,24 @@ def test_failed_checks_become_feedback_for_nodes_not_yet_sent_back():
         check("video.9:16.loudness", "editor", "loudness"),
         check("copy.tiktok", "copywriter", "tiktok", passed=True),
     ]
+    checks.append(check("captions.legibility", "subtitles", "legibility"))
     feedback = revision_feedback(checks, {"v1:editor": 1})
+    # Caption timing is reported, not sent back: no node acts on it (the captions would come back the same).
     assert feedback == {
-        "subtitles": {"sync": ["captions.sync failed"]},
         "art_director": {"scene-2": ["images.scene-2 failed", "frames.nsfw.scene-2 failed"]},
+        "subtitles": {"legibility": ["captions.legibility failed"]},
     }
-    assert min(feedback, key=VARIANT_CHAIN.index) == "art_director"  # the chain re-runs from there
+    assert earliest(feedback) == "art_director"  # the chain re-runs from there
+
+
+def test_feedback_names_only_targets_a_node_acts_on():
+    assert acts_on("art_director", "scene-3:warmer") and acts_on("copywriter", "linkedin")
+    assert not acts_on("art_director", "scene-3:sepia") and not acts_on("voiceover", "loudness")
+    assert not acts_on("planner", "messages")
+    with pytest.raises(ValidationError, match=r"the editor acts on no target '9:16'"):
+        FEEDBACK.validate_python({"editor": {"9:16": ["text cut at the edge"]}})
+    with pytest.raises(ValidationError):
+        FEEDBACK.validate_python({"critic": {"loudness": ["no such node"]}})
 
 
 # --- bad input at the edge ------------------------------------------------------------------
@@ -294,7 +309,7 @@ def test_a_line_too_long_for_its_scene_is_rewritten_once_by_the_copywriter(tmp_p
     settings = Settings(data_dir=tmp_path / "data", llm={"max_retries": 0}, copywriter={"candidates": 1})
     reported: list[tuple[str, str, dict]] = []
     outcome = start_run(
-        settings, brief, tmp_path / "out", models=models_with_backend(backend, settings.llm),
+        settings, load_brief(brief), tmp_path / "out", brief_path=brief, models=models_with_backend(backend, settings.llm),
         reporter=lambda node, event, detail: reported.append((node, event, detail)),
     )
 
@@ -402,6 +417,7 @@ def test_diffusion_pictures_and_generated_clips_flow_through_the_chain(short_bri
     assert report.ok, report.problems
 
 
+@pytest.mark.slow
 def test_an_unchanged_variant_is_not_reviewed_twice(short_brief, tool_context):
     variant = _three_second_variant()
     copy = _copy(["Smooth cold brew.", "Grab a can."])

@@ -62,6 +62,7 @@ def shown_status(database, run_id: str) -> str:
         return records.get_run(session, run_id).shown_status()
 
 
+@pytest.mark.slow
 def test_a_live_run_is_held_by_one_process_and_resumable_once_it_dies(new_database_url, tmp_path):  # noqa: F811
     url = new_database_url()
     database = open_database(url)
@@ -183,6 +184,7 @@ def is_running(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_ffmpeg_dies_when_adloom_is_killed():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}

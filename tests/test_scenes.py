@@ -158,6 +158,7 @@ def test_inspect_video_names_a_missing_file(tmp_path):
 
 
 
+@pytest.mark.slow
 def test_bars_black_blank_stretches_and_title_cards_are_set_aside_with_the_reason(shared_data, tool_context):
     names = ["moviepy/smpte-2997.mp4", "pyscenedetect/fades.mp4", "pyscenedetect/counter.mp4",
              "pyscenedetect/testvideo.mp4", "moviepy/big_buck_bunny_0_30.webm"]

@@ -30,7 +30,7 @@ from adloom.scheduler import (
     schedule_history,
     sync_jobs,
 )
-from adloom.agents.brief import load_brief
+from adloom.agents.brief import Brief
 from loopback_http import LoopbackSite
 from scripted_llm import warm_models
 from adloom.storage import records
@@ -85,21 +85,20 @@ class RecordingLauncher:
     """Records each launch and creates the run row a real launch would (no graph executed)."""
 
     def __init__(self):
-        self.briefs: list[Path] = []
+        self.briefs: list[Brief] = []
         self.lock = threading.Lock()
 
-    def __call__(self, settings, brief_path, out_dir, reporter) -> RunOutcome:
-        brief = load_brief(brief_path)
+    def __call__(self, settings, brief, out_dir, reporter) -> RunOutcome:
         run_id = f"run{len(self.briefs)}{time.monotonic_ns()}"
         with open_database(settings.database_url).session() as session:
-            records.create_run(session, run_id, brief=brief.model_dump(mode="json"), brief_path=str(brief_path),
+            records.create_run(session, run_id, brief=brief.model_dump(mode="json"), brief_path=None,
                                out_dir=str(out_dir), config={})
         reporter("run", "created", {"run_id": run_id})
         with open_database(settings.database_url).session() as session:
             records.set_run_status(session, run_id, "succeeded")
         with self.lock:
-            self.briefs.append(Path(brief_path))
-        return RunOutcome(run_id, Path(out_dir) / run_id, Path(out_dir) / run_id / "manifest.json", "succeeded")
+            self.briefs.append(brief)
+        return RunOutcome(run_id, Path(out_dir) / run_id, Path(out_dir) / run_id / "manifest.json", "succeeded", {})
 
 
 def test_two_ticks_for_the_same_fire_time_start_one_run(brand_with_sources):
@@ -120,9 +119,10 @@ def test_two_ticks_for_the_same_fire_time_start_one_run(brand_with_sources):
             (schedule.id, fire, "succeeded", first.run_id)]
         assert session.scalar(select(Run.id)) == first.run_id
         trend = session.get(Trend, ticks[0].trend_id)
-    brief = yaml.safe_load(launcher.briefs[0].read_text("utf-8"))
-    assert brief["trend"] == trend.data["trend_text"] and "Boxing" in brief["trend"]
-    assert brief["product"]["name"] == first.product == "Ringside Pro Gloves"
+    brief = launcher.briefs[0]
+    assert brief.trend == trend.data["trend_text"] and "Boxing" in brief.trend
+    assert brief.product.name == first.product == "Ringside Pro Gloves"
+    assert not (settings.data_dir / "schedules").exists()  # the brief went to the run as it is, no file between
     assert first.topic == trend.topic
 
 

@@ -182,7 +182,7 @@ def test_contract_test_covers_the_installed_plugin(tmp_path):
     completed = subprocess.run(
         [
             sys.executable, "-m", "pytest", "tests/test_tool_contract.py",
-            "-q", "-p", "no:cacheprovider", "-k", "hashtags",
+            "-q", "-p", "no:cacheprovider", "-m", "", "-k", "hashtags",
         ],
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
     )

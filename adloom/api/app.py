@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from adloom.api.brief_routes import brief_router
-from adloom.api.conversations import ChatService
+from adloom.conversations import ChatService
 from adloom.api.data_routes import data_router
 from adloom.api.events import ThreadEvents
 from adloom.api.footage_routes import footage_router

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adloom.api.conversations import (
+from adloom.conversations import (
     MAX_MESSAGE_CHARS,
     ChatService,
     NothingToResumeError,

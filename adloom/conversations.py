@@ -9,7 +9,6 @@ two concurrent approvals of the same interrupt from both being applied.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -109,9 +108,8 @@ class DatabaseLedger:
             if not final.get("manifest_path"):  # the marketer rejected it at an approval gate
                 records.set_run_status(session, run_id, "interrupted")
                 return
-            manifest = json.loads(Path(final["manifest_path"]).read_text("utf-8"))
-            records.record_manifest_assets(session, run_id, manifest)
-            records.set_run_status(session, run_id, manifest["status"])
+            records.record_manifest_assets(session, run_id, final["manifest"])
+            records.set_run_status(session, run_id, final["manifest"]["status"])
 
 
 @dataclass
