@@ -7,7 +7,6 @@ MiniLM; only the LLM's words are scripted (injected with ``override_backend``).
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -21,25 +20,18 @@ from conftest import REPO_ROOT
 from adloom.agents.feedback import VARIANT_CHAIN
 from adloom.graphs.campaign import MAX_REVISIONS_PER_NODE, RunContext, build_campaign_graph
 from adloom.graphs.checkpoint import open_checkpointer
+from graph_shapes import assert_graph_matches_snapshot
 from scripted_llm import GARBAGE, VALID_NORTHWIND_COPY, ScriptedBackend, copy_reply, models_with_backend, northwind_script
 from adloom.storage.assets import AssetStore, sha256_file
 from adloom.tools.context import ToolContext
 from adloom.tools.media_checks import check_streams
 from adloom.tools.subtitles import parse_srt, parse_vtt
 
-SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "campaign.mmd"
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
 
 
 def test_graph_shape_matches_the_snapshot():
-    drawn = build_campaign_graph().compile().get_graph().draw_mermaid()
-    if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOT.write_text(drawn, encoding="utf-8")
-    assert drawn == SNAPSHOT.read_text(encoding="utf-8"), (
-        f"the campaign graph's nodes or edges changed. If that is intended, regenerate {SNAPSHOT} with\n"
-        "  ADLOOM_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_campaign_graph.py -k snapshot\n"
-        "and review the diff.\nNow drawn:\n" + drawn
-    )
+    assert_graph_matches_snapshot(build_campaign_graph(), "campaign", "tests/test_campaign_graph.py")
 
 
 class CampaignRun:

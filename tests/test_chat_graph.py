@@ -7,7 +7,6 @@ Only the LLM's words are scripted (``override_backend``); every gate pause is a 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,12 @@ from adloom.agents.revisions import GateDecision, gate_preview, plan_revision
 from adloom.graphs.campaign import APPROVAL_GATES, RunContext
 from adloom.graphs.chat import ChatContext, build_chat_graph, report_tool_progress
 from adloom.graphs.checkpoint import open_checkpointer
+from graph_shapes import assert_graph_matches_snapshot
 from scripted_llm import ScriptedBackend, copy_reply, filling_script_lines, models_with_backend, plan_reply
 from adloom.storage.assets import AssetStore
 from adloom.tools.context import ToolContext
 from adloom.tools.tts.voices import VoiceChoice
 
-SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "chat.mmd"
 FIRST_MESSAGE = "I need a TikTok ad for our new running shoe"
 SECOND_MESSAGE = "We are Stride. It is a light running shoe with a recycled foam sole, for weekend runners."
 
@@ -605,11 +604,4 @@ def test_another_length_at_a_gate_makes_the_ad_again_at_that_length(tmp_path):
 
 
 def test_chat_graph_shape_matches_the_snapshot():
-    drawn = build_chat_graph().compile().get_graph().draw_mermaid()
-    if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOT.write_text(drawn, encoding="utf-8")
-    assert drawn == SNAPSHOT.read_text(encoding="utf-8"), (
-        f"the chat graph's nodes or edges changed. If that is intended, regenerate {SNAPSHOT} with\n"
-        "  ADLOOM_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_chat_graph.py -k snapshot\n"
-        "and review the diff.\nNow drawn:\n" + drawn
-    )
+    assert_graph_matches_snapshot(build_chat_graph(), "chat", "tests/test_chat_graph.py")

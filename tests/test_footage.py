@@ -18,6 +18,7 @@ from adloom.agents.footage import FootageClip, _draft_model, fact_source, plan_p
 from adloom.agents.llm_access import AgentLLM
 from conftest import REPO_ROOT
 from fake_openai_server import FakeOpenAIServer, reply_text
+from graph_shapes import assert_graph_matches_snapshot
 from scripted_llm import GARBAGE, ScriptedBackend, models_with_backend, warm_models
 from adloom.storage.assets import AssetStore
 from adloom.tools.config import WORDS_PER_SECOND, FootageSettings, LLMSettings
@@ -28,7 +29,6 @@ from adloom.tools.vision import describe_clips
 from adloom.tools.vision.openai_vlm import OpenAIVisionDescriber
 
 EXAMPLE = REPO_ROOT / "examples" / "brief.yaml"
-SNAPSHOT = Path(__file__).parent / "graph_snapshots" / "footage.mmd"
 
 
 # --- media made for these tests ---------------------------------------------------------
@@ -249,13 +249,7 @@ def test_k_outside_the_clips_is_an_input_error(brief):
 def test_graph_shape_matches_the_snapshot():
     from adloom.graphs.footage import build_footage_graph
 
-    drawn = build_footage_graph().compile().get_graph().draw_mermaid()
-    if os.environ.get("ADLOOM_UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOT.write_text(drawn)
-    assert drawn == SNAPSHOT.read_text(), (
-        "the footage graph changed; review and refresh with\n"
-        "  ADLOOM_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_footage.py -k snapshot"
-    )
+    assert_graph_matches_snapshot(build_footage_graph(), "footage", "tests/test_footage.py")
 
 
 @pytest.mark.slow
