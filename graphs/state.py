@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, TypedDict
 
+from adloom.agents.feedback import Feedback
+
 
 def merge_dicts(left: dict | None, right: dict | None) -> dict:
     """Reducer: later keys win, so a re-run of a variant's node replaces its entry."""
@@ -59,6 +61,6 @@ class VariantTask(TypedDict):
     variant_id: str
     brief: dict
     plan: dict
-    feedback: dict[str, dict[str, list[str]]]  # node -> target (platform, "script", "scene-1", ...) -> problems
+    feedback: Feedback  # node -> target (platform, "script", "scene-1", ...) -> problems
     previous: dict  # the variant's outputs so far, by kind ("copy", "art", "video", ...)
     round: int  # the critic's review round this pass belongs to
