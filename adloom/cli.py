@@ -137,8 +137,8 @@ def runs_show(run_id: str, config: ConfigOption = None) -> None:
             out.print(f"error:   {run.error}", highlight=False)
         if run.shown_status() == "running" and run.lease_holder:
             out.print(f"held by: {run.lease_holder}", highlight=False)
-        manifest = Path(run.out_dir or "") / run.id / "manifest.json"
-        out.print(f"manifest: {manifest if manifest.exists() else '(not written yet)'}", highlight=False)
+        written = Path(run.out_dir or "") / run.id / "manifest.json"
+        out.print(f"manifest: {written if run.manifest is not None else '(not written yet)'}", highlight=False)
         table = Table("node", "event", "at", "detail")
         for event in run.events:
             table.add_row(event.node, event.event, f"{event.at:%H:%M:%S}", str((event.detail or {}).get("label", "")))
@@ -163,11 +163,9 @@ def licences(
         run = records.get_run(session, run_id)
         if run is None:
             fail_input([f"no run with id {run_id!r} (see: adloom runs list)"])
-        manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
-        status, run_settings = run.shown_status(), (run.config or {}).get("settings")
-    if not manifest_path.is_file():
+        manifest, status, run_settings = run.manifest, run.shown_status(), (run.config or {}).get("settings")
+    if manifest is None:
         fail_input([f"run {run_id} has no manifest yet (status {status}); its licences are listed once it finishes"])
-    manifest = json.loads(manifest_path.read_text("utf-8"))
     # Recomputed with the run's settings when they are stored: they name the GPU backends' model folders.
     found = licence_records(manifest, run_settings) if run_settings else manifest.get("licences") or \
         licence_records(manifest)

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from adloom.config import ConfigError, Settings, load_settings
 from adloom.agents.brief import BriefError
 from adloom.tools.context import ProgressCallback
+
+if TYPE_CHECKING:
+    from adloom.runs import RunOutcome
 
 # soft_wrap: an error line or a printed path stays one line whatever the terminal's width,
 # so "one line per problem" holds and paths can be copied or parsed.
@@ -177,25 +180,25 @@ def run_progress() -> Iterator[tuple[ProgressCallback, EventReporter]]:
         yield run.progress, run.report
 
 
-def print_outcome(outcome) -> None:
-    """Where a finished run's outputs went (an ``adloom.runs.RunOutcome``)."""
-    for rejected in outcome.rejected:
-        err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
+def print_outcome(outcome: RunOutcome) -> None:
+    """Where a finished run's outputs went."""
     manifest = outcome.manifest
-    for clip in manifest.get("inputs", {}).get("screened_out", []):
+    for rejected in manifest.rejected_inputs:
+        err.print(f"skipped: {rejected['error']}", markup=False, highlight=False)
+    for clip in manifest.screened_out:
         err.print(f"not used: {Path(clip['source']).name} {clip['start_s']:.1f}-{clip['end_s']:.1f} s, {clip['reason']}",
                   markup=False, highlight=False)
     out.print(f"run id:   {outcome.run_id}", highlight=False)
     out.print(f"status:   {outcome.status}", highlight=False)
-    failed = [check for check in manifest.get("checks", []) if not check["passed"]]
+    failed = manifest.failed_checks
     if failed:
         err.print(f"{len(failed)} check(s) failed; review before publishing:", highlight=False)
         for check in failed:
-            err.print(f"  {check['variant_id']} {check['name']}: {check['detail']}", markup=False, highlight=False)
-    for note in manifest.get("notes", []):
+            err.print(f"  {check.variant_id} {check.name}: {check.detail}", markup=False, highlight=False)
+    for note in manifest.notes or []:
         err.print(f"note: {note}", markup=False, highlight=False)
     out.print(f"outputs:  {outcome.run_dir}", highlight=False)
-    video = manifest.get("outputs", {}).get("video")
+    video = manifest.outputs.get("video")
     if video:
         out.print(f"video:    {video}", highlight=False)
     out.print(f"manifest: {outcome.manifest_path}", highlight=False)

@@ -108,8 +108,7 @@ class DatabaseLedger:
             if not final.get("manifest_path"):  # the marketer rejected it at an approval gate
                 records.set_run_status(session, run_id, "interrupted")
                 return
-            records.record_manifest_assets(session, run_id, final["manifest"])
-            records.set_run_status(session, run_id, final["manifest"]["status"])
+            records.finish_run(session, run_id, final["manifest"])
 
 
 @dataclass

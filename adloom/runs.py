@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from adloom.config import Settings
 from adloom.preflight import check_run_inputs
 from adloom.agents.brief import Brief, check_brief_files, load_brief, parse_brief
+from adloom.agents.manifest import Manifest
 from adloom.graphs.campaign import RunContext, build_campaign_graph, campaign_stages
 from adloom.graphs.checkpoint import open_checkpointer
 from adloom.graphs.footage import FOOTAGE_STAGES, FootageContext, build_footage_graph, check_videos
@@ -110,12 +111,19 @@ class RunLease:
 
 @dataclass(frozen=True)
 class RunOutcome:
+    """A finished run: where its files are and what it made."""
+
     run_id: str
     run_dir: Path
-    manifest_path: Path
-    status: str
-    manifest: dict  # as written to manifest_path
-    rejected: list[dict] = field(default_factory=list)  # footage: input files that could not be used
+    manifest: Manifest
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.run_dir / "manifest.json"
+
+    @property
+    def status(self) -> str:
+        return self.manifest.status
 
 
 def _ignore(node: str, event: str, detail: dict) -> None:
@@ -281,9 +289,9 @@ def resume_run(
         status = run.status
         kind = run.config.get("kind", CAMPAIGN)
         stored_brief = run.campaign.brief if run.campaign else None
-    if status in FINISHED_STATUSES:
-        return RunOutcome(run_id, out_dir / run_id, out_dir / run_id / "manifest.json", status,
-                          _final_state(settings, run_id, kind).get("manifest", {}))
+        made = run.manifest
+    if status in FINISHED_STATUSES and made is not None:
+        return RunOutcome(run_id, out_dir / run_id, Manifest.model_validate(made))
     if stored_brief:
         # The same checks as at the start, against today's settings: a run stopped by a missing
         # model folder resumes once the config names the right one, and is refused until then.
@@ -328,13 +336,6 @@ def _create_run(
             out_dir=str(out_dir), config={**settings_record(settings, config_file), "kind": kind, kind: options},
         )
     return run_id, database, out_dir, RunLease(database, run_id, settings.runs.lease_s).acquire()
-
-
-def _final_state(settings: Settings, run_id: str, kind: str) -> dict:
-    """A run's last checkpointed state (what a finished run made, ``manifest`` included)."""
-    graph = build_footage_graph() if kind == FOOTAGE else build_campaign_graph()
-    with open_checkpointer(settings.database_url, settings.checkpoint_path) as saver:
-        return graph.compile(checkpointer=saver).get_state({"configurable": {"thread_id": run_id}}).values
 
 
 def _graph_and_context(kind: str, tools: ToolContext, out_dir: Path, record_event: EventReporter,
@@ -388,12 +389,9 @@ def _execute(
         if lease.lost:
             raise RunFailed(run_id, RuntimeError("another process took the run over while this one ran "
                                                  "(its lease was not renewed in time); that process records the outcome"))
-        manifest_path, manifest = Path(final["manifest_path"]), final["manifest"]
         with database.session() as session:
-            records.record_manifest_assets(session, run_id, manifest)
-            records.set_run_status(session, run_id, manifest["status"])
-        rejected = manifest.get("inputs", {}).get("rejected", [])
-        return RunOutcome(run_id, manifest_path.parent, manifest_path, manifest["status"], manifest, rejected)
+            records.finish_run(session, run_id, final["manifest"])
+        return RunOutcome(run_id, Path(final["manifest_path"]).parent, Manifest.model_validate(final["manifest"]))
     finally:
         lease.release()
 

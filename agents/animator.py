@@ -14,16 +14,13 @@ from pydantic import BaseModel, Field
 from adloom.agents.art_director import ArtDirection
 from adloom.agents.brief import Brief
 from adloom.agents.planner import Variant
-from adloom.agents.tool_calls import call_tool
 from adloom.storage.assets import AssetRef
 from adloom.tools.context import ToolContext
-from adloom.tools.video.generate_tool import VideoGenerateRequest, VideoGenerateResult
+from adloom.tools.video.generate_tool import GENERATE_SCENE_CLIP, VideoGenerateRequest
 from adloom.tools.video.kenburns import Region, Reveal, text_on_screen
 from adloom.tools.image.tool import ImageRenderResult
-from adloom.tools.video.tool import AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
+from adloom.tools.video.tool import ANIMATE, AUTO_MOTIONS, AnimateRequest, AnimateResult, AnimateScene, AnimateText
 
-ANIMATE_TOOL = "video.animate"
-GENERATE_TOOL = "video.generate"
 INTERMEDIATE_PRESET = "ultrafast"
 INTERMEDIATE_CRF = 14
 GENERATED_FPS = 24
@@ -88,7 +85,7 @@ def _kenburns_clip(
     and where each scene's texts show in it."""
     scenes = [kenburns_scene(image, s.seconds, s.index + take) for image, s in zip(images, moving)]
     request = AnimateRequest(scenes=scenes, aspect=aspect, preset=INTERMEDIATE_PRESET, crf=INTERMEDIATE_CRF)
-    result = call_tool(ANIMATE_TOOL, request, tools, AnimateResult)
+    result = ANIMATE(request, tools)
     on_screen = [text_boxes(image.image) if s.texts
                  else text_on_screen(s.motion, s.keep_in_view, text_boxes(image.image))
                  if s.motion and s.keep_in_view else [] for s, image in zip(scenes, images)]
@@ -121,5 +118,5 @@ def animate_scenes(brief: Brief, variant: Variant, art: ArtDirection, tools: Too
             prompt=f"{scene.visual}, {brief.product.name}", first_frame=picture, seconds=scene.seconds,
             fps=GENERATED_FPS, seed=scene.index + SEEDS_PER_TAKE * take, aspect=brief.aspect,
         )
-        clips.append(call_tool(GENERATE_TOOL, request, tools, VideoGenerateResult).clip)
+        clips.append(GENERATE_SCENE_CLIP(request, tools).clip)
     return SceneVideo(clips=clips, seconds=[scene.seconds for scene in moving], backend=backend)

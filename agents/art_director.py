@@ -32,14 +32,11 @@ from adloom.agents.copywriter import VariantCopy
 from adloom.agents.icons import choose_icon
 from adloom.agents.planner import Scene, Variant
 from adloom.agents.platforms import video_aspects
-from adloom.agents.tool_calls import call_tool
 from adloom.tools.context import ToolContext
 from adloom.tools.image.template import TemplateRequest
-from adloom.tools.image.generate_tool import ImageGenerateRequest, ImageGenerateResult
-from adloom.tools.image.tool import ImageRenderResult
+from adloom.tools.image.generate_tool import GENERATE_KEY_IMAGES, ImageGenerateRequest, ImageGenerateResult
+from adloom.tools.image.tool import RENDER_IMAGE, ImageRenderResult
 
-IMAGE_TOOL = "image.render"
-GENERATE_TOOL = "image.generate"
 PLAIN_LAYOUT = "headline"
 CANDIDATES = 2
 NEGATIVE_PROMPT = "text, letters, watermark, logo, blurry, low quality, deformed"
@@ -187,10 +184,10 @@ def direct_art(
             generated = generate_picture(brief, scene, tools)
         photos = [generated.images[0].path, *brief.product.images] if generated else None
         request = scene_request(brief, variant, copy, scene, plain=plain, photos=photos, tones=scene_tones)
-        result = call_tool(IMAGE_TOOL, request, tools, ImageRenderResult)
+        result = RENDER_IMAGE(request, tools)
         # Every aspect the platforms need gets its own layout of each scene, not a crop or a strip.
         other_aspects = {
-            aspect: call_tool(IMAGE_TOOL, request.model_copy(update={"aspect": aspect}), tools, ImageRenderResult)
+            aspect: RENDER_IMAGE(request.model_copy(update={"aspect": aspect}), tools)
             for aspect in video_aspects(brief.aspect, brief.platforms)[1:]
         }
         images.append(SceneImage(
@@ -208,7 +205,7 @@ def generate_picture(brief: Brief, scene: Scene, tools: ToolContext) -> ImageGen
         negative_prompt=NEGATIVE_PROMPT, aspect=brief.aspect, candidates=CANDIDATES, seed=scene.index,
         init_image=photo, rank_text=scene.visual,
     )
-    return call_tool(GENERATE_TOOL, request, tools, ImageGenerateResult)
+    return GENERATE_KEY_IMAGES(request, tools)
 
 
 def plain_scenes_from(feedback: dict[str, list[str]], previous: ArtDirection | None) -> frozenset[int]:

@@ -16,7 +16,6 @@ from adloom.agents.art_director import ArtDirection
 from adloom.agents.brief import Brief, brand_colors
 from adloom.agents.captioner import Captions
 from adloom.agents.planner import Variant
-from adloom.agents.tool_calls import call_tool
 from adloom.tools.context import ToolContext
 from adloom.tools.editor.timeline import (
     ASPECT_SIZES,
@@ -28,11 +27,10 @@ from adloom.tools.editor.timeline import (
     VideoClip,
     VoiceTrack,
 )
-from adloom.tools.editor.tool import AssembleRequest, AssembleResult
+from adloom.tools.editor.tool import ASSEMBLE, AssembleRequest, AssembleResult
 from adloom.tools.tts import SOCIAL_TARGET_LUFS
 from adloom.tools.tts.tool import VoiceoverResult
 
-EDITOR_TOOL = "editor.assemble"
 FPS = 30
 
 
@@ -79,4 +77,4 @@ def assemble_ad(
         timeline=timeline, aspects=aspects,  # type: ignore[arg-type]
         subtitles_by_aspect={aspect: _subtitle_track(captions, aspect) for aspect in aspects},  # type: ignore[misc]
     )
-    return call_tool(EDITOR_TOOL, request, tools, AssembleResult)
+    return ASSEMBLE(request, tools)

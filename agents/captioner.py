@@ -15,15 +15,13 @@ from adloom.agents.animator import SceneVideo
 from adloom.agents.brief import Brief, brand_colors
 from adloom.agents.copywriter import VariantCopy
 from adloom.agents.planner import Variant
-from adloom.agents.tool_calls import call_tool
 from adloom.tools.context import ToolContext
 from adloom.tools.aspects import ASPECT_SIZES
 from adloom.tools.editor.timeline import region_after_cover
 from adloom.tools.subtitles.segment import LINE_LIMIT_BY_ASPECT
-from adloom.tools.subtitles.tool import CaptionScene, SubtitlesRequest, SubtitlesResult
+from adloom.tools.subtitles.tool import BUILD_SUBTITLES, CaptionScene, SubtitlesRequest, SubtitlesResult
 from adloom.tools.tts.tool import VoiceoverResult
 
-SUBTITLES_TOOL = "subtitles.build"
 DEFAULT_ACCENT = "#FFD400"
 
 
@@ -84,5 +82,5 @@ def write_captions(
         styles[aspect] = caption_style(aspect, plain=plain)
         request = caption_request(brief, variant, copy, voice, aspect, styles[aspect], video,
                                   shorter_lines=shorter_lines)
-        by_aspect[aspect] = call_tool(SUBTITLES_TOOL, request, tools, SubtitlesResult)
+        by_aspect[aspect] = BUILD_SUBTITLES(request, tools)
     return Captions(by_aspect=by_aspect, style_by_aspect=styles, plain=plain, shorter_lines=shorter_lines)

@@ -21,14 +21,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adloom.agents.art_director import scene_key, tone_target
+from adloom.agents.animator import SceneVideo
+from adloom.agents.art_director import ArtDirection, scene_key, tone_target
 from adloom.agents.chat_planner import duration_named, platforms_named
+from adloom.agents.copywriter import VariantCopy
 from adloom.agents.feedback import ChainNode, Feedback, feedback_from
 from adloom.agents.llm_access import AgentLLM
 from adloom.agents.music_library import LibraryTrack, MusicChange, NoOtherTrackError, music_change
 from adloom.agents.platforms import PLATFORM_LIMITS
 from adloom.tools.image.grading import Tone
 from adloom.tools.llm.prompts import load_prompt
+from adloom.tools.tts.tool import VoiceoverResult
 from adloom.tools.tts.voices import VOICE_BY_GENDER, VOICES, voice_named
 
 Part = Literal["copy", "script", "image", "voice", "captions", "video", "render", "unclear"]
@@ -257,30 +260,28 @@ def plan_revision(request: str, llm: AgentLLM | None, *, platforms: list[str], s
     return Revision(request=request, feedback=feedback_from(notes), voice=voice, music=music_patch, unmet=unmet)
 
 
-def gate_preview(gate: str, task: dict, *, message: str) -> dict:
-    """The interrupt payload at an approval gate: what is ready so far, as asset paths and copy.
+def gate_preview(gate: str, variant_id: str, copy: VariantCopy | None, art: ArtDirection | None,
+                 video: SceneVideo | None, voice: VoiceoverResult | None, *, message: str) -> dict:
+    """The interrupt payload at an approval gate: what the variant has made so far, as asset paths and copy.
 
     Args:
         gate: the chain node about to run (``"video"`` or ``"editor"``).
-        task: the variant's :class:`adloom.graphs.state.VariantTask` (plain dict).
         message: the question shown to the marketer.
     """
-    previous = task["previous"]
-    media: list[dict[str, str]] = []
-    for image in (previous.get("art") or {}).get("images", []):
-        media.append({"kind": "image", "path": image["result"]["image"]["path"],
-                      "label": f"image {image['scene_index'] + 1} ({image['purpose']})",
+    media: list[dict[str, Any]] = []
+    for image in art.images if art else []:
+        media.append({"kind": "image", "path": image.result.image.path,
+                      "label": f"image {image.scene_index + 1} ({image.purpose})",
                       # the words on it, to rewrite in place (not the end card's: the product's name and CTA)
-                      **({"scene": image["scene_index"] + 1, "text": image["request"]["headline"]}
-                         if image["purpose"] != "cta" else {})})
-    for index, clip in enumerate((previous.get("video") or {}).get("clips", [])):
-        media.append({"kind": "video", "path": clip["path"], "label": f"scene {index + 1}"})
-    if previous.get("voice"):
-        media.append({"kind": "audio", "path": previous["voice"]["voiceover"]["path"], "label": "voiceover"})
-    copy = previous.get("copy") or {}
-    headlines = {platform: item.get("headline", "") for platform, item in copy.get("platforms", {}).items()}
-    script = [line.get("text", "") for line in copy.get("script", [])]
+                      **({"scene": image.scene_index + 1, "text": image.request.headline}
+                         if image.purpose != "cta" else {})})
+    for index, clip in enumerate(video.clips if video else []):
+        media.append({"kind": "video", "path": clip.path, "label": f"scene {index + 1}"})
+    if voice:
+        media.append({"kind": "audio", "path": voice.voiceover.path, "label": "voiceover"})
+    headlines = {platform: item.headline for platform, item in copy.platforms.items()} if copy else {}
+    script = [line.text for line in copy.script] if copy else []
     return {
-        "gate": gate, "variant_id": task["variant_id"], "message": message,
+        "gate": gate, "variant_id": variant_id, "message": message,
         "media": media, "headlines": headlines, "script": script,
     }

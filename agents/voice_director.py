@@ -10,13 +10,11 @@ from __future__ import annotations
 from adloom.agents.brief import Brief
 from adloom.agents.copywriter import VariantCopy
 from adloom.agents.planner import Variant
-from adloom.agents.tool_calls import call_tool
 from adloom.tools.context import ToolContext
 from adloom.tools.tts import ScriptTooLongError
 from adloom.tools.tts.voices import PREVIEW_LINE, VoiceChoice
-from adloom.tools.tts.tool import VoiceoverRequest, VoiceoverResult, VoiceScene
+from adloom.tools.tts.tool import VOICEOVER, VoiceoverRequest, VoiceoverResult, VoiceScene
 
-VOICE_TOOL = "tts.voiceover"
 
 
 class ScriptFitError(ValueError):
@@ -47,14 +45,14 @@ def speak(brief: Brief, variant: Variant, copy: VariantCopy, tools: ToolContext)
         ScriptTooLongError: a line does not fit its scene even at the fastest allowed rate.
         tools.tts.SilentSpeechError: the voice produced silence for a line.
     """
-    return call_tool(VOICE_TOOL, voiceover_request(brief, variant, copy), tools, VoiceoverResult)
+    return VOICEOVER(voiceover_request(brief, variant, copy), tools)
 
 
 def preview_voice(choice: VoiceChoice, tools: ToolContext) -> VoiceoverResult:
     """A short sample line in ``choice``'s voice, for the marketer to hear before choosing (cached)."""
     request = VoiceoverRequest(scenes=[VoiceScene(text=PREVIEW_LINE, seconds=5.0)], backend=choice.backend,
                                voice=choice.voice)
-    return call_tool(VOICE_TOOL, request, tools, VoiceoverResult)
+    return VOICEOVER(request, tools)
 
 
 def script_fit_error(error: ScriptTooLongError, copy: VariantCopy) -> ScriptFitError:

@@ -61,6 +61,7 @@ from adloom.agents.chat_supervisor import (
     user_text,
     write_copy,
 )
+from adloom.agents.manifest import Manifest
 from adloom.agents.page_brief import page_link, read_linked_page
 from adloom.agents.platforms import PLATFORM_LIMITS, video_aspects
 from adloom.graphs.campaign import RunContext, build_campaign_graph
@@ -335,26 +336,25 @@ def ask(state: ChatState, runtime: Runtime[ChatContext]) -> dict:
 
 def _finished(final: dict, out_dir: Path, run_id: str) -> tuple[dict, dict, dict]:
     """The marketer's message, the planner's tool result and the manifest's outputs for a finished run."""
-    manifest = final["manifest"]
-    outputs = manifest["outputs"]
+    manifest = Manifest.model_validate(final["manifest"])
+    outputs = manifest.outputs
     videos = outputs.get("videos") or {"": outputs["video"]}
     media = [{"kind": "video", "path": path, "label": f"ad {aspect}".strip()} for aspect, path in videos.items()]
     if outputs.get("voiceover"):
         media.append({"kind": "audio", "path": outputs["voiceover"], "label": "voiceover"})
     media += [{"kind": "image", "path": path, "label": f"image {i + 1}"} for i, path in enumerate(outputs.get("images", []))]
-    failed_checks = [check for check in manifest.get("checks", []) if not check["passed"]]
-    failed = [check["name"] for check in failed_checks]
-    rejected = [item["path"] for item in manifest.get("inputs", {}).get("rejected", [])]
+    failed_checks = manifest.failed_checks
+    rejected = [item["path"] for item in manifest.rejected_inputs]
     lines = ["Your ad is ready."]
-    if "checks" in manifest:  # campaign runs are checked by the critic; footage runs have no critic
-        lines.append("All checks passed." if not failed else "Needs review, failed checks: " + "; ".join(
-            f"{check['name']} ({check['detail']})" for check in failed_checks) + ".")
+    if manifest.mode == "campaign":  # campaigns are checked by the critic; footage runs have no critic
+        lines.append("All checks passed." if not failed_checks else "Needs review, failed checks: " + "; ".join(
+            f"{check.name} ({check.detail})" for check in failed_checks) + ".")
     if rejected:
         lines.append(f"Not usable, left out: {', '.join(Path(path).name for path in rejected)}.")
     lines.append(f"Outputs: {out_dir / run_id}")
     message = {"role": "assistant", "content": " ".join(lines), "media": media, "run_id": run_id}
-    result = {"status": manifest["status"], "run_id": run_id, "videos": videos, "failed_checks": failed,
-              "rejected_videos": rejected}
+    result = {"status": manifest.status, "run_id": run_id, "videos": videos,
+              "failed_checks": [check.name for check in failed_checks], "rejected_videos": rejected}
     return message, result, outputs
 
 
@@ -377,8 +377,8 @@ def _carry_out(state: ChatState, runtime: Runtime[ChatContext], run: Any) -> dic
             ledger.close(run_id, {}, error=f"{type(exc).__name__}: {exc}")
         raise
     ledger.close(run_id, final)
-    new_length = next((media["new_length_s"] for media in (final.get("media") or {}).values()
-                       if "new_length_s" in media), None)
+    new_length = next((work["new_length_s"] for work in (final.get("variants") or {}).values()
+                       if work.get("new_length_s") is not None), None)
     if new_length is not None:  # planned anew at the length asked for at a gate: queued first
         message = {"role": "assistant", "content": (
             f"Another length means new scenes: I stopped this one and make it again at {new_length:g} seconds, "

@@ -23,7 +23,7 @@ from langgraph.types import RetryPolicy
 
 from adloom.agents.brief import Brief
 from adloom.agents.footage import FootageClip, FootagePlan, select_and_script, shorten_line
-from adloom.agents.manifest import publish_manifest
+from adloom.agents.manifest import Manifest, publish_manifest
 from adloom.graphs.state import merge_dicts
 from adloom.graphs.tracking import GraphContext, tracked
 from adloom.storage.files import copy_file_atomic
@@ -231,7 +231,7 @@ def manifest_node(state: FootageState, context: FootageContext) -> dict:
     }
     descriptions = {d["clip_id"]: d for d in state["descriptions"]}
     detected = DetectResult.model_validate(state["detected"])
-    manifest = {
+    manifest = Manifest(**{
         "run_id": state["run_id"],
         "mode": MODE,
         "status": "succeeded",
@@ -252,9 +252,9 @@ def manifest_node(state: FootageState, context: FootageContext) -> dict:
         "assets": placed,
         "render_warnings": video.get("warnings", []),
         "timings": state.get("timings", {}),
-    }
+    })
     written = publish_manifest(run_dir, manifest, context.tools.settings.model_dump(mode="json"))
-    return {"manifest": written, "manifest_path": str(run_dir / "manifest.json")}
+    return {"manifest": written.as_json(), "manifest_path": str(run_dir / "manifest.json")}
 
 
 FOOTAGE_STAGES: tuple[str, ...] = ("scenes", "describe", "select", "voiceover", "subtitles", "editor", "manifest")

@@ -1,14 +1,27 @@
 """The shared LangGraph state of a campaign run.
 
-The state holds plain JSON data: the brief, the plan, copy, checks and *references* to
-assets (path, sha256, kind, producing tool/backend), never file bytes.
+The state holds plain JSON data: the brief, the plan, each variant's :class:`VariantWork`,
+the checks and *references* to assets (path, sha256, kind, producing tool/backend), never
+file bytes.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, TypedDict
 
+from pydantic import BaseModel, ConfigDict
+
+from adloom.agents.animator import SceneVideo
+from adloom.agents.art_director import ArtDirection
+from adloom.agents.brief import Brief
+from adloom.agents.captioner import Captions
+from adloom.agents.copywriter import VariantCopy
 from adloom.agents.feedback import Feedback
+from adloom.agents.manifest import PlayedMusic
+from adloom.agents.planner import Variant
+from adloom.tools.editor.tool import AssembleResult
+from adloom.tools.tts import SOCIAL_TARGET_LUFS
+from adloom.tools.tts.tool import VoiceoverResult
 
 
 def merge_dicts(left: dict | None, right: dict | None) -> dict:
@@ -24,43 +37,45 @@ def add_timings(left: dict | None, right: dict | None) -> dict:
     return merged
 
 
-def merge_variant_outputs(left: dict | None, right: dict | None) -> dict:
-    """Reducer: per variant, later outputs of a kind replace earlier ones; other kinds are kept."""
-    merged = dict(left or {})
-    for variant_id, outputs in (right or {}).items():
-        merged[variant_id] = {**merged.get(variant_id, {}), **outputs}
-    return merged
+class VariantWork(BaseModel):
+    """One variant's work: what its chain has made so far and where the run is with it.
 
+    The same record travels down the variant chain (each link's ``Send`` carries it, since a
+    node started by ``Send`` sees only what it was sent) and, once the editor has finished a
+    pass or a gate has stopped the variant, is the variant's entry in the run's state.
+    """
 
-def merge_assets(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
-    """Reducer: append asset references, keeping one per (path, tool, role)."""
-    merged: dict[tuple, dict] = {}
-    for ref in [*(left or []), *(right or [])]:
-        merged[(ref["path"], ref["tool"], ref.get("metadata", {}).get("role", ""))] = ref
-    return list(merged.values())
+    model_config = ConfigDict(extra="forbid")
+
+    variant: Variant  # as planned: angle, key messages, scenes
+    brief: Brief  # the variant's brief: a voice or music chosen at a gate is kept through a send-back
+    feedback: Feedback = {}  # what this pass must change: node -> target -> problems
+    round: int = 0  # the critic's review round this pass belongs to
+    ad_copy: VariantCopy | None = None  # headlines, texts and script, per platform
+    art: ArtDirection | None = None
+    video: SceneVideo | None = None
+    motion_take: int = 0  # another take of the camera moves for each "other motion" asked for
+    voice: VoiceoverResult | None = None
+    captions: Captions | None = None
+    renders: AssembleResult | None = None
+    loudness_target: float = SOCIAL_TARGET_LUFS  # aimed off the target after a loudness complaint
+    music: PlayedMusic | None = None  # the music really played under the render (None: none)
+    stopped_at: str | None = None  # the gate where the marketer rejected the variant
+    new_length_s: float | None = None  # another length asked for at a gate: planned anew, this run stops
+
+    @property
+    def id(self) -> str:
+        return self.variant.id
 
 
 class CampaignState(TypedDict, total=False):
     run_id: str
     brief: dict
     plan: dict
-    copy: Annotated[dict[str, dict], merge_dicts]  # variant id -> VariantCopy
-    media: Annotated[dict[str, dict], merge_variant_outputs]  # variant id -> kind ("art", "video", ...) -> output
-    assets: Annotated[list[dict], merge_assets]  # AssetRef dumps
+    variants: Annotated[dict[str, dict], merge_dicts]  # variant id -> VariantWork as JSON: a finished pass or a stop
     checks: list[dict]  # the critic's latest checks
     revisions: Annotated[dict[str, int], merge_dicts]  # "<variant>:<node>" -> times sent back
     review_round: int  # how many times the critic has sent variants back
     timings: Annotated[dict[str, float], add_timings]  # node (and variant) -> seconds, all passes
     manifest: dict  # what the run made, as written to manifest_path (nothing reads it back from disk)
     manifest_path: str
-
-
-class VariantTask(TypedDict):
-    """What a per-variant node receives through ``Send`` and hands on to the next one."""
-
-    variant_id: str
-    brief: dict
-    plan: dict
-    feedback: Feedback  # node -> target (platform, "script", "scene-1", ...) -> problems
-    previous: dict  # the variant's outputs so far, by kind ("copy", "art", "video", ...)
-    round: int  # the critic's review round this pass belongs to

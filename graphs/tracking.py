@@ -80,13 +80,20 @@ class GraphContext:
         return self._llm
 
 
+def _variant_of(state: Any) -> str | None:
+    """The variant a per-variant node works on (the id of its record's planned variant)."""
+    variant = state.get("variant")
+    return variant["id"] if isinstance(variant, dict) else None
+
+
 def tracked(name: str, body: Callable[[Any, Any], dict | Command]) -> Callable[[Any, Runtime], dict | Command]:
     """Wrap ``body(state, context)``: log start, finish (with seconds) or failure, and time it."""
 
     def node(state: Any, runtime: Runtime) -> dict | Command:
         context = runtime.context
-        label = f"{name}:{state['variant_id']}" if "variant_id" in state else name
-        words = stage_words(name, state.get("variant_id"))
+        variant_id = _variant_of(state)
+        label = f"{name}:{variant_id}" if variant_id else name
+        words = stage_words(name, variant_id)
         context.record_event(name, "started", {"label": label, "words": words})
         started = time.perf_counter()
         try:

@@ -304,15 +304,17 @@ def record_asset(session: Session, run_id: str | None, ref: AssetRef | Mapping[s
     return asset
 
 
-def record_manifest_assets(session: Session, run_id: str, manifest: Mapping[str, Any]) -> list[Asset]:
-    """Record every file a run's manifest lists (``manifest["assets"]``) against the run."""
-    return [
+def finish_run(session: Session, run_id: str, manifest: Mapping[str, Any]) -> Run:
+    """Keep what a finished run made on its record: its manifest, every file the manifest lists
+    (``manifest["assets"]``) and its status (``manifest["status"]``)."""
+    for entry in manifest["assets"]:
         record_asset(session, run_id, AssetRef(
             path=entry["path"], sha256=entry["sha256"], kind=entry["kind"], tool=entry["tool"],
             backend=entry.get("backend", ""), metadata={"role": entry.get("role", "")},
         ))
-        for entry in manifest["assets"]
-    ]
+    run = set_run_status(session, run_id, manifest["status"])
+    run.manifest = dict(manifest)
+    return run
 
 
 def list_brands(session: Session) -> list[Brand]:

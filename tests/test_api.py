@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -202,8 +203,14 @@ def test_chat_over_the_api_from_request_through_approvals_to_a_video(client):
     response = client.get(video["url"])
     assert response.status_code == 200 and response.content[4:8] == b"ftyp"
 
+    with database.session() as session:
+        finished = records.get_run(session, view["run_id"])
+        written = Path(finished.out_dir) / finished.id / "manifest.json"
+        assert json.loads(written.read_text("utf-8")) == finished.manifest  # the record keeps what the file says
+    written.unlink()  # what the run made is learnt from its record, never by reading the file back
     run = client.get(f"/api/runs/{view['run_id']}").json()
     assert run["status"] == "succeeded" and run["outputs"]["videos"]["9:16"] == video["url"]
+    assert run["checks"] and all(check["passed"] for check in run["checks"])
     with database.session() as session:
         assert records.get_run(session, view["run_id"]).lease_id is None  # given back at the end
     assert {"planner", "video", "editor", "manifest"} <= {e["node"] for e in run["events"]}

@@ -226,7 +226,7 @@ def test_two_variants_fan_out_and_both_get_copy(tmp_path, brief):
     run = CampaignRun(tmp_path, brief, ScriptedBackend(northwind_script()))
     final = run.start()
 
-    assert sorted(final["copy"]) == ["v1", "v2"]
+    assert sorted(final["variants"]) == ["v1", "v2"] and all(w["ad_copy"] for w in final["variants"].values())
     assert sorted(run.finished("copywriter")) == ["copywriter:v1", "copywriter:v2"]
     assert len(run.finished("critic")) == 1  # the critic waits for both branches
     manifest = run.manifest()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from langgraph.types import Command
@@ -298,16 +299,14 @@ def test_unknown_gate_names_are_refused(tool_context, settings):
 
 
 def test_gate_preview_lists_the_finished_media():
-    task = {"variant_id": "v1", "previous": {
-        "copy": {"platforms": {"tiktok": {"headline": "Run light"}}, "script": [{"text": "Run light."}]},
-        "art": {"images": [
-            {"scene_index": 0, "purpose": "hook", "result": {"image": {"path": "/d/a.png"}},
-             "request": {"headline": "Run light"}},
-            {"scene_index": 1, "purpose": "cta", "result": {"image": {"path": "/d/b.png"}},
-             "request": {"headline": "Runner One"}},
-        ]},
-    }}
-    preview = gate_preview("video", task, message="ready")
+    def image(index: int, purpose: str, path: str, headline: str) -> SimpleNamespace:
+        return SimpleNamespace(scene_index=index, purpose=purpose, result=SimpleNamespace(image=SimpleNamespace(path=path)),
+                               request=SimpleNamespace(headline=headline))
+
+    copy = SimpleNamespace(platforms={"tiktok": SimpleNamespace(headline="Run light")},
+                           script=[SimpleNamespace(text="Run light.")])
+    art = SimpleNamespace(images=[image(0, "hook", "/d/a.png", "Run light"), image(1, "cta", "/d/b.png", "Runner One")])
+    preview = gate_preview("video", "v1", copy, art, None, None, message="ready")  # type: ignore[arg-type]
     assert preview["media"] == [  # the words on each picture but the end card's, to rewrite in place
         {"kind": "image", "path": "/d/a.png", "label": "image 1 (hook)", "scene": 1, "text": "Run light"},
         {"kind": "image", "path": "/d/b.png", "label": "image 2 (cta)"}]

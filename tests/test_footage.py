@@ -266,7 +266,7 @@ def test_footage_run_renders_a_subtitled_ad_and_skips_the_bad_file(media, tmp_pa
         settings, EXAMPLE, [media["shots"], media["notes"], media["spoken"]], tmp_path / "out", k=2,
         models=models, render_size=(180, 320),
     )
-    assert [Path(r["path"]).name for r in outcome.rejected] == ["notes.mp4"]
+    assert [Path(r["path"]).name for r in outcome.manifest.rejected_inputs] == ["notes.mp4"]
     manifest = json.loads(outcome.manifest_path.read_text())
     assert manifest["mode"] == "footage" and manifest["plan"]["source"] == "llm"
     assert [c["clip_id"] for c in manifest["plan"]["clips"]] == ["v3c1", "v1c2"]

@@ -158,10 +158,8 @@ def test_adloom_licences_lists_a_runs_licences(tmp_path):
     with database.session() as session:
         records.create_run(session, "e" * 32, brief=brief, brief_path=None, out_dir=str(out),
                            config={"settings": Settings(data_dir=data).model_dump(mode="json")})
-        records.set_run_status(session, "e" * 32, "succeeded")
+        records.set_run_status(session, "e" * 32, "succeeded").manifest = _manifest(tmp_path)  # kept on the record
     database.dispose()
-    (out / ("e" * 32)).mkdir(parents=True)
-    (out / ("e" * 32) / "manifest.json").write_text(json.dumps(_manifest(tmp_path)), encoding="utf-8")
 
     listed = run_adloom(tmp_path, "licences", "e" * 32, "--json")
     assert listed.returncode == 0, explain(listed)

@@ -256,3 +256,42 @@ def test_unknown_tool_lists_registered_names(import_tool_module):
     )
     with pytest.raises(KeyError, match=r"no tool agent named 'test\.missing'; registered: .*test\.listed"):
         get_tool("test.missing")
+
+
+def test_a_tool_handle_carries_the_registered_name_and_types_and_calls_through_the_registry(
+        import_tool_module, tool_context):
+    module = import_tool_module(
+        "reg_handle_tool",
+        '''
+        from adloom.tools.registry import tool_handle
+
+        @tool_agent("test.handled")
+        def count_words(request: Words, ctx: ToolContext) -> Count:
+            """Count words."""
+            return Count(words=len(request.text.split()))
+
+        COUNT_WORDS = tool_handle(count_words)
+
+        def not_a_tool(request: Words, ctx: ToolContext) -> Count:
+            return Count(words=0)
+        ''',
+    )
+    handle = module.COUNT_WORDS
+    assert (handle.name, handle.request, handle.result) == ("test.handled", module.Words, module.Count)
+    assert handle(module.Words(text="one two"), tool_context) == module.Count(words=2)
+    with pytest.raises(ToolRegistrationError, match=r"reg_handle_tool\.not_a_tool is not a registered tool agent"):
+        registry.tool_handle(module.not_a_tool)
+
+
+def test_agents_call_tools_through_the_handles_the_tool_modules_export():
+    from adloom.agents import animator, art_director, assembly, captioner, voice_director
+    from adloom.tools.registry import ToolHandle, load_tools
+
+    tools = load_tools(plugins=False)
+    handles = [value for agent in (animator, art_director, assembly, captioner, voice_director)
+               for value in vars(agent).values() if isinstance(value, ToolHandle)]
+    assert {handle.name for handle in handles} == {
+        "image.render", "image.generate", "video.animate", "video.generate", "tts.voiceover", "subtitles.build",
+        "editor.assemble"}
+    for handle in handles:
+        assert (handle.request, handle.result) == (tools[handle.name].input_model, tools[handle.name].output_model)

@@ -17,6 +17,7 @@ import yaml
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from adloom.agents.manifest import Manifest
 from adloom.config import Settings
 from adloom.runs import RunOutcome
 from adloom.scheduler import (
@@ -98,7 +99,9 @@ class RecordingLauncher:
             records.set_run_status(session, run_id, "succeeded")
         with self.lock:
             self.briefs.append(brief)
-        return RunOutcome(run_id, Path(out_dir) / run_id, Path(out_dir) / run_id / "manifest.json", "succeeded", {})
+        made = Manifest(run_id=run_id, mode="campaign", status="succeeded", created_at="", brief={}, plan={},
+                        outputs={}, assets=[], timings={})
+        return RunOutcome(run_id, Path(out_dir) / run_id, made)
 
 
 def test_two_ticks_for_the_same_fire_time_start_one_run(brand_with_sources):

@@ -125,6 +125,25 @@ def test_migration_creates_every_table_matching_the_models(db):
     assert drift == []
 
 
+def test_runs_finished_before_the_manifest_column_get_theirs_from_their_folder(db, database_url: str, tmp_path):
+    config = alembic_config(database_url)
+    command.downgrade(config, "0007")
+    for run_id, status in (("kept", "succeeded"), ("folder-gone", "succeeded"), ("failed", "failed")):
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO runs (id, status, out_dir, config, created_at, updated_at) "
+                "VALUES (:id, :status, :out, '{}', :now, :now)"), {
+                    "id": run_id, "status": status, "out": str(tmp_path), "now": datetime.now(timezone.utc)})
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "manifest.json").write_text('{"run_id": "kept", "status": "succeeded"}')
+    (tmp_path / "failed").mkdir()
+    (tmp_path / "failed" / "manifest.json").write_text('{"run_id": "failed"}')  # a failed run made nothing
+    command.upgrade(config, "head")
+    with db.session() as session:
+        made = {run.id: run.manifest for run in session.scalars(select(Run))}
+    assert made == {"kept": {"run_id": "kept", "status": "succeeded"}, "folder-gone": None, "failed": None}
+
+
 def test_reopening_is_idempotent_and_keeps_data(database_url: str):
     first = open_database(database_url)
     with first.session() as session:

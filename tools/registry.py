@@ -22,6 +22,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -72,6 +73,41 @@ class ToolSpec:
 
 
 _REGISTRY: dict[str, ToolSpec] = {}
+
+RequestT = TypeVar("RequestT", bound=BaseModel)
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ToolHandle(Generic[RequestT, ResultT]):
+    """How an agent calls a tool: its registered name with its request and result types.
+
+    Each tool module exports the handle of its tool (``ANIMATE = tool_handle(animate)``), so
+    agents import the name and the types from the tool instead of writing them again. A call
+    goes through the registry, like every other call of the tool.
+    """
+
+    name: str
+    request: type[RequestT]
+    result: type[ResultT]
+
+    def __call__(self, request: RequestT, ctx: ToolContext) -> ResultT:
+        result = get_tool(self.name).run(request, ctx)
+        if not isinstance(result, self.result):
+            raise TypeError(f"tool {self.name!r} returned {type(result).__name__}, expected {self.result.__name__}")
+        return result
+
+
+def tool_handle(function: Callable[[RequestT, ToolContext], ResultT]) -> ToolHandle[RequestT, ResultT]:
+    """The handle of a function registered with :func:`tool_agent`.
+
+    Raises:
+        ToolRegistrationError: ``function`` is not a registered tool agent.
+    """
+    spec = next((spec for spec in _REGISTRY.values() if spec.function is function), None)
+    if spec is None:
+        raise ToolRegistrationError(f"{function.__module__}.{function.__qualname__} is not a registered tool agent")
+    return ToolHandle(spec.name, spec.input_model, spec.output_model)  # type: ignore[arg-type]
 
 
 def _is_model(annotation: object) -> bool:

@@ -3,7 +3,6 @@ trends, schedules, uploads, file downloads and own-media assembly."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from adloom.api.uploads import UploadError, UploadPurpose, store_upload
 from adloom.agents.brief import Brand as BriefBrand
 from adloom.agents.brief import Product as BriefProduct
+from adloom.agents.manifest import Manifest
 from adloom.storage import models, records
 from adloom.storage.files import campaign_zip
 from adloom.tools.context import ToolContext
@@ -144,13 +144,13 @@ def get_run(request: Request, run_id: str) -> dict:
         result["events"] = [{"node": e.node, "event": e.event, "at": _when(e.at), "label": (e.detail or {}).get("label")}
                             for e in run.events]
         result["assets"] = [_asset_json(request, a) for a in run.assets]
-        manifest_path = Path(run.out_dir or "") / run.id / "manifest.json"
+        made = run.manifest
     outputs: dict[str, Any] = {}
     rejected: list[dict] = []
     screened_out: list[dict] = []
-    if run.out_dir and manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text("utf-8"))
-        raw = manifest.get("outputs", {})
+    if made is not None:
+        manifest = Manifest.model_validate(made)
+        raw = manifest.outputs
         outputs = {
             "videos": {aspect: files.url(path) for aspect, path in raw.get("videos", {}).items()},
             "images": [files.url(path) for path in raw.get("images", [])],
@@ -161,22 +161,22 @@ def get_run(request: Request, run_id: str) -> dict:
             "variants": {variant_id: {aspect: files.url(path) for aspect, path in variant.get("videos", {}).items()}
                          for variant_id, variant in raw.get("variants", {}).items()},
         }
-        result["manifest_status"] = manifest.get("status")
+        result["manifest_status"] = manifest.status
         result["copy"] = {  # what the marketer pastes into each platform, and the voiceover's words
             variant_id: {
                 "platforms": {platform: {key: item.get(key) for key in ("headline", "primary_text", "hashtags", "cta")}
                               for platform, item in copy.get("platforms", {}).items()},
                 "script": [line.get("text", "") for line in copy.get("script", [])],
             }
-            for variant_id, copy in manifest.get("copy", {}).items()
+            for variant_id, copy in (manifest.ad_copy or {}).items()
         }
-        result["checks"] = [{key: check.get(key) for key in ("variant_id", "name", "passed", "detail")}
-                            for check in manifest.get("checks", [])]
+        result["checks"] = [check.model_dump(include={"variant_id", "name", "passed", "detail"})
+                            for check in manifest.checks or []]
         # What must be credited where the ad is published (the music's licence, the icons').
         result["credits"] = [{"role": licence["role"], "credit": licence["credit"]}
-                             for licence in manifest.get("licences", []) if licence.get("credit")]
-        rejected = manifest.get("inputs", {}).get("rejected", [])  # footage runs: unusable input videos
-        screened_out = manifest.get("inputs", {}).get("screened_out", [])  # and clips that are not footage
+                             for licence in manifest.licences if licence.get("credit")]
+        rejected = manifest.rejected_inputs  # footage runs: unusable input videos
+        screened_out = manifest.screened_out  # and clips that are not footage
     result["outputs"] = outputs
     result["rejected"] = rejected
     result["screened_out"] = screened_out
@@ -192,10 +192,10 @@ def download_campaign(request: Request, run_id: str) -> FileResponse:
             raise HTTPException(404, f"no run with id {run_id!r}")
         product = (run.campaign.brief or {}).get("product", {}).get("name", "") if run.campaign else ""
         run_dir = Path(run.out_dir or "") / run.id
-    manifest_path = run_dir / "manifest.json"
-    if not run.out_dir or not manifest_path.is_file():
+        made = run.manifest
+    if made is None:
         raise HTTPException(409, f"run {run_id!r} has no finished campaign to download yet")
-    names = [*json.loads(manifest_path.read_text("utf-8")).get("run_files", {}), "manifest.json"]
+    names = [*Manifest.model_validate(made).run_files, "manifest.json"]
     archive = campaign_zip(run_dir, names, request.app.state.settings.data_dir / "downloads" / f"{run.id}.zip")
     slug = "-".join("".join(c if c.isalnum() else " " for c in product.lower()).split()) or "campaign"
     return FileResponse(archive, media_type="application/zip", filename=f"adloom-{slug}-{run.id[:8]}.zip")

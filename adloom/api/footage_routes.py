@@ -172,7 +172,7 @@ def execute_in_background(settings: Settings, prepared: PreparedRun, models: Res
         sink({"type": "error", "error": f"{type(exc).__name__}: {exc}"})
         sink({"type": "done", "status": "failed"})
         return
-    sink({"type": "done", "status": outcome.status, "rejected": outcome.rejected})
+    sink({"type": "done", "status": outcome.status, "rejected": outcome.manifest.rejected_inputs})
 
 
 @footage_router.post("/footage", status_code=202, response_model=FootageStarted,

@@ -25,7 +25,7 @@ from adloom.tools.editor.render import OutputView, render_views, view_clips
 from adloom.tools.aspects import Aspect
 from adloom.tools.editor.timeline import StillImage, SubtitleTrack, Timeline, VideoClip
 from adloom.tools.media_checks.streams import check_streams
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 
 TOOL_NAME = "editor.assemble"
 BACKEND = "ffmpeg"
@@ -160,3 +160,5 @@ def _rendered(label: str, ref: AssetRef, *, cached: bool) -> RenderedVideo:
         cached=cached,
     )
 
+
+ASSEMBLE = tool_handle(assemble)

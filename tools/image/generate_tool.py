@@ -20,7 +20,7 @@ from adloom.tools.context import ToolContext
 from adloom.tools.image.clip_ranking import rank_candidates
 from adloom.tools.image.diffusers_backend import choose_image_model, generate_images, load_image_pipelines
 from adloom.tools.model_manager import dtype_name, folder_fingerprint, resolve_model_folder
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 
 TOOL_NAME = "image.generate"
 BACKEND = "diffusers"
@@ -141,3 +141,6 @@ def generate_key_images(request: ImageGenerateRequest, ctx: ToolContext) -> Imag
     ctx.assets.remember(key, summary)
     ctx.progress("picking the best picture", 1.0)
     return result
+
+
+GENERATE_KEY_IMAGES = tool_handle(generate_key_images)

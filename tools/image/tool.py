@@ -23,7 +23,7 @@ from adloom.tools.image import template
 from adloom.tools.image.inputs import ImageInputError, resolve_font
 from adloom.tools.image.legibility import LEGIBLE_THRESHOLD, OCR_MODEL_KEY, load_text_reader
 from adloom.tools.image.template import TEMPLATE_VERSION, TemplateRequest
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 
 TOOL_NAME = "image.render"
 BACKEND = "template"
@@ -164,3 +164,6 @@ def render_image(request: TemplateRequest, ctx: ToolContext) -> ImageRenderResul
     ctx.assets.remember(key, ref)
     ctx.progress("laying out the picture", 1.0)
     return _result(ref, from_cache=False)
+
+
+RENDER_IMAGE = tool_handle(render_image)

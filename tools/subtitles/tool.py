@@ -14,7 +14,7 @@ from adloom.storage.assets import AssetRef
 from adloom.tools.asr import transcribe_cached
 from adloom.tools.context import ToolContext
 from adloom.tools.ffmpeg import probe
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 from adloom.tools.subtitles import (
     CaptionColors,
     CaptionRules,
@@ -159,3 +159,6 @@ def build_subtitles(request: SubtitlesRequest, ctx: ToolContext) -> SubtitlesRes
         recognised_text=recognised,
         rule_violations=caption_rule_violations(captions, rules),
     )
+
+
+BUILD_SUBTITLES = tool_handle(build_subtitles)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from adloom.storage.assets import AssetRef, cache_key
 from adloom.tools.context import ToolContext
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 from adloom.tools.tts import (
     MAX_RATE,
     SOCIAL_TARGET_LUFS,
@@ -144,3 +144,6 @@ def voiceover(request: VoiceoverRequest, ctx: ToolContext) -> VoiceoverResult:
         duration_s=ref.metadata["duration_s"], rates=[scene.rate for scene in scenes],
         backend=engine.backend, voice=engine.voice,
     )
+
+
+VOICEOVER = tool_handle(voiceover)

@@ -19,7 +19,7 @@ from adloom.storage.assets import AssetRef, cache_key, sha256_file
 from adloom.tools.backends import BackendTable
 from adloom.tools.context import ToolContext
 from adloom.tools.ffmpeg import run_ffmpeg
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 from adloom.tools.video.clips import GeneratedClip
 from adloom.tools.video.errors import VideoBackendError, VideoBackendNotSelected
 
@@ -123,3 +123,6 @@ def generate_scene_clip(request: VideoGenerateRequest, ctx: ToolContext) -> Vide
     scratch.rmdir()
     ctx.assets.remember(key, ref)
     return VideoGenerateResult(clip=ref)
+
+
+GENERATE_SCENE_CLIP = tool_handle(generate_scene_clip)

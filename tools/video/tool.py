@@ -23,7 +23,7 @@ from adloom.tools.editor.encoding import X264Preset
 from adloom.tools.editor.inputs import require_image
 from adloom.tools.aspects import ASPECT_SIZES, Aspect
 from adloom.tools.editor.timeline import MediaPath
-from adloom.tools.registry import tool_agent
+from adloom.tools.registry import tool_agent, tool_handle
 from adloom.tools.video.errors import VideoBackendNotSelected
 from adloom.tools.video.kenburns import KenBurnsScene, Motion, Reveal, TextOverlay, TransitionName, render_kenburns
 
@@ -187,3 +187,5 @@ def animate(request: AnimateRequest, ctx: ToolContext) -> AnimateResult:
         )
     return _animate_kenburns(request, ctx)
 
+
+ANIMATE = tool_handle(animate)
