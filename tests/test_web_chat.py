@@ -214,6 +214,8 @@ def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks
     (run_dir / "copy.md").write_text("# Runner One\n")
     files = ["v1/ad-9x16.mp4", "v1/ad-1x1.mp4", "v1/captions.srt", "copy.md"]
     manifest = {
+        "run_id": "run-c", "mode": "campaign", "created_at": "2026-12-06T00:00:00+00:00", "brief": {}, "plan": {},
+        "assets": [], "timings": {},
         "status": "needs_review",
         "outputs": {"video": str(run_dir / files[0]), "videos": {"9:16": str(run_dir / files[0]),
                                                                "1:1": str(run_dir / files[1])},
@@ -222,9 +224,11 @@ def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks
                                                  "hashtags": ["#RunnerOne"], "cta": "Shop now"}},
                         "script": [{"scene_index": 0, "text": "Meet Runner One."},
                                    {"scene_index": 1, "text": "Shop now."}]}},
-        "checks": [{"variant_id": "v1", "name": "copy.tiktok", "passed": True, "detail": "within TikTok limits"},
+        "checks": [{"variant_id": "v1", "name": "copy.tiktok", "passed": True, "detail": "within TikTok limits",
+                    "responsible": "copywriter", "target": "tiktok"},
                    {"variant_id": "v1", "name": "captions.size.9:16", "passed": False,
-                    "detail": "caption text under 2.9% of the frame's height"}],
+                    "detail": "caption text under 2.9% of the frame's height", "responsible": "subtitles",
+                    "target": "size"}],
         "run_files": {name: "" for name in files},
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
@@ -233,7 +237,7 @@ def test_a_finished_campaign_shows_a_player_per_aspect_downloads_copy_and_checks
         brief = {"brand": {"name": "Stride"}, "product": {"name": "Runner One", "description": "A shoe"}}
         with database.session() as session:
             records.create_run(session, "run-c", brief=brief, brief_path=None, out_dir=str(data / "runs"), config={})
-            records.set_run_status(session, "run-c", "needs_review")
+            records.set_run_status(session, "run-c", "needs_review").manifest = manifest
         context = browser.new_context()
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
         page = context.new_page()
@@ -497,7 +501,9 @@ def test_two_versions_of_an_ad_are_shown_side_by_side_with_their_headlines(brows
         variants[variant] = {"videos": {"9:16": str(video)}, "images": []}
         copy[variant] = {"platforms": {"tiktok": {"headline": headline, "primary_text": "", "hashtags": [], "cta": ""}},
                          "script": []}
-    manifest = {"status": "succeeded", "copy": copy, "checks": [], "run_files": {},
+    manifest = {"run_id": "run-v", "mode": "campaign", "created_at": "2026-12-06T00:00:00+00:00", "brief": {},
+                "plan": {}, "assets": [], "timings": {}, "status": "succeeded", "copy": copy, "checks": [],
+                "run_files": {},
                 "outputs": {"video": variants["v1"]["videos"]["9:16"], "videos": variants["v1"]["videos"],
                             "variants": variants}}
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
@@ -507,7 +513,7 @@ def test_two_versions_of_an_ad_are_shown_side_by_side_with_their_headlines(brows
             records.create_run(session, "run-v", brief={"brand": {"name": "Stride"},
                                                         "product": {"name": "Runner One", "description": "A shoe"}},
                                brief_path=None, out_dir=str(data / "runs"), config={})
-            records.set_run_status(session, "run-v", "succeeded")
+            records.set_run_status(session, "run-v", "succeeded").manifest = manifest
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(url + "/")
         page.locator("#runs li", has_text="Runner One").click()
