@@ -181,7 +181,7 @@ class Manifest(BaseModel):
 
     manifest_version: int = MANIFEST_VERSION
     run_id: str
-    mode: Literal["campaign", "footage"]
+    mode: Literal["campaign", "footage"] = "campaign"  # campaigns finished before this field have none
     status: Literal["succeeded", "needs_review"]
     created_at: str
     brief: dict[str, Any]
@@ -234,8 +234,8 @@ def publish_manifest(run_dir: Path, manifest: Manifest, settings: dict | None = 
         for path in sorted(run_dir.rglob("*")) if path.is_file() and path.name != "manifest.json"
         and not path.name.endswith(".part")
     }
-    manifest = manifest.model_copy(update={"run_files": run_files})
-    manifest = manifest.model_copy(update={"licences": licence_records(manifest.as_json(), settings)})
+    manifest = manifest.model_copy(update={"run_files": run_files,
+                                           "licences": licence_records(manifest.as_json(), settings)})
     write_json_atomic(run_dir / "manifest.json", manifest.as_json())
     return manifest
 

@@ -119,6 +119,29 @@ def test_runs_campaigns_trends_and_schedules_read_the_database(client, tmp_path)
     assert client.get("/api/schedules").json() == []
 
 
+def test_a_campaign_finished_before_manifests_named_their_mode_is_still_shown(client):
+    runs_dir = client.app.state.settings.data_dir / "runs"
+    # The keys a campaign's manifest.json had before "mode" (as migration 0008 copies it onto the record).
+    earlier = {
+        "manifest_version": 1, "run_id": "run-old", "status": "succeeded", "created_at": "2026-12-05T10:00:00+00:00",
+        "brief": {}, "plan": {}, "copy": {"v1": {"platforms": {"tiktok": {"headline": "Run light"}}, "script": []}},
+        "outputs": {"video": str(runs_dir / "run-old" / "v1" / "ad-9x16.mp4"),
+                    "videos": {"9:16": str(runs_dir / "run-old" / "v1" / "ad-9x16.mp4")},
+                    "images": [], "variants": {}},
+        "checks": [{"variant_id": "v1", "name": "copy.tiktok", "passed": True, "detail": "", "responsible": "copywriter",
+                    "target": "tiktok"}],
+        "notes": [], "grounding": {}, "assets": [], "timings": {}, "run_files": {}, "licences": [],
+    }
+    database = open_database(client.app.state.settings.database_url)
+    brief = {"brand": {"name": "Stride"}, "product": {"name": "Runner One", "description": "A shoe"}}
+    with database.session() as session:
+        records.create_run(session, "run-old", brief=brief, brief_path=None, out_dir=str(runs_dir), config={})
+        records.set_run_status(session, "run-old", "succeeded").manifest = earlier
+    run = client.get("/api/runs/run-old").json()
+    assert run["manifest_status"] == "succeeded" and run["outputs"]["videos"]["9:16"].endswith("ad-9x16.mp4")
+    assert run["copy"]["v1"]["platforms"]["tiktok"]["headline"] == "Run light"
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 
